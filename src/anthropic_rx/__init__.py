@@ -1,0 +1,105 @@
+"""anthropic_rx: the Anthropic Messages API's streaming responses as ReactiveX Observables.
+
+```python
+import anthropic_rx as arx
+from anthropic_rx.operators import final_message, text_only
+
+events = arx.from_bytes(recorded_bytes)          # Observable[StreamEvent]
+events.pipe(text_only()).subscribe(print)        # the text, as it streams
+message = events.pipe(final_message()).run()     # the whole arx.Message
+```
+
+Layers, from the wire up: `SSEDecoder` (bytes → `ServerSentEvent`), `parse_event` (→ typed
+events), `MessageAccumulator` (→ immutable `MessageSnapshot`s → `Message`), sources
+(`from_bytes`, …), and `anthropic_rx.operators`. Every error is an `AnthropicRxError`.
+"""
+
+from __future__ import annotations
+
+from ._core import MessageAccumulator as MessageAccumulator
+from ._core import MessageSnapshot as MessageSnapshot
+from ._exceptions import APIConnectionError as APIConnectionError
+from ._exceptions import APIError as APIError
+from ._exceptions import APIResponseValidationError as APIResponseValidationError
+from ._exceptions import APIStatusError as APIStatusError
+from ._exceptions import APITimeoutError as APITimeoutError
+from ._exceptions import AnthropicRxError as AnthropicRxError
+from ._exceptions import AuthenticationError as AuthenticationError
+from ._exceptions import BadRequestError as BadRequestError
+from ._exceptions import BillingError as BillingError
+from ._exceptions import ConflictError as ConflictError
+from ._exceptions import ContentTimeoutError as ContentTimeoutError
+from ._exceptions import DeadlineExceededError as DeadlineExceededError
+from ._exceptions import EventParseError as EventParseError
+from ._exceptions import EventTooLargeError as EventTooLargeError
+from ._exceptions import IncompleteStreamError as IncompleteStreamError
+from ._exceptions import InternalServerError as InternalServerError
+from ._exceptions import NotFoundError as NotFoundError
+from ._exceptions import OverloadedError as OverloadedError
+from ._exceptions import PermissionDeniedError as PermissionDeniedError
+from ._exceptions import RateLimitError as RateLimitError
+from ._exceptions import RequestTimeoutError as RequestTimeoutError
+from ._exceptions import RequestTooLargeError as RequestTooLargeError
+from ._exceptions import SSEDecodeError as SSEDecodeError
+from ._exceptions import StreamError as StreamError
+from ._exceptions import StreamIdleTimeoutError as StreamIdleTimeoutError
+from ._exceptions import StreamProtocolError as StreamProtocolError
+from ._exceptions import ToolInputError as ToolInputError
+from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+from ._sse import SSEDecoder as SSEDecoder
+from ._sse import ServerSentEvent as ServerSentEvent
+from ._version import __version__ as __version__
+from .events import ContentBlock as ContentBlock
+from .events import Delta as Delta
+from .events import ErrorEvent as ErrorEvent
+from .events import Message as Message
+from .events import PingEvent as PingEvent
+from .events import StreamEvent as StreamEvent
+from .events import UnknownEvent as UnknownEvent
+from .events import parse_event as parse_event
+from .sources import from_bytes as from_bytes
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnthropicRxError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingError",
+    "ConflictError",
+    "ContentBlock",
+    "ContentTimeoutError",
+    "DeadlineExceededError",
+    "Delta",
+    "ErrorEvent",
+    "EventParseError",
+    "EventTooLargeError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "Message",
+    "MessageAccumulator",
+    "MessageSnapshot",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "PingEvent",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RequestTooLargeError",
+    "SSEDecodeError",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "StreamError",
+    "StreamEvent",
+    "StreamIdleTimeoutError",
+    "StreamProtocolError",
+    "ToolInputError",
+    "UnknownEvent",
+    "UnprocessableEntityError",
+    "__version__",
+    "from_bytes",
+    "parse_event",
+]

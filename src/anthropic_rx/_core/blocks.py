@@ -1,0 +1,198 @@
+"""Content-block builders: append-only logs that any number of snapshots can share.
+
+A builder records a block's ``content_block_start`` and then appends each delta to a log. It
+never changes what it has recorded, so a snapshot only has to remember how long the log was
+(its *version*) to see the block exactly as it was then: handing out a snapshot costs O(1),
+and text is joined only when someone reads it. Each builder caches the last value it built,
+so reading at increasing versions extends the cache instead of starting again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ..events import (
+    CitationsDelta,
+    CompactionDelta,
+    ContentBlock,
+    Delta,
+    InputJSONDelta,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+    UnknownBlock,
+    UnknownDelta,
+)
+from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
+
+__all__ = ["TOOL_TYPES", "BlockBuilder", "delta_fits"]
+
+#: Block types whose ``input`` streams as ``input_json_delta`` (the SDK's TRACKS_TOOL_INPUT).
+TOOL_TYPES: Final = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+
+def delta_fits(block: ContentBlock, delta: Delta) -> bool:
+    """Whether *delta* can change *block* (an unknown block takes whatever fits its fields)."""
+    kind, dtype = block.type, delta.type
+    if isinstance(delta, UnknownDelta):
+        return True  # kept aside, never applied: it cannot be wrong for any block
+    if dtype in ("text_delta", "citations_delta"):
+        return kind == "text" or (isinstance(block, UnknownBlock) and dtype == "text_delta")
+    if dtype in ("thinking_delta", "signature_delta"):
+        return kind == "thinking"
+    if dtype == "input_json_delta":
+        return kind in TOOL_TYPES or (isinstance(block, UnknownBlock) and "input" in _extra(block))
+    if dtype == "compaction_delta":
+        return kind == "compaction"
+    return False
+
+
+def _extra(block: ContentBlock) -> dict[str, Any]:
+    return block.model_extra or {}
+
+
+class BlockBuilder:
+    """The append-only record of one content block.
+
+    Attributes:
+        index: the block's position in ``content``.
+        start: the block as ``content_block_start`` sent it.
+        log: every delta applied to it, in order.
+        stopped: whether ``content_block_stop`` arrived.
+        final: the finished block (set at stop).
+    """
+
+    __slots__ = (
+        "_cache",
+        "_cache_version",
+        "_partial",
+        "_partial_version",
+        "final",
+        "index",
+        "log",
+        "start",
+        "stopped",
+        "unknown",
+    )
+
+    def __init__(self, index: int, start: ContentBlock) -> None:
+        self.index = index
+        self.start = start
+        self.log: list[Delta] = []
+        self.unknown: list[UnknownDelta] = []
+        self.stopped = False
+        self.final: ContentBlock | None = None
+        self._cache: ContentBlock = start
+        self._cache_version = 0
+        self._partial: PartialJSON | None = None
+        self._partial_version = 0
+
+    @classmethod
+    def finished(cls, index: int, block: ContentBlock) -> BlockBuilder:
+        """A builder for a block that arrived whole (in ``message_start``)."""
+        builder = cls(index, block)
+        builder.stopped, builder.final = True, block
+        return builder
+
+    @property
+    def is_tool(self) -> bool:
+        """Whether this block's input streams as JSON."""
+        return self.start.type in TOOL_TYPES or (
+            isinstance(self.start, UnknownBlock) and "input" in _extra(self.start)
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def block_at(self, version: int) -> ContentBlock:
+        """Return the block as it was after the first *version* deltas."""
+        if self.final is not None and version == len(self.log):
+            return self.final
+        if version == self._cache_version:
+            return self._cache
+        if version < self._cache_version:  # an old snapshot read late: start again
+            self._cache, self._cache_version = self.start, 0
+        block = self._extend(self._cache, self._cache_version, version)
+        self._cache, self._cache_version = block, version
+        return block
+
+    def _extend(self, base: ContentBlock, old: int, new: int) -> ContentBlock:
+        deltas = self.log[old:new]
+        if self.is_tool:
+            return base.model_copy(update={"input": self.partial_input(new)})
+        update: dict[str, Any] = {}
+        texts = [d.text for d in deltas if isinstance(d, TextDelta)]
+        if texts:
+            update["text"] = getattr(base, "text", "") + "".join(texts)
+        cites = [d.citation for d in deltas if isinstance(d, CitationsDelta)]
+        if cites:
+            old_cites = getattr(base, "citations", None) or []
+            update["citations"] = [*old_cites, *cites]
+        thinking = [d.thinking for d in deltas if isinstance(d, ThinkingDelta)]
+        if thinking:
+            update["thinking"] = getattr(base, "thinking", "") + "".join(thinking)
+        for d in deltas:
+            # signature_delta and compaction_delta carry the final value: replace, never append.
+            if isinstance(d, SignatureDelta):
+                update["signature"] = d.signature
+            elif isinstance(d, CompactionDelta):
+                update["content"] = d.content
+                update["encrypted_content"] = d.encrypted_content
+        return base.model_copy(update=update) if update else base
+
+    def json_text(self, version: int | None = None) -> str:
+        """All the input JSON text received, up to *version* deltas."""
+        deltas = self.log if version is None else self.log[:version]
+        return "".join(d.partial_json for d in deltas if isinstance(d, InputJSONDelta))
+
+    def partial_input(self, version: int, strings: StringMode = "partial") -> Any:
+        """The tool input as parsed after *version* deltas (see `PartialJSON` for the rules).
+
+        The start block's ``input`` stands until a non-empty fragment arrives, so an input
+        sent whole in ``content_block_start`` is kept.
+        """
+        if version < self._partial_version or self._partial is None:
+            self._partial, self._partial_version = PartialJSON(), 0
+        parser = self._partial
+        for d in self.log[self._partial_version : version]:
+            if isinstance(d, InputJSONDelta) and d.partial_json:
+                try:
+                    parser.feed(d.partial_json)
+                except PartialJSONError:
+                    break  # not JSON: the value stays as it was; the stop reports the error
+        self._partial_version = version
+        if not parser.started:
+            return getattr(self.start, "input", {})
+        value = parser.value(strings)
+        return {} if value is None else value
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def finish(self, complete: bool) -> ContentBlock:
+        """Build the final block: at ``content_block_stop`` (*complete*) or at the end.
+
+        A tool block's input is parsed once here, with jiter. Input that stops early is kept
+        as far as it is valid (unfinished strings and numbers left out), as the SDK does.
+
+        Raises:
+            ValueError: a tool block's input text is not JSON, nor the start of JSON.
+        """
+        if self.is_tool:
+            text = self.json_text()
+            if not text:
+                block = self.start
+            else:
+                try:
+                    value = parse_complete(text)
+                except ValueError:
+                    parser = PartialJSON()
+                    parser.feed(text)  # raises PartialJSONError (a ValueError) on garbage
+                    value = parser.value("complete")
+                    value = {} if value is None else value
+                block = self.start.model_copy(update={"input": value})
+        else:
+            block = self.block_at(len(self.log))
+        self.stopped = complete or self.stopped
+        self.final = block
+        self._cache, self._cache_version = block, len(self.log)
+        return block
+

@@ -1,0 +1,191 @@
+"""`MessageSnapshot`: the message as it stood after one event, immutable and cheap.
+
+A snapshot is a handful of references: the message-level fields (a frozen `Message` with no
+content), the shared list of block builders, how many blocks it sees, and the version of each
+block that was still open. Making one costs O(1); nothing in it changes afterwards, so it is
+safe under ``pairwise()``, ``to_list()`` and a hop to a GUI thread. The blocks themselves are
+built only when read (``content``, ``to_message()``), and cached.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, final
+
+from ..events import ContentBlock, Message, TextBlock, UnknownDelta, Usage
+
+if TYPE_CHECKING:
+    from .blocks import BlockBuilder
+
+__all__ = ["MessageSnapshot"]
+
+
+@final
+class MessageSnapshot:
+    """The message received so far, as it stood after one event.
+
+    It has the attributes of a `Message` (``id``, ``model``, ``content``, ``stop_reason``,
+    ``usage``, … and any field the API added), plus ``complete`` and ``text``. It never
+    changes once handed out.
+
+    Example:
+        >>> snapshot = arx.from_recording(PATH).pipe(accumulate(), ops.last()).run()
+        >>> snapshot.complete, snapshot.stop_reason
+        (True, 'end_turn')
+    """
+
+    __slots__ = ("_builders", "_complete", "_content", "_count", "_head", "_message", "_open",
+                 "_unknown", "_unknown_count")
+
+    def __init__(
+        self,
+        head: Message,
+        builders: list[BlockBuilder],
+        count: int,
+        open_versions: tuple[tuple[int, int], ...],
+        complete: bool,
+        unknown: list[tuple[int, UnknownDelta]],
+    ) -> None:
+        self._head = head
+        self._builders = builders
+        self._count = count
+        self._open = open_versions
+        self._complete = complete
+        self._unknown = unknown
+        self._unknown_count = len(unknown)
+        self._content: tuple[ContentBlock, ...] | None = None
+        self._message: Message | None = None
+
+    # -- the message's fields --------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The message id (``msg_…``)."""
+        return self._head.id
+
+    @property
+    def model(self) -> str:
+        """The model that answered (relabelled by a ``fallback`` block)."""
+        return self._head.model
+
+    @property
+    def role(self) -> str:
+        """Always ``"assistant"``."""
+        return self._head.role
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the model stopped; ``None`` until ``message_delta`` says."""
+        return self._head.stop_reason
+
+    @property
+    def stop_sequence(self) -> str | None:
+        """The stop sequence that matched, when ``stop_reason`` is ``stop_sequence``."""
+        return self._head.stop_sequence
+
+    @property
+    def stop_details(self) -> dict[str, Any] | None:
+        """Details of the stop (a refusal's category), when the API gives them."""
+        return self._head.stop_details
+
+    @property
+    def usage(self) -> Usage:
+        """Token usage so far (cumulative: ``message_delta`` overwrites)."""
+        return self._head.usage
+
+    @property
+    def container(self) -> dict[str, Any] | None:
+        """The code execution container, when one was used."""
+        return self._head.container
+
+    def __getattr__(self, name: str) -> Any:
+        # Fields the API sends that this version does not model (context_management, …).
+        if name.startswith("_"):
+            raise AttributeError(name)
+        extra = self._head.model_extra or {}
+        if name in extra:
+            return extra[name]
+        raise AttributeError(f"'MessageSnapshot' object has no attribute {name!r}")
+
+    # -- content ---------------------------------------------------------------------------
+
+    @property
+    def complete(self) -> bool:
+        """Whether ``message_stop`` arrived: the message is whole."""
+        return self._complete
+
+    @property
+    def content(self) -> tuple[ContentBlock, ...]:
+        """The content blocks, open ones as far as they have arrived (built on first read)."""
+        if self._content is None:
+            versions = dict(self._open)
+            blocks: list[ContentBlock] = []
+            for builder in self._builders[: self._count]:
+                version = versions.get(builder.index)
+                if version is None:
+                    assert builder.final is not None
+                    blocks.append(builder.final)
+                else:
+                    blocks.append(builder.block_at(version))
+            self._content = tuple(blocks)
+        return self._content
+
+    def block(self, index: int) -> ContentBlock:
+        """Return the content block at *index* (without building the others)."""
+        if not 0 <= index < self._count:
+            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
+        if self._content is not None:
+            return self._content[index]
+        builder = self._builders[index]
+        for i, version in self._open:
+            if i == index:
+                return builder.block_at(version)
+        assert builder.final is not None
+        return builder.final
+
+    def started_block(self, index: int) -> ContentBlock:
+        """Return block *index* as its ``content_block_start`` sent it (no deltas applied)."""
+        if not 0 <= index < self._count:
+            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
+        return self._builders[index].start
+
+    def input_of(self, index: int) -> Any:
+        """Return the input of the tool block at *index* as parsed so far.
+
+        An open block's input is parsed incrementally, only when read, and cached: reading
+        it after every delta costs O(size of the delta) plus building the result. Unfinished
+        numbers, literals and keys are left out; an unfinished string shows its prefix.
+        """
+        if not 0 <= index < self._count:
+            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
+        builder = self._builders[index]
+        for i, version in self._open:
+            if i == index:
+                return builder.partial_input(version)
+        return getattr(builder.final, "input", None)
+
+    def __len__(self) -> int:
+        """The number of content blocks."""
+        return self._count
+
+    @property
+    def text(self) -> str:
+        """The text of every text block, joined with ``""`` (the SDK's ``get_final_text``)."""
+        return "".join(b.text for b in self.content if isinstance(b, TextBlock))
+
+    @property
+    def unknown_deltas(self) -> tuple[tuple[int, UnknownDelta], ...]:
+        """Deltas of types this version does not know, with their block index, kept raw."""
+        return tuple(self._unknown[: self._unknown_count])
+
+    def to_message(self) -> Message:
+        """Return the snapshot as a `Message` (what the non-streaming API would return)."""
+        if self._message is None:
+            self._message = self._head.model_copy(update={"content": list(self.content)})
+        return self._message
+
+    def __repr__(self) -> str:
+        state = "complete" if self._complete else "partial"
+        return (
+            f"<MessageSnapshot {self._head.id} {state}, {self._count} blocks, "
+            f"stop_reason={self._head.stop_reason!r}>"
+        )

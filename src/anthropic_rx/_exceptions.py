@@ -1,0 +1,418 @@
+"""Every error anthropic_rx raises or sends as ``on_error``, in one tree.
+
+```
+AnthropicRxError                 catch this to catch everything we raise
+├── SSEDecodeError               1 the byte stream cannot be decoded as an event stream
+│   └── EventTooLargeError       1 one event grew past ``max_event_bytes``
+├── EventParseError              2 an event's data is not JSON, or a known type does not fit its model
+├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)
+│   ├── StreamProtocolError      3 an event that cannot follow the ones before it
+│   ├── ToolInputError           3 tool input that is not JSON at ``content_block_stop``
+│   └── IncompleteStreamError    3 the stream ended before ``message_stop``
+└── APIError                     6 anything about talking to the API (``.request_id``, ``.attempts``)
+    ├── APIStatusError           6 an error from the API: an HTTP status, or ``event: error`` mid-stream
+    │   ├── BadRequestError          400  invalid_request_error
+    │   ├── AuthenticationError      401  authentication_error
+    │   ├── BillingError             402  billing_error
+    │   ├── PermissionDeniedError    403  permission_error
+    │   ├── NotFoundError            404  not_found_error
+    │   ├── RequestTimeoutError      408  timeout_error
+    │   ├── ConflictError            409
+    │   ├── RequestTooLargeError     413  request_too_large
+    │   ├── UnprocessableEntityError 422
+    │   ├── RateLimitError           429  rate_limit_error (``.retry_after``)
+    │   └── InternalServerError      5xx  api_error
+    │       └── OverloadedError      529  overloaded_error
+    ├── APIConnectionError       6 the connection failed or broke (``.mid_stream``)
+    │   └── APITimeoutError      6 connect or read timed out
+    │       ├── StreamIdleTimeoutError   no byte for ``idle_timeout`` seconds
+    │       ├── ContentTimeoutError      no content event for ``content_timeout`` seconds
+    │       └── DeadlineExceededError    the whole request took longer than ``deadline``
+    └── APIResponseValidationError   6 a 2xx response that is not an event stream
+```
+
+The numbers are the layers of DESIGN.md. Every error that ends a stream carries what was
+received before it: ``.snapshot`` is the partial `MessageSnapshot` (``None`` before
+``message_start``), so nothing already received is lost. Mid-stream ``event: error`` is
+mapped by its ``error.type``, not by the HTTP status (which is 200 there): an
+``overloaded_error`` mid-stream is an `OverloadedError` with ``status_code=None`` and
+``mid_stream=True``.
+
+Messages say what was expected and what arrived. No error message, repr or attribute ever
+holds the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._core.snapshot import MessageSnapshot
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnthropicRxError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BillingError",
+    "ConflictError",
+    "ContentTimeoutError",
+    "DeadlineExceededError",
+    "EventParseError",
+    "EventTooLargeError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RequestTooLargeError",
+    "SSEDecodeError",
+    "StreamError",
+    "StreamIdleTimeoutError",
+    "StreamProtocolError",
+    "ToolInputError",
+    "UnprocessableEntityError",
+    "error_for_status",
+    "error_for_type",
+]
+
+_EXCERPT = 200
+
+
+def excerpt(text: str | bytes, limit: int = _EXCERPT) -> str:
+    """Return at most *limit* characters of *text*, marking a cut with an ellipsis."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class AnthropicRxError(Exception):
+    """The base of every error anthropic_rx raises: catch this to catch them all.
+
+    Attributes:
+        snapshot: the partial `MessageSnapshot` received before the error, or ``None``.
+    """
+
+    snapshot: MessageSnapshot | None
+
+    def __init__(self, message: str, *, snapshot: MessageSnapshot | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.snapshot = snapshot
+
+    def with_snapshot(self, snapshot: MessageSnapshot | None) -> AnthropicRxError:
+        """Attach *snapshot* unless one is already attached, and return ``self``."""
+        if self.snapshot is None:
+            self.snapshot = snapshot
+        return self
+
+
+# -- layer 1: bytes -------------------------------------------------------------------------
+
+
+class SSEDecodeError(AnthropicRxError):
+    """The bytes cannot be decoded as a Server-Sent Events stream."""
+
+
+class EventTooLargeError(SSEDecodeError):
+    """One event grew past the decoder's ``max_event_bytes`` bound.
+
+    Attributes:
+        limit: the bound, in bytes.
+        size: how many bytes the event had reached when the bound was crossed.
+    """
+
+    def __init__(self, *, limit: int, size: int) -> None:
+        super().__init__(
+            f"expected an event of at most {limit} bytes (max_event_bytes), "
+            f"got one of at least {size} bytes"
+        )
+        self.limit = limit
+        self.size = size
+
+
+# -- layer 2: events ------------------------------------------------------------------------
+
+
+class EventParseError(AnthropicRxError, ValueError):
+    """An event's data is not JSON, or a known event type does not fit its model.
+
+    Attributes:
+        event: the SSE event name (``"message"`` when none was sent).
+        data: the raw data, as received.
+    """
+
+    def __init__(self, message: str, *, event: str, data: str) -> None:
+        super().__init__(message)
+        self.event = event
+        self.data = data
+
+
+# -- layer 3: the accumulator ---------------------------------------------------------------
+
+
+class StreamError(AnthropicRxError):
+    """The events do not make a complete, well-ordered message."""
+
+
+class StreamProtocolError(StreamError):
+    """An event that cannot follow the ones before it.
+
+    Examples: a delta for a block that was never started, a second ``message_start``, any
+    event after ``message_stop``.
+
+    Attributes:
+        event: the offending event.
+    """
+
+    def __init__(
+        self, message: str, *, event: Any = None, snapshot: MessageSnapshot | None = None
+    ) -> None:
+        super().__init__(message, snapshot=snapshot)
+        self.event = event
+
+
+class ToolInputError(StreamError, ValueError):
+    """A tool block's input is still not valid JSON when its ``content_block_stop`` arrives.
+
+    Attributes:
+        index: the block's index.
+        partial_json: all the JSON text received for the block.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        index: int,
+        partial_json: str,
+        snapshot: MessageSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, snapshot=snapshot)
+        self.index = index
+        self.partial_json = partial_json
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended before ``message_stop``: what arrived is in ``.snapshot``."""
+
+
+# -- layer 6: the API -----------------------------------------------------------------------
+
+
+class APIError(AnthropicRxError):
+    """Anything that went wrong talking to the API.
+
+    Attributes:
+        request_id: the ``request-id`` response header, when there was a response.
+        attempts: how many HTTP requests were made for this stream (retries included).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        attempts: int = 1,
+        snapshot: MessageSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, snapshot=snapshot)
+        self.request_id = request_id
+        self.attempts = attempts
+
+
+class APIStatusError(APIError):
+    """An error answer from the API: a non-2xx status, or an ``event: error`` mid-stream.
+
+    Attributes:
+        status_code: the HTTP status, or ``None`` for an ``event: error`` inside a 200 stream.
+        error_type: the API's ``error.type`` (``"overloaded_error"``, …), when the body had one.
+        body: the parsed JSON body, or the raw text when it was not JSON.
+        mid_stream: whether the error arrived inside the event stream.
+        headers: the response headers (never the request's, which hold the key).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None,
+        error_type: str | None = None,
+        body: object = None,
+        mid_stream: bool = False,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+        snapshot: MessageSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id, attempts=attempts, snapshot=snapshot)
+        self.status_code = status_code
+        self.error_type = error_type
+        self.body = body
+        self.mid_stream = mid_stream
+        self.headers: Mapping[str, str] = dict(headers or {})
+
+
+class BadRequestError(APIStatusError):
+    """400 ``invalid_request_error``."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 ``authentication_error``."""
+
+
+class BillingError(APIStatusError):
+    """402 ``billing_error``."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403 ``permission_error``."""
+
+
+class NotFoundError(APIStatusError):
+    """404 ``not_found_error``."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408, or ``timeout_error``."""
+
+
+class ConflictError(APIStatusError):
+    """409."""
+
+
+class RequestTooLargeError(APIStatusError):
+    """413 ``request_too_large``, often from the edge with an HTML body."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422."""
+
+
+class RateLimitError(APIStatusError):
+    """429 ``rate_limit_error``.
+
+    Attributes:
+        retry_after: the wait the server asked for, in seconds, when it said.
+        ratelimit: the ``anthropic-ratelimit-*`` response headers.
+    """
+
+    retry_after: float | None = None
+
+    @property
+    def ratelimit(self) -> dict[str, str]:
+        """The ``anthropic-ratelimit-*`` headers of the response."""
+        return {k: v for k, v in self.headers.items() if k.lower().startswith("anthropic-ratelimit-")}
+
+
+class InternalServerError(APIStatusError):
+    """5xx ``api_error``."""
+
+
+class OverloadedError(InternalServerError):
+    """529 ``overloaded_error``, before the stream or as an ``event: error`` inside it."""
+
+
+class APIConnectionError(APIError):
+    """The connection could not be made, or broke.
+
+    Attributes:
+        mid_stream: whether events had already been received when it broke.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        mid_stream: bool = False,
+        request_id: str | None = None,
+        attempts: int = 1,
+        snapshot: MessageSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id, attempts=attempts, snapshot=snapshot)
+        self.mid_stream = mid_stream
+
+
+class APITimeoutError(APIConnectionError):
+    """Connecting, or reading the response, took too long."""
+
+
+class StreamIdleTimeoutError(APITimeoutError):
+    """No byte arrived for ``idle_timeout`` seconds."""
+
+
+class ContentTimeoutError(APITimeoutError):
+    """No content event (pings do not count) arrived for ``content_timeout`` seconds."""
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The whole request, retries included, took longer than its ``deadline``."""
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx response that is not an event stream (a proxy's HTML page, an empty body, …).
+
+    Attributes:
+        status_code: the HTTP status.
+        body: an excerpt of the body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: str = "",
+        request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message, request_id=request_id, attempts=attempts)
+        self.status_code = status_code
+        self.body = body
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: BillingError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    529: OverloadedError,
+}
+
+_BY_TYPE: dict[str, type[APIStatusError]] = {
+    "invalid_request_error": BadRequestError,
+    "authentication_error": AuthenticationError,
+    "billing_error": BillingError,
+    "permission_error": PermissionDeniedError,
+    "not_found_error": NotFoundError,
+    "timeout_error": RequestTimeoutError,
+    "request_too_large": RequestTooLargeError,
+    "rate_limit_error": RateLimitError,
+    "api_error": InternalServerError,
+    "overloaded_error": OverloadedError,
+}
+
+
+def error_for_status(status_code: int) -> type[APIStatusError]:
+    """Return the error class for an HTTP status (`APIStatusError` when none is specific)."""
+    if status_code in _BY_STATUS:
+        return _BY_STATUS[status_code]
+    return InternalServerError if status_code >= 500 else APIStatusError
+
+
+def error_for_type(error_type: str | None) -> type[APIStatusError]:
+    """Return the error class for an API ``error.type`` (`APIStatusError` when unknown)."""
+    return _BY_TYPE.get(error_type or "", APIStatusError)

@@ -1,0 +1,716 @@
+"""Layer 2: the typed events of a Messages API stream, and `parse_event`.
+
+Every model keeps the API's words (``MessageStartEvent``, ``TextDelta``, ``ToolUseBlock``) and
+every field it was sent, known or not (``extra="allow"``), so nothing on the wire is lost and
+``model_dump(mode="json")`` gives back the API's JSON. Models are frozen: an event handed to
+one subscriber cannot be changed under another.
+
+Routing is on the JSON ``type`` (the SSE event name is only a fallback when the JSON has
+none): an ``event:`` line that disagrees with the data does not decide anything. Types this
+version does not know pass through instead of failing, as the API docs ask: an unknown event
+becomes `UnknownEvent`, an unknown content block `UnknownBlock`, an unknown delta
+`UnknownDelta`, an unknown citation `UnknownCitation`, all with every field kept.
+
+``ping`` is a `PingEvent` (idle timers see it; content operators skip it). ``event: error`` is
+an `ErrorEvent`: a typed value, which the accumulator turns into the `APIStatusError`
+subclass its ``error.type`` names (`ErrorEvent.to_exception`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeAlias
+
+import jiter
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+
+from ._exceptions import APIStatusError, EventParseError, error_for_type, excerpt
+from ._sse import ServerSentEvent
+
+__all__ = [
+    "AdvisorToolResultBlock",
+    "BashCodeExecutionToolResultBlock",
+    "Citation",
+    "CitationCharLocation",
+    "CitationContentBlockLocation",
+    "CitationPageLocation",
+    "CitationSearchResultLocation",
+    "CitationWebSearchResultLocation",
+    "CitationsDelta",
+    "CodeExecutionToolResultBlock",
+    "CompactionBlock",
+    "CompactionDelta",
+    "ContainerUploadBlock",
+    "ContentBlock",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStartEvent",
+    "ContentBlockStopEvent",
+    "Delta",
+    "ErrorDetail",
+    "ErrorEvent",
+    "FallbackBlock",
+    "InputJSONDelta",
+    "MCPToolResultBlock",
+    "MCPToolUseBlock",
+    "Message",
+    "MessageDelta",
+    "MessageDeltaEvent",
+    "MessageDeltaUsage",
+    "MessageStartEvent",
+    "MessageStopEvent",
+    "PingEvent",
+    "RedactedThinkingBlock",
+    "ServerToolUseBlock",
+    "SignatureDelta",
+    "StreamEvent",
+    "TextBlock",
+    "TextDelta",
+    "TextEditorCodeExecutionToolResultBlock",
+    "ThinkingBlock",
+    "ThinkingDelta",
+    "ToolSearchToolResultBlock",
+    "ToolUseBlock",
+    "UnknownBlock",
+    "UnknownCitation",
+    "UnknownDelta",
+    "UnknownEvent",
+    "Usage",
+    "WebFetchToolResultBlock",
+    "WebSearchToolResultBlock",
+    "parse_event",
+]
+
+
+class _Wire(BaseModel):
+    # extra="allow": a field the API adds tomorrow is kept and dumped back, never dropped.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+def _tag_of(known: frozenset[str]) -> Any:
+    """Build a discriminator that routes on ``type`` and sends unknown types to "unknown"."""
+
+    def tag(value: Any) -> str:
+        t = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return t if t in known else "unknown"  # type: ignore[return-value]
+
+    return Discriminator(tag)
+
+
+# -- citations --------------------------------------------------------------------------------
+
+
+class CitationCharLocation(_Wire):
+    """A citation of a character range in a plain-text document."""
+
+    type: Literal["char_location"] = "char_location"
+    cited_text: str | None = None
+    document_index: int | None = None
+    document_title: str | None = None
+    start_char_index: int | None = None
+    end_char_index: int | None = None
+
+
+class CitationPageLocation(_Wire):
+    """A citation of a page range in a PDF document."""
+
+    type: Literal["page_location"] = "page_location"
+    cited_text: str | None = None
+    document_index: int | None = None
+    document_title: str | None = None
+    start_page_number: int | None = None
+    end_page_number: int | None = None
+
+
+class CitationContentBlockLocation(_Wire):
+    """A citation of a range of content blocks in a custom-content document."""
+
+    type: Literal["content_block_location"] = "content_block_location"
+    cited_text: str | None = None
+    document_index: int | None = None
+    document_title: str | None = None
+    start_block_index: int | None = None
+    end_block_index: int | None = None
+
+
+class CitationWebSearchResultLocation(_Wire):
+    """A citation of a web search result."""
+
+    type: Literal["web_search_result_location"] = "web_search_result_location"
+    cited_text: str | None = None
+    encrypted_index: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+class CitationSearchResultLocation(_Wire):
+    """A citation of a search result block given in the request."""
+
+    type: Literal["search_result_location"] = "search_result_location"
+    cited_text: str | None = None
+    search_result_index: int | None = None
+    source: str | None = None
+    title: str | None = None
+    start_block_index: int | None = None
+    end_block_index: int | None = None
+
+
+class UnknownCitation(_Wire):
+    """A citation type this version does not know, with every field kept."""
+
+    type: str
+
+
+_CITATIONS = frozenset(
+    {
+        "char_location",
+        "page_location",
+        "content_block_location",
+        "web_search_result_location",
+        "search_result_location",
+    }
+)
+
+Citation: TypeAlias = Annotated[
+    Annotated[CitationCharLocation, Tag("char_location")]
+    | Annotated[CitationPageLocation, Tag("page_location")]
+    | Annotated[CitationContentBlockLocation, Tag("content_block_location")]
+    | Annotated[CitationWebSearchResultLocation, Tag("web_search_result_location")]
+    | Annotated[CitationSearchResultLocation, Tag("search_result_location")]
+    | Annotated[UnknownCitation, Tag("unknown")],
+    _tag_of(_CITATIONS),
+]
+
+# -- content blocks ---------------------------------------------------------------------------
+
+
+class TextBlock(_Wire):
+    """Text; ``citations`` is set when the answer cites documents or search results."""
+
+    type: Literal["text"] = "text"
+    text: str
+    citations: list[Citation] | None = None
+
+
+class ThinkingBlock(_Wire):
+    """Extended thinking, with the signature that lets it be sent back."""
+
+    type: Literal["thinking"] = "thinking"
+    thinking: str
+    signature: str = ""
+
+
+class RedactedThinkingBlock(_Wire):
+    """Thinking the API encrypted; it arrives whole in ``content_block_start``."""
+
+    type: Literal["redacted_thinking"] = "redacted_thinking"
+    data: str
+
+
+class ToolUseBlock(_Wire):
+    """A call of one of the request's tools; ``input`` streams as ``input_json_delta``."""
+
+    type: Literal["tool_use"] = "tool_use"
+    id: str
+    name: str
+    input: Any = Field(default_factory=dict[str, Any])
+
+
+class ServerToolUseBlock(_Wire):
+    """A call of a server tool (web search, web fetch, code execution, tool search, …)."""
+
+    type: Literal["server_tool_use"] = "server_tool_use"
+    id: str
+    name: str
+    input: Any = Field(default_factory=dict[str, Any])
+
+
+class MCPToolUseBlock(_Wire):
+    """A call of a tool on a remote MCP server."""
+
+    type: Literal["mcp_tool_use"] = "mcp_tool_use"
+    id: str
+    name: str
+    server_name: str | None = None
+    input: Any = Field(default_factory=dict[str, Any])
+
+
+class _ToolResult(_Wire):
+    tool_use_id: str | None = None
+    content: Any = None
+
+
+class MCPToolResultBlock(_ToolResult):
+    """The result of an MCP tool call."""
+
+    type: Literal["mcp_tool_result"] = "mcp_tool_result"
+    is_error: bool | None = None
+
+
+class WebSearchToolResultBlock(_ToolResult):
+    """Web search results, whole in ``content_block_start``."""
+
+    type: Literal["web_search_tool_result"] = "web_search_tool_result"
+
+
+class WebFetchToolResultBlock(_ToolResult):
+    """A fetched web page, whole in ``content_block_start``."""
+
+    type: Literal["web_fetch_tool_result"] = "web_fetch_tool_result"
+
+
+class CodeExecutionToolResultBlock(_ToolResult):
+    """The result of a code execution."""
+
+    type: Literal["code_execution_tool_result"] = "code_execution_tool_result"
+
+
+class BashCodeExecutionToolResultBlock(_ToolResult):
+    """The result of a bash command in the code execution container."""
+
+    type: Literal["bash_code_execution_tool_result"] = "bash_code_execution_tool_result"
+
+
+class TextEditorCodeExecutionToolResultBlock(_ToolResult):
+    """The result of a text editor command in the code execution container."""
+
+    type: Literal["text_editor_code_execution_tool_result"] = (
+        "text_editor_code_execution_tool_result"
+    )
+
+
+class ToolSearchToolResultBlock(_ToolResult):
+    """The tools a tool search found."""
+
+    type: Literal["tool_search_tool_result"] = "tool_search_tool_result"
+
+
+class AdvisorToolResultBlock(_ToolResult):
+    """The advisor tool's answer."""
+
+    type: Literal["advisor_tool_result"] = "advisor_tool_result"
+
+
+class ContainerUploadBlock(_Wire):
+    """A file uploaded to the code execution container."""
+
+    type: Literal["container_upload"] = "container_upload"
+    file_id: str | None = None
+
+
+class CompactionBlock(_Wire):
+    """A summary of earlier context (context management); filled by one ``compaction_delta``."""
+
+    type: Literal["compaction"] = "compaction"
+    content: str | None = None
+    encrypted_content: str | None = None
+
+
+class FallbackBlock(_Wire):
+    """The hop where one model handed the response over to another (start/stop, no deltas)."""
+
+    model_config = ConfigDict(
+        extra="allow", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    type: Literal["fallback"] = "fallback"
+    from_: dict[str, Any] | None = Field(default=None, alias="from")
+    to: dict[str, Any] | None = None
+    trigger: Any = None
+
+
+class UnknownBlock(_Wire):
+    """A content block type this version does not know, with every field kept."""
+
+    type: str
+
+
+_BLOCKS = frozenset(
+    {
+        "text",
+        "thinking",
+        "redacted_thinking",
+        "tool_use",
+        "server_tool_use",
+        "mcp_tool_use",
+        "mcp_tool_result",
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "code_execution_tool_result",
+        "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result",
+        "tool_search_tool_result",
+        "advisor_tool_result",
+        "container_upload",
+        "compaction",
+        "fallback",
+    }
+)
+
+ContentBlock: TypeAlias = Annotated[
+    Annotated[TextBlock, Tag("text")]
+    | Annotated[ThinkingBlock, Tag("thinking")]
+    | Annotated[RedactedThinkingBlock, Tag("redacted_thinking")]
+    | Annotated[ToolUseBlock, Tag("tool_use")]
+    | Annotated[ServerToolUseBlock, Tag("server_tool_use")]
+    | Annotated[MCPToolUseBlock, Tag("mcp_tool_use")]
+    | Annotated[MCPToolResultBlock, Tag("mcp_tool_result")]
+    | Annotated[WebSearchToolResultBlock, Tag("web_search_tool_result")]
+    | Annotated[WebFetchToolResultBlock, Tag("web_fetch_tool_result")]
+    | Annotated[CodeExecutionToolResultBlock, Tag("code_execution_tool_result")]
+    | Annotated[BashCodeExecutionToolResultBlock, Tag("bash_code_execution_tool_result")]
+    | Annotated[
+        TextEditorCodeExecutionToolResultBlock, Tag("text_editor_code_execution_tool_result")
+    ]
+    | Annotated[ToolSearchToolResultBlock, Tag("tool_search_tool_result")]
+    | Annotated[AdvisorToolResultBlock, Tag("advisor_tool_result")]
+    | Annotated[ContainerUploadBlock, Tag("container_upload")]
+    | Annotated[CompactionBlock, Tag("compaction")]
+    | Annotated[FallbackBlock, Tag("fallback")]
+    | Annotated[UnknownBlock, Tag("unknown")],
+    _tag_of(_BLOCKS),
+]
+
+# -- deltas -----------------------------------------------------------------------------------
+
+
+class TextDelta(_Wire):
+    """More text for a text block."""
+
+    type: Literal["text_delta"] = "text_delta"
+    text: str
+
+
+class InputJSONDelta(_Wire):
+    """A fragment of a tool block's input JSON; fragments may split anywhere, even escapes."""
+
+    type: Literal["input_json_delta"] = "input_json_delta"
+    partial_json: str
+
+
+class CitationsDelta(_Wire):
+    """One citation to append to a text block's ``citations``."""
+
+    type: Literal["citations_delta"] = "citations_delta"
+    citation: Citation
+
+
+class ThinkingDelta(_Wire):
+    """More thinking for a thinking block."""
+
+    type: Literal["thinking_delta"] = "thinking_delta"
+    thinking: str
+
+
+class SignatureDelta(_Wire):
+    """A thinking block's signature; it replaces the block's signature (one per block)."""
+
+    type: Literal["signature_delta"] = "signature_delta"
+    signature: str
+
+
+class CompactionDelta(_Wire):
+    """A compaction block's final content; it replaces, not appends (as the SDKs do)."""
+
+    type: Literal["compaction_delta"] = "compaction_delta"
+    content: str | None = None
+    encrypted_content: str | None = None
+
+
+class UnknownDelta(_Wire):
+    """A delta type this version does not know, with every field kept."""
+
+    type: str
+
+
+_DELTAS = frozenset(
+    {
+        "text_delta",
+        "input_json_delta",
+        "citations_delta",
+        "thinking_delta",
+        "signature_delta",
+        "compaction_delta",
+    }
+)
+
+Delta: TypeAlias = Annotated[
+    Annotated[TextDelta, Tag("text_delta")]
+    | Annotated[InputJSONDelta, Tag("input_json_delta")]
+    | Annotated[CitationsDelta, Tag("citations_delta")]
+    | Annotated[ThinkingDelta, Tag("thinking_delta")]
+    | Annotated[SignatureDelta, Tag("signature_delta")]
+    | Annotated[CompactionDelta, Tag("compaction_delta")]
+    | Annotated[UnknownDelta, Tag("unknown")],
+    _tag_of(_DELTAS),
+]
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+class Usage(_Wire):
+    """Token counts. On ``message_delta`` they are cumulative totals: they overwrite."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: dict[str, Any] | None = None
+    server_tool_use: dict[str, Any] | None = None
+    service_tier: str | None = None
+    output_tokens_details: dict[str, Any] | None = None
+    iterations: list[Any] | None = None
+    fallback_credit: Any = None
+
+
+class Message(_Wire):
+    """A whole assistant message, as the non-streaming API returns it.
+
+    ``model_dump(mode="json")`` is the API's message JSON.
+    """
+
+    id: str
+    type: Literal["message"] = "message"
+    role: Literal["assistant"] = "assistant"
+    model: str
+    content: list[ContentBlock] = Field(default_factory=list[ContentBlock])
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None
+    usage: Usage = Field(default_factory=Usage)
+    container: dict[str, Any] | None = None
+
+
+class MessageDelta(_Wire):
+    """The top-level changes of a ``message_delta``."""
+
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    stop_details: dict[str, Any] | None = None
+    container: dict[str, Any] | None = None
+
+
+class MessageDeltaUsage(_Wire):
+    """The cumulative usage of a ``message_delta``; absent fields keep their earlier value."""
+
+    output_tokens: int = 0
+    input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    server_tool_use: dict[str, Any] | None = None
+    output_tokens_details: dict[str, Any] | None = None
+    iterations: list[Any] | None = None
+    fallback_credit: Any = None
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+class MessageStartEvent(_Wire):
+    """The first event: the message with empty (or, rarely, pre-filled) ``content``."""
+
+    type: Literal["message_start"] = "message_start"
+    message: Message
+
+
+class ContentBlockStartEvent(_Wire):
+    """A content block opens at ``index`` (the position in the final ``content``)."""
+
+    type: Literal["content_block_start"] = "content_block_start"
+    index: int
+    content_block: ContentBlock
+
+
+class ContentBlockDeltaEvent(_Wire):
+    """A change to the open block at ``index``."""
+
+    type: Literal["content_block_delta"] = "content_block_delta"
+    index: int
+    delta: Delta
+
+
+class ContentBlockStopEvent(_Wire):
+    """The block at ``index`` is finished."""
+
+    type: Literal["content_block_stop"] = "content_block_stop"
+    index: int
+
+
+class MessageDeltaEvent(_Wire):
+    """Top-level changes (stop reason, cumulative usage) near the end of the message."""
+
+    type: Literal["message_delta"] = "message_delta"
+    delta: MessageDelta = Field(default_factory=MessageDelta)
+    usage: MessageDeltaUsage = Field(default_factory=MessageDeltaUsage)
+    context_management: Any = None
+    input_transformations: Any = None
+
+
+class MessageStopEvent(_Wire):
+    """The last event: the message is complete."""
+
+    type: Literal["message_stop"] = "message_stop"
+
+
+class PingEvent(_Wire):
+    """A keep-alive; it carries nothing."""
+
+    type: Literal["ping"] = "ping"
+
+
+class ErrorDetail(_Wire):
+    """The ``error`` object of an error event: ``type`` such as ``overloaded_error``."""
+
+    type: str = "api_error"
+    message: str = ""
+
+
+class ErrorEvent(_Wire):
+    """An ``event: error`` inside the stream, e.g. ``overloaded_error`` during high load."""
+
+    type: Literal["error"] = "error"
+    error: ErrorDetail = Field(default_factory=ErrorDetail)
+    request_id: str | None = None
+
+    def to_exception(self) -> APIStatusError:
+        """Return the `APIStatusError` subclass that ``error.type`` names, mid-stream."""
+        cls = error_for_type(self.error.type)
+        return cls(
+            f"{self.error.type}: {self.error.message} (event: error, mid-stream)",
+            status_code=None,
+            error_type=self.error.type,
+            body=self.model_dump(mode="json"),
+            mid_stream=True,
+            request_id=self.request_id,
+        )
+
+
+class UnknownEvent(_Wire):
+    """An event type this version does not know; it never stops a stream.
+
+    Attributes:
+        type: the JSON ``type`` (or the SSE event name when the JSON has none).
+        event: the SSE event name.
+        data: the parsed JSON data, or the raw text when it was not JSON.
+    """
+
+    type: str
+    event: str = "message"
+    data: Any = None
+
+
+_EVENTS = frozenset(
+    {
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    }
+)
+
+StreamEvent: TypeAlias = (
+    MessageStartEvent
+    | ContentBlockStartEvent
+    | ContentBlockDeltaEvent
+    | ContentBlockStopEvent
+    | MessageDeltaEvent
+    | MessageStopEvent
+    | PingEvent
+    | ErrorEvent
+    | UnknownEvent
+)
+"""Every event `parse_event` can return."""
+
+_KNOWN: TypeAlias = Annotated[
+    Annotated[MessageStartEvent, Tag("message_start")]
+    | Annotated[ContentBlockStartEvent, Tag("content_block_start")]
+    | Annotated[ContentBlockDeltaEvent, Tag("content_block_delta")]
+    | Annotated[ContentBlockStopEvent, Tag("content_block_stop")]
+    | Annotated[MessageDeltaEvent, Tag("message_delta")]
+    | Annotated[MessageStopEvent, Tag("message_stop")]
+    | Annotated[PingEvent, Tag("ping")]
+    | Annotated[ErrorEvent, Tag("error")],
+    Discriminator(lambda v: v.get("type") if isinstance(v, dict) else None),  # pyright: ignore[reportUnknownLambdaType, reportUnknownMemberType, reportUnknownArgumentType]
+]
+_known_adapter: TypeAdapter[StreamEvent] = TypeAdapter(_KNOWN)
+
+# The hot path: a content_block_delta whose delta is a known type, validated straight from
+# the JSON text in pydantic-core (no intermediate dict, no Python callback).
+_FastDelta: TypeAlias = Annotated[
+    TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta | CompactionDelta,
+    Field(discriminator="type"),
+]
+
+
+class _FastDeltaEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["content_block_delta"]
+    index: int
+    delta: _FastDelta
+
+
+_fast_delta = TypeAdapter(_FastDeltaEvent)
+_DELTA_PREFIX = '{"type":"content_block_delta"'
+
+
+def parse_event(sse: ServerSentEvent) -> StreamEvent:
+    """Turn one `ServerSentEvent` into one typed event.
+
+    Args:
+        sse: a decoded event; its ``data`` should be one JSON object.
+
+    Returns:
+        The event model its JSON ``type`` names, `PingEvent` for pings, `ErrorEvent` for
+        ``event: error``, or `UnknownEvent` for a type this version does not know.
+
+    Raises:
+        EventParseError: the data is not JSON, or a known type's JSON does not fit its model.
+
+    Example:
+        >>> parse_event(ServerSentEvent(event="ping", data='{"type": "ping"}'))
+        PingEvent(type='ping')
+    """
+    data = sse.data
+    if data.startswith(_DELTA_PREFIX):
+        try:
+            fast = _fast_delta.validate_json(data)
+        except ValidationError:
+            pass  # an unknown delta type, or a real error: the general path says which
+        else:
+            return ContentBlockDeltaEvent.model_construct(
+                fast.model_fields_set, type=fast.type, index=fast.index, delta=fast.delta
+            )
+    try:
+        obj = jiter.from_json(data.encode())
+    except ValueError as exc:
+        if sse.event not in _EVENTS:
+            # An event we do not know whose data is not JSON: pass it through, raw.
+            return UnknownEvent(type=sse.event, event=sse.event, data=data)
+        raise EventParseError(
+            f"expected JSON data for event {sse.event!r}, got {excerpt(data)!r} ({exc})",
+            event=sse.event,
+            data=data,
+        ) from exc
+    kind: object = obj.get("type", sse.event) if isinstance(obj, dict) else sse.event
+    if kind not in _EVENTS:
+        name = kind if isinstance(kind, str) else sse.event
+        return UnknownEvent(type=name, event=sse.event, data=obj)
+    if not isinstance(obj, dict):
+        raise EventParseError(
+            f"expected a JSON object for event {kind!r}, got {excerpt(data)!r}",
+            event=sse.event,
+            data=data,
+        )
+    if "type" not in obj:
+        obj = {"type": kind, **obj}
+    try:
+        return _known_adapter.validate_python(obj)
+    except ValidationError as exc:
+        raise EventParseError(
+            f"expected {kind} event data to fit its model, got {excerpt(data)!r}: "
+            f"{exc.errors(include_url=False)}",
+            event=sse.event,
+            data=data,
+        ) from exc

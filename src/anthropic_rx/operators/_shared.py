@@ -1,0 +1,152 @@
+"""What every operator stands on: events folded through one `MessageAccumulator`.
+
+`folded` pairs each event with the snapshot after it. Per subscription it runs one
+accumulator (state through a fresh closure per subscribe, as reactivex's ``scan`` does), so
+two subscribers never share one; a hot `MessageStream` offers its own already-folded steps
+(the ``_arx_steps`` attribute), so pipelines on one stream share a single accumulator.
+
+Order violations, typed ``event: error``s and the end of a stream before ``message_stop``
+become ``on_error``, after every step before them; once an error is sent the upstream
+subscription is disposed and nothing more is delivered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar, cast
+
+from reactivex import Observable, abc
+from reactivex.disposable import SingleAssignmentDisposable
+
+from .._core import MessageAccumulator, MessageSnapshot
+from .._exceptions import AnthropicRxError
+from ..events import StreamEvent
+from ..typing import Operator
+
+__all__ = ["Step", "filter_map", "folded", "steps_operator"]
+
+_T = TypeVar("_T")
+
+
+class Step(NamedTuple):
+    """One event and the snapshot after it (``None`` before ``message_start``)."""
+
+    event: StreamEvent
+    snapshot: MessageSnapshot | None
+
+
+def folded(source: Observable[StreamEvent]) -> Observable[Step]:
+    """Pair each event of *source* with the snapshot it leads to.
+
+    Errors: `StreamProtocolError`, `ToolInputError`, an `APIStatusError` subclass for an
+    ``event: error``, `IncompleteStreamError` when *source* completes before
+    ``message_stop``, and whatever *source* sends (with the snapshot so far attached).
+    """
+    shared = getattr(source, "_arx_steps", None)
+    if shared is not None:
+        return cast("Observable[Step]", shared)
+
+    def subscribe(
+        observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        acc = MessageAccumulator()
+        upstream = SingleAssignmentDisposable()
+        done = False
+
+        def fail(exc: Exception) -> None:
+            nonlocal done
+            done = True
+            if isinstance(exc, AnthropicRxError):
+                exc.with_snapshot(acc.snapshot)
+            observer.on_error(exc)
+            upstream.dispose()
+
+        def on_next(event: StreamEvent) -> None:
+            if done:
+                return
+            try:
+                snapshot = acc.feed(event)
+            except Exception as exc:
+                fail(exc)
+                return
+            observer.on_next(Step(event, snapshot))
+
+        def on_error(exc: Exception) -> None:
+            if not done:
+                fail(exc)
+
+        def on_completed() -> None:
+            nonlocal done
+            if done:
+                return
+            if acc.complete:
+                done = True
+                observer.on_completed()
+            else:
+                fail(acc.incomplete())
+
+        upstream.disposable = source.subscribe(
+            on_next, on_error, on_completed, scheduler=scheduler
+        )
+        return upstream
+
+    return Observable(subscribe)
+
+
+def steps_operator(
+    on_step: Callable[[Step, Callable[[_T], None]], None],
+) -> Operator[StreamEvent, _T]:
+    """Build an operator from ``on_step(step, emit)``, called for every folded step.
+
+    An exception from *on_step* becomes ``on_error`` (it never escapes into the producer).
+    """
+
+    def operator(source: Observable[StreamEvent]) -> Observable[_T]:
+        steps = folded(source)
+
+        def subscribe(
+            observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            upstream = SingleAssignmentDisposable()
+            done = False
+            emit = observer.on_next
+
+            def on_next(step: Step) -> None:
+                nonlocal done
+                if done:
+                    return
+                try:
+                    on_step(step, emit)
+                except Exception as exc:
+                    done = True
+                    observer.on_error(exc)
+                    upstream.dispose()
+
+            def on_error(exc: Exception) -> None:
+                if not done:
+                    observer.on_error(exc)
+
+            def on_completed() -> None:
+                if not done:
+                    observer.on_completed()
+
+            upstream.disposable = steps.subscribe(
+                on_next, on_error, on_completed, scheduler=scheduler
+            )
+            return upstream
+
+        return Observable(subscribe)
+
+    return operator
+
+
+def filter_map(select: Callable[[Step], _T | None]) -> Operator[StreamEvent, _T]:
+    """Build an operator that emits ``select(step)`` for every step where it is not None."""
+
+    def on_step(step: Step, emit: Callable[[_T], None]) -> None:
+        value = select(step)
+        if value is not None:
+            emit(value)
+
+    return steps_operator(on_step)
+

@@ -1,0 +1,80 @@
+"""`from_bytes`: a cold Observable of the events in some bytes, decoded on subscribe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from reactivex import Observable, abc
+from reactivex.disposable import BooleanDisposable, CompositeDisposable
+from reactivex.scheduler import CurrentThreadScheduler
+
+from .._sse import SSEDecoder
+from ..events import StreamEvent, parse_event
+
+__all__ = ["events_of", "from_bytes"]
+
+Chunks = bytes | bytearray | memoryview | Iterable[bytes]
+
+
+def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Iterator[StreamEvent]:
+    """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
+    for chunk in chunks:
+        for sse in decoder.decode(chunk):
+            yield parse_event(sse)
+    for sse in decoder.flush():
+        yield parse_event(sse)
+
+
+def _as_chunks(data: Chunks) -> Iterable[bytes]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return (bytes(data),)
+    return data
+
+
+def from_bytes(data: Chunks, *, max_event_bytes: int | None = None) -> Observable[StreamEvent]:
+    """Make a cold Observable of the events in *data*: raw bytes, or an iterable of chunks.
+
+    Cold: each subscription decodes from the start, in the subscribing thread (through the
+    current-thread trampoline, so ``take(n)`` and disposal stop it early), and completes
+    when the bytes run out. An iterable that can be read only once (a generator) gives its
+    events to the first subscriber only: for one-shot inputs use `MessageStream`.
+
+    Args:
+        data: the bytes of an event stream, whole or as chunks split anywhere.
+        max_event_bytes: the most one event may take before `EventTooLargeError`.
+
+    Example:
+        >>> from anthropic_rx.operators import final_message
+        >>> message = arx.from_bytes(path.read_bytes()).pipe(final_message()).run()
+
+    Errors:
+        `EventTooLargeError`, `EventParseError`, and whatever reading *data* raises, after
+        every event decoded before it.
+    """
+
+    def subscribe(
+        observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        cancel = BooleanDisposable()
+
+        def action(_: abc.SchedulerBase, __: object = None) -> None:
+            events = events_of(_as_chunks(data), SSEDecoder(max_event_bytes=max_event_bytes))
+            try:
+                for event in events:
+                    if cancel.is_disposed:
+                        return
+                    observer.on_next(event)
+            except Exception as exc:
+                if not cancel.is_disposed:
+                    observer.on_error(exc)
+                return
+            finally:
+                events.close()
+            if not cancel.is_disposed:
+                observer.on_completed()
+
+        trampoline = CurrentThreadScheduler.singleton()
+        return CompositeDisposable(trampoline.schedule(action), cancel)
+
+    return Observable(subscribe)
+

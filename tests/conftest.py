@@ -1,0 +1,50 @@
+"""Shared fixtures: the corpus in ../shared (never copied here), recordings, chunkings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The corpus lives beside the project, in ../shared/corpus; ANTHROPIC_RX_CORPUS overrides it.
+CORPUS = Path(os.environ.get("ANTHROPIC_RX_CORPUS", ROOT.parent / "shared" / "corpus"))
+REAL = CORPUS / "real"
+SSE_CASES = CORPUS / "sse-conformance" / "cases.jsonl"
+
+
+def real_recording_names() -> list[str]:
+    """Names of the real recorded streams, or [] when the corpus is absent."""
+    if not REAL.is_dir():
+        return []
+    return sorted(p.name for p in REAL.glob("*.sse"))
+
+
+def require_corpus(path: Path) -> Path:
+    """Skip the calling test, saying why, when *path* (part of the corpus) is absent."""
+    if not path.exists():
+        pytest.skip(
+            f"the shared corpus is absent: {path} does not exist "
+            "(set ANTHROPIC_RX_CORPUS to the folder holding real/ and sse-conformance/)"
+        )
+    return path
+
+
+def read_recording(name: str) -> bytes:
+    """Return the bytes of one real recording, skipping the test when the corpus is absent."""
+    return require_corpus(REAL / name).read_bytes()
+
+
+def chunked(data: bytes, size: int) -> Iterator[bytes]:
+    """Split *data* into chunks of *size* bytes."""
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The corpus folder; skips the test when it is absent."""
+    return require_corpus(CORPUS)
