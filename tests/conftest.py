@@ -48,3 +48,9 @@ def chunked(data: bytes, size: int) -> Iterator[bytes]:
 def corpus_dir() -> Path:
     """The corpus folder; skips the test when it is absent."""
     return require_corpus(CORPUS)
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Run every ``@pytest.mark.anyio`` test on asyncio and on trio."""
+    return str(request.param)

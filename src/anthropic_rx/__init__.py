@@ -16,14 +16,16 @@ events), `MessageAccumulator` (→ immutable `MessageSnapshot`s → `Message`), 
 
 from __future__ import annotations
 
+from ._async import last_value as last_value
+from ._async import to_async_iterable as to_async_iterable
 from ._core import MessageAccumulator as MessageAccumulator
 from ._core import MessageSnapshot as MessageSnapshot
+from ._exceptions import AnthropicRxError as AnthropicRxError
 from ._exceptions import APIConnectionError as APIConnectionError
 from ._exceptions import APIError as APIError
 from ._exceptions import APIResponseValidationError as APIResponseValidationError
 from ._exceptions import APIStatusError as APIStatusError
 from ._exceptions import APITimeoutError as APITimeoutError
-from ._exceptions import AnthropicRxError as AnthropicRxError
 from ._exceptions import AuthenticationError as AuthenticationError
 from ._exceptions import BadRequestError as BadRequestError
 from ._exceptions import BillingError as BillingError
@@ -34,6 +36,7 @@ from ._exceptions import EventParseError as EventParseError
 from ._exceptions import EventTooLargeError as EventTooLargeError
 from ._exceptions import IncompleteStreamError as IncompleteStreamError
 from ._exceptions import InternalServerError as InternalServerError
+from ._exceptions import NoTextError as NoTextError
 from ._exceptions import NotFoundError as NotFoundError
 from ._exceptions import OverloadedError as OverloadedError
 from ._exceptions import PermissionDeniedError as PermissionDeniedError
@@ -41,13 +44,14 @@ from ._exceptions import RateLimitError as RateLimitError
 from ._exceptions import RequestTimeoutError as RequestTimeoutError
 from ._exceptions import RequestTooLargeError as RequestTooLargeError
 from ._exceptions import SSEDecodeError as SSEDecodeError
+from ._exceptions import StreamAbortedError as StreamAbortedError
 from ._exceptions import StreamError as StreamError
 from ._exceptions import StreamIdleTimeoutError as StreamIdleTimeoutError
 from ._exceptions import StreamProtocolError as StreamProtocolError
 from ._exceptions import ToolInputError as ToolInputError
 from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
-from ._sse import SSEDecoder as SSEDecoder
 from ._sse import ServerSentEvent as ServerSentEvent
+from ._sse import SSEDecoder as SSEDecoder
 from ._version import __version__ as __version__
 from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
@@ -57,7 +61,12 @@ from .events import PingEvent as PingEvent
 from .events import StreamEvent as StreamEvent
 from .events import UnknownEvent as UnknownEvent
 from .events import parse_event as parse_event
+from .sources import MessageStream as MessageStream
+from .sources import from_async_bytes as from_async_bytes
 from .sources import from_bytes as from_bytes
+from .sources import from_recording as from_recording
+from .sources import from_response as from_response
+from .sources import from_sdk_stream as from_sdk_stream
 
 __all__ = [
     "APIConnectionError",
@@ -82,6 +91,8 @@ __all__ = [
     "Message",
     "MessageAccumulator",
     "MessageSnapshot",
+    "MessageStream",
+    "NoTextError",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -92,6 +103,7 @@ __all__ = [
     "SSEDecodeError",
     "SSEDecoder",
     "ServerSentEvent",
+    "StreamAbortedError",
     "StreamError",
     "StreamEvent",
     "StreamIdleTimeoutError",
@@ -100,6 +112,12 @@ __all__ = [
     "UnknownEvent",
     "UnprocessableEntityError",
     "__version__",
+    "from_async_bytes",
     "from_bytes",
+    "from_recording",
+    "from_response",
+    "from_sdk_stream",
+    "last_value",
     "parse_event",
+    "to_async_iterable",
 ]

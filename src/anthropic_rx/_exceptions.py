@@ -4,13 +4,15 @@
 AnthropicRxError                 catch this to catch everything we raise
 ├── SSEDecodeError               1 the byte stream cannot be decoded as an event stream
 │   └── EventTooLargeError       1 one event grew past ``max_event_bytes``
-├── EventParseError              2 an event's data is not JSON, or a known type does not fit its model
+├── EventParseError              2 data that is not JSON, or a known type that does not fit its model
+├── StreamAbortedError           4 ``abort()`` was called, or the last subscriber left, mid-stream
+├── NoTextError                  5 ``final_text()`` of a message with no text block
 ├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)
 │   ├── StreamProtocolError      3 an event that cannot follow the ones before it
 │   ├── ToolInputError           3 tool input that is not JSON at ``content_block_stop``
 │   └── IncompleteStreamError    3 the stream ended before ``message_stop``
-└── APIError                     6 anything about talking to the API (``.request_id``, ``.attempts``)
-    ├── APIStatusError           6 an error from the API: an HTTP status, or ``event: error`` mid-stream
+└── APIError                     6 talking to the API failed (``.request_id``, ``.attempts``)
+    ├── APIStatusError           6 an error answer: an HTTP status, or ``event: error`` mid-stream
     │   ├── BadRequestError          400  invalid_request_error
     │   ├── AuthenticationError      401  authentication_error
     │   ├── BillingError             402  billing_error
@@ -67,6 +69,7 @@ __all__ = [
     "EventTooLargeError",
     "IncompleteStreamError",
     "InternalServerError",
+    "NoTextError",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -74,6 +77,7 @@ __all__ = [
     "RequestTimeoutError",
     "RequestTooLargeError",
     "SSEDecodeError",
+    "StreamAbortedError",
     "StreamError",
     "StreamIdleTimeoutError",
     "StreamProtocolError",
@@ -153,6 +157,23 @@ class EventParseError(AnthropicRxError, ValueError):
         super().__init__(message)
         self.event = event
         self.data = data
+
+
+# -- layer 4: sources ------------------------------------------------------------------------
+
+
+class StreamAbortedError(AnthropicRxError):
+    """The stream was stopped on purpose before it ended: ``abort()``, or every subscriber left.
+
+    ``.snapshot`` holds what had arrived; the connection is closed.
+    """
+
+
+# -- layer 5: operators ----------------------------------------------------------------------
+
+
+class NoTextError(AnthropicRxError, ValueError):
+    """``final_text()`` found no text block in the message (the SDK's ``get_final_text``)."""
 
 
 # -- layer 3: the accumulator ---------------------------------------------------------------
@@ -309,7 +330,9 @@ class RateLimitError(APIStatusError):
     @property
     def ratelimit(self) -> dict[str, str]:
         """The ``anthropic-ratelimit-*`` headers of the response."""
-        return {k: v for k, v in self.headers.items() if k.lower().startswith("anthropic-ratelimit-")}
+        return {
+            k: v for k, v in self.headers.items() if k.lower().startswith("anthropic-ratelimit-")
+        }
 
 
 class InternalServerError(APIStatusError):

@@ -18,7 +18,7 @@ subclass its ``error.type`` names (`ErrorEvent.to_exception`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, cast
 
 import jiter
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
@@ -85,12 +85,18 @@ class _Wire(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+def _type_of(value: Any) -> object:
+    if isinstance(value, dict):
+        return cast("dict[str, object]", value).get("type")
+    return getattr(value, "type", None)
+
+
 def _tag_of(known: frozenset[str]) -> Any:
     """Build a discriminator that routes on ``type`` and sends unknown types to "unknown"."""
 
     def tag(value: Any) -> str:
-        t = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-        return t if t in known else "unknown"  # type: ignore[return-value]
+        t: object = _type_of(value)
+        return t if isinstance(t, str) and t in known else "unknown"
 
     return Discriminator(tag)
 
@@ -632,7 +638,7 @@ _KNOWN: TypeAlias = Annotated[
     | Annotated[MessageStopEvent, Tag("message_stop")]
     | Annotated[PingEvent, Tag("ping")]
     | Annotated[ErrorEvent, Tag("error")],
-    Discriminator(lambda v: v.get("type") if isinstance(v, dict) else None),  # pyright: ignore[reportUnknownLambdaType, reportUnknownMemberType, reportUnknownArgumentType]
+    Discriminator(_type_of),
 ]
 _known_adapter: TypeAdapter[StreamEvent] = TypeAdapter(_KNOWN)
 
@@ -693,7 +699,7 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
             event=sse.event,
             data=data,
         ) from exc
-    kind: object = obj.get("type", sse.event) if isinstance(obj, dict) else sse.event
+    kind: object = _type_of(obj) or sse.event
     if kind not in _EVENTS:
         name = kind if isinstance(kind, str) else sse.event
         return UnknownEvent(type=name, event=sse.event, data=obj)
@@ -703,10 +709,11 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
             event=sse.event,
             data=data,
         )
-    if "type" not in obj:
-        obj = {"type": kind, **obj}
+    fields = cast("dict[str, Any]", obj)
+    if "type" not in fields:
+        fields = {"type": kind, **fields}
     try:
-        return _known_adapter.validate_python(obj)
+        return _known_adapter.validate_python(fields)
     except ValidationError as exc:
         raise EventParseError(
             f"expected {kind} event data to fit its model, got {excerpt(data)!r}: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .accumulator import MessageAccumulator
 from .snapshot import MessageSnapshot
+from .step import Step
 from .tool_input import PartialJSON, PartialJSONError
 
-__all__ = ["MessageAccumulator", "MessageSnapshot", "PartialJSON", "PartialJSONError"]
+__all__ = ["MessageAccumulator", "MessageSnapshot", "PartialJSON", "PartialJSONError", "Step"]

@@ -42,7 +42,6 @@ from ..events import (
     Message,
     MessageDeltaEvent,
     MessageStartEvent,
-    MessageStopEvent,
     PingEvent,
     StreamEvent,
     UnknownDelta,
@@ -75,8 +74,16 @@ class MessageAccumulator:
         >>> message = acc.message()
     """
 
-    __slots__ = ("_builders", "_complete", "_events", "_head", "_last_type", "_open",
-                 "_snapshot", "_unknown")
+    __slots__ = (
+        "_builders",
+        "_complete",
+        "_events",
+        "_head",
+        "_last_type",
+        "_open",
+        "_snapshot",
+        "_unknown",
+    )
 
     def __init__(self) -> None:
         self._head: Message | None = None
@@ -128,7 +135,7 @@ class MessageAccumulator:
             self._block_stop(event)
         elif isinstance(event, MessageDeltaEvent):
             self._message_delta(event)
-        elif isinstance(event, MessageStopEvent):
+        else:  # message_stop
             for builder in self._open.values():
                 builder.finish(complete=False)
             self._open.clear()
@@ -164,7 +171,11 @@ class MessageAccumulator:
         assert self._head is not None
         opened = tuple((i, len(b.log)) for i, b in self._open.items())
         self._snapshot = MessageSnapshot(
-            self._head, self._builders, len(self._builders), opened, self._complete,
+            self._head,
+            self._builders,
+            len(self._builders),
+            opened,
+            self._complete,
             self._unknown,
         )
         return self._snapshot

@@ -118,14 +118,15 @@ class BlockBuilder:
     def _extend(self, base: ContentBlock, old: int, new: int) -> ContentBlock:
         deltas = self.log[old:new]
         if self.is_tool:
-            return base.model_copy(update={"input": self.partial_input(new)})
+            # As in the SDK's snapshots: only finished strings (input_of shows prefixes).
+            return base.model_copy(update={"input": self.partial_input(new, "complete")})
         update: dict[str, Any] = {}
         texts = [d.text for d in deltas if isinstance(d, TextDelta)]
         if texts:
             update["text"] = getattr(base, "text", "") + "".join(texts)
         cites = [d.citation for d in deltas if isinstance(d, CitationsDelta)]
         if cites:
-            old_cites = getattr(base, "citations", None) or []
+            old_cites: list[Any] = getattr(base, "citations", None) or []
             update["citations"] = [*old_cites, *cites]
         thinking = [d.thinking for d in deltas if isinstance(d, ThinkingDelta)]
         if thinking:
@@ -182,12 +183,12 @@ class BlockBuilder:
                 block = self.start
             else:
                 try:
-                    value = parse_complete(text)
+                    value: Any = parse_complete(text)
                 except ValueError:
                     parser = PartialJSON()
                     parser.feed(text)  # raises PartialJSONError (a ValueError) on garbage
-                    value = parser.value("complete")
-                    value = {} if value is None else value
+                    partial: Any = parser.value("complete")
+                    value = {} if partial is None else partial
                 block = self.start.model_copy(update={"input": value})
         else:
             block = self.block_at(len(self.log))
@@ -195,4 +196,3 @@ class BlockBuilder:
         self.final = block
         self._cache, self._cache_version = block, len(self.log)
         return block
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, final
 
 from ..events import ContentBlock, Message, TextBlock, UnknownDelta, Usage
+from .tool_input import StringMode
 
 if TYPE_CHECKING:
     from .blocks import BlockBuilder
@@ -33,8 +34,17 @@ class MessageSnapshot:
         (True, 'end_turn')
     """
 
-    __slots__ = ("_builders", "_complete", "_content", "_count", "_head", "_message", "_open",
-                 "_unknown", "_unknown_count")
+    __slots__ = (
+        "_builders",
+        "_complete",
+        "_content",
+        "_count",
+        "_head",
+        "_message",
+        "_open",
+        "_unknown",
+        "_unknown_count",
+    )
 
     def __init__(
         self,
@@ -148,24 +158,22 @@ class MessageSnapshot:
             raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
         return self._builders[index].start
 
-    def input_of(self, index: int) -> Any:
+    def input_of(self, index: int, *, strings: StringMode = "partial") -> Any:
         """Return the input of the tool block at *index* as parsed so far.
 
         An open block's input is parsed incrementally, only when read, and cached: reading
         it after every delta costs O(size of the delta) plus building the result. Unfinished
-        numbers, literals and keys are left out; an unfinished string shows its prefix.
+        numbers, literals and keys are left out. An unfinished string shows the prefix
+        received so far (``strings="partial"``, for live display) or is left out
+        (``strings="complete"``, what ``content`` shows, like the SDK's snapshots).
         """
         if not 0 <= index < self._count:
             raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
         builder = self._builders[index]
         for i, version in self._open:
             if i == index:
-                return builder.partial_input(version)
+                return builder.partial_input(version, strings)
         return getattr(builder.final, "input", None)
-
-    def __len__(self) -> int:
-        """The number of content blocks."""
-        return self._count
 
     @property
     def text(self) -> str:

@@ -8,7 +8,8 @@ partial value after every delta costs O(size of the delta) plus building the res
 
 Partial values never show something the final value contradicts:
 
-* an unfinished number or literal (``12`` of ``1234``, ``tru``) is left out, with its key;
+* an unfinished number (``12`` of ``1234``) or literal (``tru``) is left out, with its key;
+  a literal is finished at its last letter, a number only when something follows it;
 * an unfinished key, or a key whose value has not started, is left out;
 * an unfinished string is shown as the prefix received so far (``strings="partial"``) or
   left out (``strings="complete"``, what jiter's ``partial_mode=True`` does), and a
@@ -114,7 +115,7 @@ class PartialJSON:
             self._error = str(exc)
             raise
 
-    def _feed(self, s: str) -> None:  # noqa: C901 - one state machine reads best in one place
+    def _feed(self, s: str) -> None:
         i, n = 0, len(s)
         while i < n:
             kind = self._scalar_kind
@@ -134,12 +135,10 @@ class PartialJSON:
                 assert m is not None
                 self._scalar += m.group()
                 i = m.end()
-                if len(self._scalar) > 5 or not any(
-                    w.startswith(self._scalar) for w in _LITERALS
-                ):
+                if len(self._scalar) > 5 or not any(w.startswith(self._scalar) for w in _LITERALS):
                     raise PartialJSONError(f"invalid literal {self._scalar!r}")
-                if i < n:
-                    self._finish_scalar()
+                if self._scalar in _LITERALS or i < n:
+                    self._finish_scalar()  # a whole literal cannot grow: done at its last letter
                 continue
             m = _WS.match(s, i)
             assert m is not None
@@ -277,7 +276,8 @@ class PartialJSON:
             return
         frame = self._stack[-1]
         if frame.is_object:
-            assert isinstance(frame.items, dict) and frame.key is not None
+            assert isinstance(frame.items, dict)
+            assert frame.key is not None
             frame.items[frame.key] = value
             frame.key = None
         else:
@@ -311,7 +311,7 @@ class PartialJSON:
         for frame in reversed(self._stack):
             items: Any
             if frame.is_object:
-                items = dict(frame.items)  # type: ignore[arg-type]
+                items = dict(frame.items)
                 if child is not _MISSING and frame.key is not None and frame.state == _VALUE:
                     items[frame.key] = child
             else:
@@ -320,4 +320,3 @@ class PartialJSON:
                     items.append(child)
             child = items
         return None if child is _MISSING else child
-

@@ -2,29 +2,62 @@
 
 Every operator is a factory (call it, even with no arguments) returning a function from
 ``Observable[StreamEvent]`` to an Observable of its output, for ``events.pipe(...)``. All of
-them stand on one accumulator core: they validate the order of events and end with a typed
-``on_error`` — after everything received before it — when the stream is broken or cut.
+them stand on one accumulator core: they check the order of events and end with a typed
+``on_error`` — after everything received before it — when the stream is broken or cut
+short. On a `MessageStream` every pipeline shares the stream's one accumulator. What they
+return can be awaited (``await stream.pipe(final_message())``) on asyncio or trio.
 
 Marble legend:
 
     S message_start   b / B content_block_start / stop   t text delta   j input_json delta
-    D message_delta   X message_stop   | completed   # error
+    k thinking delta   g signature delta   c citations delta   D message_delta
+    X message_stop   | completed   # error
 
 By theme:
 
 | theme | operators |
 | --- | --- |
-| the message | `accumulate` (snapshots), `final_message` |
-| text | `text_only` |
-| tools | `on_tool_input` |
+| message | `accumulate` (snapshots), `final_message`, `content_blocks`, `usage`, `stop_reason` |
+| text | `text_only`, `final_text`, `thinking`, `citations` |
+| tools | `on_tool_input` (input as it streams), `tool_calls` (finished calls) |
+| UI rate | `coalesce_text` (text per frame), `latest` (throttle keeping the last value) |
+
+Adding an operator: a function in the themed file (or its own file when it has its own
+state machine), a line here, and ``tests/operators/test_<name>.py``.
 """
 
 from __future__ import annotations
 
 from ._accumulate import accumulate as accumulate
 from ._accumulate import final_message as final_message
+from ._message import content_blocks as content_blocks
+from ._message import stop_reason as stop_reason
+from ._message import usage as usage
+from ._rate import coalesce_text as coalesce_text
+from ._rate import latest as latest
+from ._text import citations as citations
+from ._text import final_text as final_text
 from ._text import text_only as text_only
+from ._text import thinking as thinking
+from ._tools import ToolCall as ToolCall
 from ._tools import ToolInputUpdate as ToolInputUpdate
 from ._tools import on_tool_input as on_tool_input
+from ._tools import tool_calls as tool_calls
 
-__all__ = ["ToolInputUpdate", "accumulate", "final_message", "on_tool_input", "text_only"]
+__all__ = [
+    "ToolCall",
+    "ToolInputUpdate",
+    "accumulate",
+    "citations",
+    "coalesce_text",
+    "content_blocks",
+    "final_message",
+    "final_text",
+    "latest",
+    "on_tool_input",
+    "stop_reason",
+    "text_only",
+    "thinking",
+    "tool_calls",
+    "usage",
+]

@@ -12,27 +12,32 @@ subscription is disposed and nothing more is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple, TypeVar, cast
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar, cast
 
 from reactivex import Observable, abc
 from reactivex.disposable import SingleAssignmentDisposable
 
-from .._core import MessageAccumulator, MessageSnapshot
+from .._async import last_value
+from .._core import MessageAccumulator, Step
 from .._exceptions import AnthropicRxError
 from ..events import StreamEvent
 from ..typing import Operator
 
-__all__ = ["Step", "filter_map", "folded", "steps_operator"]
+__all__ = ["Pipeline", "Step", "filter_map", "folded", "steps_operator"]
 
 _T = TypeVar("_T")
 
 
-class Step(NamedTuple):
-    """One event and the snapshot after it (``None`` before ``message_start``)."""
+class Pipeline(Observable[_T]):
+    """What our operators return: an Observable that ``await`` reads safely.
 
-    event: StreamEvent
-    snapshot: MessageSnapshot | None
+    ``await pipeline`` gives the last value, on asyncio or trio, even when the values come
+    from another thread (reactivex's own ``await`` is asyncio-only and not thread-safe).
+    """
+
+    def __await__(self) -> Generator[Any, None, _T]:
+        return last_value(self).__await__()
 
 
 def folded(source: Observable[StreamEvent]) -> Observable[Step]:
@@ -85,20 +90,23 @@ def folded(source: Observable[StreamEvent]) -> Observable[Step]:
             else:
                 fail(acc.incomplete())
 
-        upstream.disposable = source.subscribe(
-            on_next, on_error, on_completed, scheduler=scheduler
-        )
+        upstream.disposable = source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
         return upstream
 
     return Observable(subscribe)
 
 
+OnStep = Callable[[Step, Callable[[_T], None]], None]
+
+
 def steps_operator(
-    on_step: Callable[[Step, Callable[[_T], None]], None],
+    on_step: OnStep[_T] | None = None, *, per_subscription: Callable[[], OnStep[_T]] | None = None
 ) -> Operator[StreamEvent, _T]:
     """Build an operator from ``on_step(step, emit)``, called for every folded step.
 
-    An exception from *on_step* becomes ``on_error`` (it never escapes into the producer).
+    Pass *per_subscription* instead, a factory of ``on_step`` functions, when the operator
+    keeps state: each subscription gets its own. An exception from ``on_step`` becomes
+    ``on_error`` (it never escapes into the producer).
     """
 
     def operator(source: Observable[StreamEvent]) -> Observable[_T]:
@@ -107,6 +115,8 @@ def steps_operator(
         def subscribe(
             observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
+            handle = per_subscription() if per_subscription is not None else on_step
+            assert handle is not None
             upstream = SingleAssignmentDisposable()
             done = False
             emit = observer.on_next
@@ -116,7 +126,7 @@ def steps_operator(
                 if done:
                     return
                 try:
-                    on_step(step, emit)
+                    handle(step, emit)
                 except Exception as exc:
                     done = True
                     observer.on_error(exc)
@@ -135,7 +145,7 @@ def steps_operator(
             )
             return upstream
 
-        return Observable(subscribe)
+        return Pipeline(subscribe)
 
     return operator
 
@@ -149,4 +159,3 @@ def filter_map(select: Callable[[Step], _T | None]) -> Operator[StreamEvent, _T]
             emit(value)
 
     return steps_operator(on_step)
-

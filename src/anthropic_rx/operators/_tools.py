@@ -1,15 +1,23 @@
-"""`on_tool_input`: each tool block's input as it streams."""
+"""Tool operators: `on_tool_input` (input as it streams) and `tool_calls` (finished calls)."""
 
 from __future__ import annotations
 
 from typing import Any, final
 
 from .._core import MessageSnapshot
-from ..events import ContentBlockDeltaEvent, InputJSONDelta, StreamEvent
+from ..events import (
+    ContentBlockDeltaEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MCPToolUseBlock,
+    ServerToolUseBlock,
+    StreamEvent,
+    ToolUseBlock,
+)
 from ..typing import Operator
 from ._shared import Step, filter_map
 
-__all__ = ["ToolInputUpdate", "on_tool_input"]
+__all__ = ["ToolCall", "ToolInputUpdate", "on_tool_input", "tool_calls"]
 
 _UNREAD: Any = object()
 
@@ -80,7 +88,9 @@ def on_tool_input(name: str | None = None) -> Operator[StreamEvent, ToolInputUpd
 
     def select(step: Step) -> ToolInputUpdate | None:
         event = step.event
-        if not (isinstance(event, ContentBlockDeltaEvent) and isinstance(event.delta, InputJSONDelta)):
+        if not (
+            isinstance(event, ContentBlockDeltaEvent) and isinstance(event.delta, InputJSONDelta)
+        ):
             return None
         snapshot = step.snapshot
         assert snapshot is not None  # the accumulator rejects deltas before message_start
@@ -91,5 +101,39 @@ def on_tool_input(name: str | None = None) -> Operator[StreamEvent, ToolInputUpd
         return ToolInputUpdate(
             event.index, getattr(block, "id", ""), tool, event.delta.partial_json, snapshot
         )
+
+    return filter_map(select)
+
+
+ToolCall = ToolUseBlock | ServerToolUseBlock | MCPToolUseBlock
+
+
+def tool_calls(*, server: bool = False) -> Operator[StreamEvent, ToolCall]:
+    """Emit each finished tool call, with its input parsed, at its ``content_block_stop``.
+
+    Args:
+        server: also emit server tool calls (``server_tool_use``, ``mcp_tool_use``), which
+            the API runs itself; by default only ``tool_use`` blocks, the calls you run.
+
+    Example:
+        >>> events.pipe(tool_calls()).subscribe(lambda call: run_tool(call.name, call.input))
+
+    Marble:
+        -S-b(tool)-j-j-B-D-X-|
+        [    tool_calls()    ]
+        ---------------U-----|      U: ToolUseBlock(input={...})
+
+    Errors:
+        As `accumulate`; `ToolInputError` when an input is not JSON at its block's stop.
+    """
+    kinds = (ToolUseBlock, ServerToolUseBlock, MCPToolUseBlock) if server else (ToolUseBlock,)
+
+    def select(step: Step) -> ToolCall | None:
+        event, snapshot = step
+        if isinstance(event, ContentBlockStopEvent) and snapshot is not None:
+            block = snapshot.block(event.index)
+            if isinstance(block, kinds):
+                return block
+        return None
 
     return filter_map(select)

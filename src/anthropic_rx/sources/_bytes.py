@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 
 from reactivex import Observable, abc
 from reactivex.disposable import BooleanDisposable, CompositeDisposable
@@ -16,7 +16,7 @@ __all__ = ["events_of", "from_bytes"]
 Chunks = bytes | bytearray | memoryview | Iterable[bytes]
 
 
-def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Iterator[StreamEvent]:
+def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Generator[StreamEvent, None, None]:
     """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
     for chunk in chunks:
         for sse in decoder.decode(chunk):
@@ -77,4 +77,3 @@ def from_bytes(data: Chunks, *, max_event_bytes: int | None = None) -> Observabl
         return CompositeDisposable(trampoline.schedule(action), cancel)
 
     return Observable(subscribe)
-

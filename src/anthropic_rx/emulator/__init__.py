@@ -1,0 +1,136 @@
+"""A local Messages API for tests, demos and notebooks: answers, recordings and faults.
+
+Needs the ``emulator`` extra (``pip install anthropic-rx[emulator]``, i.e. uvicorn). It
+imports nothing else from anthropic_rx, so it can test the library as an outsider would.
+
+Start it in-process (a background thread with its own event loop, ephemeral port)::
+
+    from anthropic_rx.emulator import Emulator
+
+    with Emulator() as emu:                      # or: async with Emulator() as emu
+        client = anthropic.Anthropic(api_key="sk-test", base_url=emu.base_url)
+        with client.messages.stream(model="claude-x", max_tokens=64,
+                                    messages=[{"role": "user", "content": "Hi"}]) as stream:
+            print(stream.get_final_message())
+        assert emu.stats.wait_idle()             # no connection left open
+
+or from a shell: ``python -m anthropic_rx.emulator --port 8080 --pace 50`` (``--help``).
+
+**Answers.** ``POST /v1/messages``, streaming (``"stream": true``) or not, validated as the
+API does: 401 ``authentication_error`` without ``x-api-key`` / ``Authorization: Bearer`` (or
+with another key than ``api_key=``), 400 ``invalid_request_error`` without
+``anthropic-version`` or on a bad body, 404 elsewhere, 405 for other methods, all in the
+API's error JSON with a ``request-id`` header and ``anthropic-ratelimit-*`` headers. The
+answer is a recording replayed byte for byte (``recording="x.sse"``), or a message generated
+deterministically from the request: text echoing the last user message, ``tool_use`` when
+``tools`` are offered (input streamed as ``input_json_delta`` fragments, the first one
+``""``), a thinking block first when ``thinking`` is enabled. A message longer than
+``max_tokens`` is cut there with ``stop_reason: "max_tokens"``. ``pace`` sets the output
+tokens per second (0: as fast as possible).
+
+**Choosing per request.** Server-wide defaults come from the constructor (``scenario=``,
+``options=``, ``pace=``, ``recording=``). A request overrides them with headers (the SDK's
+``extra_headers=``)::
+
+    x-emulator-scenario: F03            # F01…F22, or "none" for a normal answer
+    x-emulator-options: {"after": 5}    # JSON object of options (below)
+    x-emulator-pace: 50                 # tokens per second
+    x-emulator-recording: /path/x.sse   # replay this file (must end in .sse)
+    x-emulator-key: test-42             # count attempts under this key
+
+or with ``metadata={"user_id": "emulator:scenario=F03&after=5&pace=50"}`` in the body, a
+query string whose values are read as JSON where they parse. Headers win over metadata,
+metadata over the constructor.
+
+**Attempts.** Requests are grouped into conversations by ``x-emulator-key``, else by a hash
+of the body, scenario and options (a retry repeats them). A scenario applies to the first
+``times`` attempts of a conversation and later ones get the normal answer, so
+``{"times": 2}`` fails twice and then succeeds. F01, F02, F04 and F07 default to
+``times=1``; the others to every attempt. `Emulator.reset` forgets the counts.
+
+**Options.** ``after`` (deltas written before a mid-stream fault, default 3), ``variant``,
+``times``, ``gate`` (the gate a stall waits on, default ``"default"``; see
+`Emulator.release`), ``stall`` (longest stall in seconds, default 3600), ``interval``
+(seconds between pings or filler deltas), ``gap`` (seconds between drip writes), ``size`` and
+``write_size`` (F15), ``status`` (F02, F22), ``retry_after``/``retry_after_ms`` (F01),
+``error_type``/``message`` (F03, F04), ``location`` (F22), and for generated answers ``text``
+(the exact text), ``tokens``, ``thinking_tokens``, ``tool``, ``input`` (the tool input),
+``tool_calls`` and ``preface`` (a text block before a tool call, default true).
+
+**Scenarios** (research/reliability.md; `SCENARIOS` lists them):
+
+| code | variants (``variant``) | what the server does |
+| --- | --- | --- |
+| F01 | retry-after, ms, date, long, spend-limit | 429 ``rate_limit_error`` + retry header |
+| F02 | should-retry-false, should-retry-true | ``status`` 529 (or 500, 502, 503, 504: HTML) |
+| F03 | | ``event: error`` overloaded after ``after`` deltas, then the body ends |
+| F04 | | ``event: error`` as the first event |
+| F05 | | RST (``SO_LINGER`` 0) after ``after`` deltas, once the client has them |
+| F06 | fin, end | after ``after`` deltas: FIN without the chunked end, or a clean end |
+| F07 | hang, close, reset | read the request, never send headers; `Emulator.refused_url` refuses |
+| F08 | events, headers | stall after ``after`` deltas (or right after the headers) until released |
+| F09 | | after ``after`` deltas only pings, every ``interval`` s (2), until released |
+| F10 | mid-line, no-blank | the last event ends inside its data line, or lacks its blank line |
+| F11 | continue, end | an event whose JSON stops mid-string, before delta ``after`` + 1 |
+| F12 | | an unknown ``content_block_annotation`` event |
+| F13 | both, delta, block | a ``foo_delta`` and/or a whole ``foo_block`` |
+| F14 | index, double-stop, second-start, after-stop, no-start | a protocol violation |
+| F15 | chunks, one (``kind``: text, json) | one 10 MiB (``size``) delta; SHA-256 in a header |
+| F16 | | the whole body one byte per write, ``gap`` s (0.01) apart |
+| F17 | invalid, truncated, bom | ``\\xff`` or a cut character in a delta's text, or a BOM first |
+| F18 | | after ``after`` deltas a filler delta every ``interval`` s until the client leaves |
+| F19 | crlf, cr (``split``) | CRLF or CR framing, each CR ending its write |
+| F20 | json, html, empty | a 200 that is not an event stream |
+| F21 | | 413 with an HTML body (before the key is checked) |
+| F22 | 307, 308 | redirect to `Emulator.target_url`, another origin that records what it gets |
+
+Stalls (F07, F08, F09, F18) end when the client disconnects, the gate opens, ``stall``
+seconds pass or the emulator stops; then F08, F09 and F18 send the rest of the message, and
+F07 closes the connection without a response. `Emulator.wait_stalled` waits until a stall
+has begun. For ``"stream": false`` requests, F05, F06, F08 and F16 act on the JSON body (cut
+in its middle) and the other stream-only scenarios answer normally. Recording paths are
+relative to the emulator's working directory.
+
+**Observing.** `Emulator.stats` counts connections opened, closed and open, how each closed
+(``client_fin``, ``client_reset``, ``server_close``, ``server_reset``), and keeps a
+`RequestRecord` per request (headers with credentials redacted to ``sk-…wxyz``, attempt
+number, scenario, status, outcome). `Stats.wait_for` and `Stats.wait_idle` block on a
+condition, so tests wait for a state instead of sleeping.
+"""
+
+from __future__ import annotations
+
+try:
+    import uvicorn as _uvicorn
+except ImportError as _exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "anthropic_rx.emulator needs uvicorn: `pip install anthropic-rx[emulator]`"
+    ) from _exc
+
+from ._app import EmulatorApp as EmulatorApp
+from ._cli import main as main
+from ._faults import SCENARIOS as SCENARIOS
+from ._faults import Scenario as Scenario
+from ._server import Emulator as Emulator
+from ._stats import CloseReason as CloseReason
+from ._stats import ConnectionRecord as ConnectionRecord
+from ._stats import RequestRecord as RequestRecord
+from ._stats import Stats as Stats
+from ._wire import Event as Event
+from ._wire import split_events as split_events
+
+del _uvicorn
+
+__all__ = [
+    "SCENARIOS",
+    "CloseReason",
+    "ConnectionRecord",
+    "Emulator",
+    "EmulatorApp",
+    "Event",
+    "RequestRecord",
+    "Scenario",
+    "Stats",
+    "main",
+    "split_events",
+]

@@ -1,0 +1,145 @@
+"""`from_response` and `from_async_bytes`: one-shot byte sources as `MessageStream`s."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from typing import Protocol, runtime_checkable
+
+from .._sse import SSEDecoder
+from ..events import parse_event
+from ._stream import Emit, MessageStream
+
+__all__ = [
+    "AsyncResponseLike",
+    "ResponseLike",
+    "SyncResponseLike",
+    "from_async_bytes",
+    "from_response",
+]
+
+
+@runtime_checkable
+class SyncResponseLike(Protocol):
+    """A response read with ``iter_bytes()`` and released with ``close()`` (httpx, httpx2)."""
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """Yield the body's bytes as they arrive."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+@runtime_checkable
+class AsyncResponseLike(Protocol):
+    """A response read with ``aiter_bytes()`` and released with ``aclose()``."""
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield the body's bytes as they arrive."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection."""
+        ...
+
+
+ResponseLike = SyncResponseLike | AsyncResponseLike
+
+
+class _SyncResponseSource:
+    def __init__(self, response: SyncResponseLike, max_event_bytes: int | None) -> None:
+        self.response = response
+        self._max_event_bytes = max_event_bytes
+
+    def run(self, emit: Emit) -> None:
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        for chunk in self.response.iter_bytes():
+            for sse in decoder.decode(chunk):
+                emit(parse_event(sse))
+        for sse in decoder.flush():
+            emit(parse_event(sse))
+
+    def close(self) -> None:
+        self.response.close()
+
+
+class _AsyncBytesSource:
+    def __init__(
+        self,
+        chunks: AsyncIterable[bytes],
+        max_event_bytes: int | None,
+        response: AsyncResponseLike | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self._max_event_bytes = max_event_bytes
+        self.response = response
+
+    async def run(self, emit: Emit) -> None:
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        iterator = aiter(self._chunks)
+        try:
+            async for chunk in iterator:
+                for sse in decoder.decode(chunk):
+                    emit(parse_event(sse))
+            for sse in decoder.flush():
+                emit(parse_event(sse))
+        finally:
+            # Runs on cancellation too: the task owns the iterator, so closing it here is safe.
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            if self.response is not None:
+                await self.response.aclose()
+
+
+def _is_async_response(response: object) -> bool:
+    stream = getattr(response, "stream", None)
+    if stream is not None and hasattr(stream, "__iter__") != hasattr(stream, "__aiter__"):
+        return hasattr(stream, "__aiter__")  # httpx/httpx2 responses: the stream tells
+    return not hasattr(response, "iter_bytes")
+
+
+def from_response(response: ResponseLike, *, max_event_bytes: int | None = None) -> MessageStream:
+    """Make a `MessageStream` that reads an HTTP response's event stream.
+
+    Hot and one-shot, as a response can be read once: it starts at the first subscription
+    and replays to later ones. A sync response (``iter_bytes``/``close``) is read on a
+    background thread; an async one (``aiter_bytes``/``aclose``) as a task on the event loop
+    running when this is called. Both ``httpx`` and ``httpx2`` responses fit. Disposing the
+    last subscriber, or ``abort()``, closes the response.
+
+    Args:
+        response: an open streaming response (not yet read).
+        max_event_bytes: the most one event may take before `EventTooLargeError`.
+
+    Example:
+        >>> with httpx.Client() as http, http.stream("POST", url, json=body, headers=h) as r:
+        ...     message = arx.from_response(r).pipe(final_message()).run()
+    """
+    if _is_async_response(response):
+        async_response: AsyncResponseLike = response  # type: ignore[assignment]
+        return MessageStream(
+            _AsyncBytesSource(async_response.aiter_bytes(), max_event_bytes, async_response),
+            info=response,
+        )
+    sync_response: SyncResponseLike = response  # type: ignore[assignment]
+    return MessageStream(_SyncResponseSource(sync_response, max_event_bytes), info=response)
+
+
+def from_async_bytes(
+    chunks: AsyncIterable[bytes], *, max_event_bytes: int | None = None
+) -> MessageStream:
+    """Make a `MessageStream` of the events in an async iterable of byte chunks.
+
+    Hot and one-shot (an async iterator can be read once): call it inside a running asyncio
+    or trio loop; the chunks are read by a task on that loop, started at the first
+    subscription. Disposing the last subscriber, or ``abort()``, cancels the task, which
+    closes the iterator. For a new read per subscription, wrap it:
+    ``reactivex.defer(lambda _: arx.from_async_bytes(make_chunks()))``.
+
+    Example:
+        >>> async def main():
+        ...     message = await arx.from_async_bytes(chunks()).pipe(final_message())
+    """
+    return MessageStream(_AsyncBytesSource(chunks, max_event_bytes))

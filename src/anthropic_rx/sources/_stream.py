@@ -1,0 +1,352 @@
+"""`MessageStream`: the hot, replaying handle of one request (DESIGN.md decision 4).
+
+A cold Observable sends one request per subscription, and reactivex's ``share()`` sends a
+second, wasted one for a subscriber that arrives late (research/reactive-anchors.md §1.6).
+A `MessageStream` starts its source exactly once — at the first subscription, or at
+`MessageStream.start` — folds every event through one `MessageAccumulator`, keeps the
+(event, snapshot) steps, and replays them to every subscriber, however late. Pipelines on
+one stream share that accumulator (operators read the ``_arx_steps`` view), so three views
+of one answer cost about what one does.
+
+Delivery: each subscriber gets the steps in order and never two at once, from whichever
+thread produced them (a background thread for a sync source, the event loop for an async
+one) or, for a late subscriber's backlog, the subscribing thread. A subscriber whose
+callback raises gets that exception as its ``on_error`` and is dropped; the producer and the
+other subscribers go on. ``abort()``, or the last subscriber disposing before the end,
+closes the connection; remaining subscribers then get `StreamAbortedError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar, cast, final
+
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
+
+from .._core import MessageAccumulator, MessageSnapshot, Step
+from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._loop import LoopHandle, current_loop
+from ..events import StreamEvent
+
+__all__ = ["AsyncSource", "MessageStream", "SyncSource"]
+
+_log = logging.getLogger("anthropic_rx")
+_T = TypeVar("_T")
+
+Emit = Callable[[StreamEvent], None]
+
+
+class SyncSource(Protocol):
+    """A one-shot producer of events that blocks: run on a background thread."""
+
+    def run(self, emit: Emit) -> None:
+        """Produce every event through *emit*; return at the end, raise on failure."""
+        ...
+
+    def close(self) -> None:
+        """Stop `run` soon and release the connection; called from any thread, maybe twice."""
+        ...
+
+
+class AsyncSource(Protocol):
+    """A one-shot producer of events that awaits: run as a task on the event loop."""
+
+    async def run(self, emit: Emit) -> None:
+        """Produce every event through *emit*; cancellation must release the connection."""
+        ...
+
+
+class _Subscriber(Generic[_T]):
+    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "steps")
+
+    def __init__(self, observer: abc.ObserverBase[_T], steps: bool) -> None:
+        self.observer = observer
+        self.steps = steps  # deliver Step objects (operators) or bare events (users)
+        self.cursor = 0
+        self.draining = False
+        self.disposed = False
+        self.ended = False
+
+
+@final
+class MessageStream(Observable[StreamEvent]):
+    """The hot handle of one streaming response: starts once, replays to late subscribers.
+
+    Use it wherever an Observable of events goes: ``stream.pipe(text_only())``,
+    ``stream.subscribe(print)``, ``reactivex.merge(a, b)``. Every pipeline on it shares one
+    request and one accumulator.
+
+    Example:
+        >>> stream = client.messages.stream(model=MODEL, max_tokens=512, messages=msgs)
+        >>> stream.pipe(text_only()).subscribe(print)
+        >>> message = stream.pipe(final_message()).run()   # no second request
+
+    Errors (as ``on_error``, after every event before them): the source's typed errors,
+    `StreamProtocolError`, `IncompleteStreamError`, and `StreamAbortedError` after
+    `abort`.
+    """
+
+    def __init__(
+        self,
+        source: SyncSource | AsyncSource,
+        *,
+        loop: LoopHandle | None = None,
+        info: Any = None,
+    ) -> None:
+        """Wrap *source* (nothing starts until the first subscription or `start`).
+
+        Args:
+            source: a `SyncSource` (run on a thread) or an `AsyncSource` (run on *loop*).
+            loop: the loop for an async source; by default the caller's running loop.
+            info: an object describing the request (the client's), exposed as ``.info``.
+        """
+        super().__init__()
+        self._source = source
+        self._is_async = _is_async_source(source)
+        self._loop = loop if loop is not None or not self._is_async else current_loop()
+        self.info = info
+        self._lock = threading.RLock()
+        self._acc = MessageAccumulator()
+        self._steps: list[Step] = []
+        self._error: Exception | None = None
+        self._done = threading.Event()
+        self._subscribers: list[_Subscriber[Any]] = []
+        self._started = False
+        self._aborted = False
+        self._cancel: Callable[[], None] | None = None
+        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+
+    # -- the handle ----------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> MessageSnapshot | None:
+        """The latest snapshot (``None`` before ``message_start``)."""
+        return self._acc.snapshot
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream has ended (completed, failed or aborted)."""
+        return self._done.is_set()
+
+    @property
+    def error(self) -> Exception | None:
+        """The error the stream ended with, if it did."""
+        return self._error
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the stream ends (at most *timeout* seconds); return whether it did."""
+        return self._done.wait(timeout)
+
+    def start(self) -> MessageStream:
+        """Start the source now, if it has not started; return ``self``."""
+        with self._lock:
+            if self._started:
+                return self
+            self._started = True
+        if self._is_async:
+            assert self._loop is not None
+            self._cancel = self._loop.spawn(self._run_async)
+        else:
+            thread = threading.Thread(
+                target=self._run_sync, name="anthropic-rx-stream", daemon=True
+            )
+            thread.start()
+        return self
+
+    def abort(self) -> None:
+        """Stop the stream and close its connection; subscribers get `StreamAbortedError`."""
+        with self._lock:
+            if self._done.is_set() or self._aborted:
+                return
+            self._aborted = True
+            started = self._started
+        if started:
+            self._close_source()
+        self._finish(
+            StreamAbortedError("the stream was aborted before it ended", snapshot=self.snapshot)
+        )
+
+    def _close_source(self) -> None:
+        try:
+            if self._is_async:
+                if self._cancel is not None:
+                    self._cancel()
+            else:
+                cast(SyncSource, self._source).close()
+        except Exception:  # closing must never fail the caller: log, as httpx does
+            _log.exception("anthropic_rx: error while closing a stream's source")
+
+    # -- producing -----------------------------------------------------------------------
+
+    def _emit(self, event: StreamEvent) -> None:
+        if self._aborted:
+            raise _Stop
+        try:
+            snapshot = self._acc.feed(event)
+        except Exception as exc:
+            if isinstance(exc, AnthropicRxError):
+                exc.with_snapshot(self._acc.snapshot)
+            raise _Failed(exc) from exc
+        with self._lock:
+            self._steps.append(Step(event, snapshot))
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            self._drain(subscriber)
+
+    def _end(self, exc: BaseException | None) -> None:
+        if isinstance(exc, _Stop) or self._aborted:
+            return  # abort() already told everyone
+        if isinstance(exc, _Failed):
+            self._finish(exc.error)
+        elif isinstance(exc, Exception):
+            if isinstance(exc, AnthropicRxError):
+                exc.with_snapshot(self._acc.snapshot)
+            self._finish(exc)
+        elif not self._acc.complete:
+            self._finish(self._acc.incomplete())
+        else:
+            self._finish(None)
+
+    def _run_sync(self) -> None:
+        source = cast(SyncSource, self._source)
+        outcome: BaseException | None = None
+        try:
+            source.run(self._emit)
+        except BaseException as exc:
+            outcome = exc
+        finally:
+            self._close_source_quietly()
+        self._end(outcome)
+
+    def _close_source_quietly(self) -> None:
+        try:
+            cast(SyncSource, self._source).close()
+        except Exception:
+            _log.exception("anthropic_rx: error while closing a stream's source")
+
+    async def _run_async(self) -> None:
+        outcome: BaseException | None = None
+        try:
+            await cast(AsyncSource, self._source).run(self._emit)
+        except (Exception, _Signal) as exc:
+            outcome = exc
+        except BaseException:  # cancellation: abort() reports it; the loop must see it
+            self._end(_Stop())
+            raise
+        self._end(outcome)
+
+    def _finish(self, error: Exception | None) -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self._error = error
+            self._done.set()
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            self._drain(subscriber)
+
+    # -- delivering ----------------------------------------------------------------------
+
+    def _subscribe_core(
+        self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        return self._attach(_Subscriber(observer, steps=False))
+
+    def _subscribe_steps(
+        self, observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        return self._attach(_Subscriber(observer, steps=True))
+
+    def _attach(self, subscriber: _Subscriber[Any]) -> abc.DisposableBase:
+        with self._lock:
+            self._subscribers.append(subscriber)
+        self.start()
+        self._drain(subscriber)
+
+        def dispose() -> None:
+            with self._lock:
+                subscriber.disposed = True
+                if subscriber in self._subscribers:
+                    self._subscribers.remove(subscriber)
+                last = not self._subscribers and not self._done.is_set()
+            if last:
+                self.abort()
+
+        return Disposable(dispose)
+
+    def _drain(self, subscriber: _Subscriber[Any]) -> None:
+        while True:
+            with self._lock:
+                if subscriber.draining or subscriber.disposed or subscriber.ended:
+                    return
+                batch = self._steps[subscriber.cursor :]
+                subscriber.cursor += len(batch)
+                end = self._done.is_set() and subscriber.cursor == len(self._steps)
+                if not batch and not end:
+                    return
+                subscriber.draining = True
+                if end:
+                    subscriber.ended = True
+            try:
+                self._deliver(subscriber, batch, end)
+            finally:
+                with self._lock:
+                    subscriber.draining = False
+
+    def _deliver(self, subscriber: _Subscriber[Any], batch: list[Step], end: bool) -> None:
+        observer = subscriber.observer
+        try:
+            if subscriber.steps:
+                for step in batch:
+                    if subscriber.disposed:
+                        return
+                    observer.on_next(step)
+            else:
+                for step in batch:
+                    if subscriber.disposed:
+                        return
+                    observer.on_next(step.event)
+        except Exception as exc:
+            # One subscriber's failure is its own: tell it, drop it, and carry on.
+            subscriber.disposed = subscriber.ended = True
+            _terminate(observer, exc)
+            return
+        if end and not subscriber.disposed:
+            _terminate(observer, self._error)
+
+
+def _terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:
+    """Send the terminal signal; a callback that raises here is logged, never propagated."""
+    try:
+        if error is None:
+            observer.on_completed()
+        else:
+            observer.on_error(error)
+    except Exception:
+        _log.exception("anthropic_rx: a subscriber's terminal callback raised")
+
+
+class _Signal(BaseException):
+    """Raised by ``emit`` through a source's loop: a BaseException, so no source catches it."""
+
+
+class _Stop(_Signal):
+    """Stop the source: the stream was aborted."""
+
+
+class _Failed(_Signal):
+    """Carries the accumulator's error out of the source's loop."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _is_async_source(source: object) -> bool:
+    import inspect
+
+    run = getattr(source, "run", None)
+    return inspect.iscoroutinefunction(run)

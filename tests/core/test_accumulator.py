@@ -1,0 +1,352 @@
+"""Every rule of the accumulator (DESIGN.md decision 3), one test each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import anthropic_rx as arx
+from anthropic_rx.events import UnknownBlock, UnknownDelta
+
+from ..events_helpers import (
+    MESSAGE_STOP,
+    PING,
+    block_start,
+    delta,
+    event,
+    input_json,
+    message_delta,
+    message_start,
+    stop,
+    text,
+    text_stream,
+)
+
+
+def run(objs: list[dict[str, Any]]) -> arx.MessageAccumulator:
+    acc = arx.MessageAccumulator()
+    for obj in objs:
+        acc.feed(event(obj))
+    return acc
+
+
+def snapshots(objs: list[dict[str, Any]]) -> list[arx.MessageSnapshot | None]:
+    acc = arx.MessageAccumulator()
+    return [acc.feed(event(obj)) for obj in objs]
+
+
+def test_text_deltas_join_into_the_block_text() -> None:
+    message = run(text_stream("Hel", "lo", "", " world")).message()
+    assert message.content[0].model_dump() == {
+        "type": "text",
+        "text": "Hello world",
+        "citations": None,
+    }
+    assert message.stop_reason == "end_turn"
+
+
+def test_snapshots_never_change_after_they_are_handed_out() -> None:
+    snaps = snapshots(text_stream("a", "b", "c"))
+    texts = [s.text if s else None for s in snaps]
+    assert texts == ["", "", "a", "ab", "abc", "abc", "abc", "abc"]
+    # Read them again, newest first: each still shows what it showed.
+    assert [s.text if s else None for s in reversed(snaps)] == list(reversed(texts))
+
+
+def test_an_old_snapshot_read_after_newer_ones_shows_its_own_stage() -> None:
+    snaps = snapshots(text_stream("x" * 3, "y" * 3, "z" * 3))
+    assert snaps[-1] is not None and snaps[-1].text == "xxxyyyzzz"
+    assert snaps[2] is not None and snaps[2].text == "xxx"
+    assert snaps[3] is not None and snaps[3].content[0].text == "xxxyyy"  # type: ignore[union-attr]
+
+
+def test_the_snapshot_is_complete_only_after_message_stop() -> None:
+    snaps = snapshots(text_stream("a"))
+    assert [s.complete for s in snaps if s] == [False] * 5 + [True]
+
+
+def test_ping_and_unknown_events_return_the_same_snapshot() -> None:
+    acc = arx.MessageAccumulator()
+    assert acc.feed(event(PING)) is None
+    first = acc.feed(event(message_start()))
+    assert acc.feed(event(PING)) is first
+    assert acc.feed(event({"type": "content_block_annotation", "x": 1})) is first
+
+
+def test_content_already_in_message_start_is_kept() -> None:
+    prefilled = [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": 1}}]
+    acc = run([message_start(content=prefilled, stop_reason="tool_use"), MESSAGE_STOP])
+    message = acc.message()
+    assert message.content[0].model_dump()["input"] == {"a": 1}
+    assert message.stop_reason == "tool_use"
+
+
+def test_tool_input_is_parsed_once_at_block_stop() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        input_json(0, ""),
+        input_json(0, '{"city": "Par'),
+        input_json(0, 'is", "days": 3}'),
+        stop(0),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+    block = run(objs).message().content[0]
+    assert block.model_dump()["input"] == {"city": "Paris", "days": 3}
+
+
+def test_input_that_arrives_whole_in_content_block_start_is_kept() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="toolu_1", name="f", input={"q": "whole"}),
+        input_json(0, ""),
+        stop(0),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+    assert run(objs).message().content[0].model_dump()["input"] == {"q": "whole"}
+
+
+def test_partial_input_leaves_out_an_unfinished_number() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
+        input_json(0, '{"path": "a.py", "n": 12'),
+        input_json(0, '34, "text": "li'),
+    ]
+    snaps = snapshots(objs)
+    assert snaps[2] is not None and snaps[2].input_of(0) == {"path": "a.py"}
+    assert snaps[3] is not None and snaps[3].input_of(0) == {
+        "path": "a.py",
+        "n": 1234,
+        "text": "li",
+    }
+    # The earlier snapshot still answers as it did.
+    assert snaps[2].input_of(0) == {"path": "a.py"}
+
+
+def test_an_open_tool_block_at_message_stop_keeps_its_valid_prefix() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
+        input_json(0, '{"lines": ["one", "two", "thr'),
+        message_delta("max_tokens"),
+        MESSAGE_STOP,
+    ]
+    # Like the SDK's partial_mode=True: the unfinished string is left out.
+    assert run(objs).message().content[0].model_dump()["input"] == {"lines": ["one", "two"]}
+
+
+def test_signature_delta_replaces_the_signature() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="thinking", thinking="", signature=""),
+        delta(0, type="thinking_delta", thinking="Let me "),
+        delta(0, type="thinking_delta", thinking=""),
+        delta(0, type="thinking_delta", thinking="think."),
+        delta(0, type="signature_delta", signature="sig-1"),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    block = run(objs).message().content[0].model_dump()
+    assert block == {"type": "thinking", "thinking": "Let me think.", "signature": "sig-1"}
+
+
+def test_citations_deltas_append_to_the_text_block() -> None:
+    cite = {
+        "type": "web_search_result_location",
+        "url": "https://x",
+        "title": "X",
+        "cited_text": "c",
+        "encrypted_index": "e",
+    }
+    objs = [
+        message_start(),
+        block_start(0, type="text", text="", citations=[]),
+        delta(0, type="citations_delta", citation=cite),
+        delta(0, type="citations_delta", citation={**cite, "url": "https://y"}),
+        text(0, "cited"),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    block = run(objs).message().content[0].model_dump(mode="json")
+    assert [c["url"] for c in block["citations"]] == ["https://x", "https://y"]
+    assert block["text"] == "cited"
+
+
+def test_compaction_delta_replaces_the_content() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="compaction", content=None),
+        delta(0, type="compaction_delta", content="summary", encrypted_content="enc"),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    block = run(objs).message().content[0].model_dump()
+    assert block == {"type": "compaction", "content": "summary", "encrypted_content": "enc"}
+
+
+def test_message_delta_overwrites_usage_fields_that_are_present() -> None:
+    objs = [
+        message_start(usage={"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7}),
+        message_delta("end_turn", input_tokens=25),
+        MESSAGE_STOP,
+    ]
+    usage = run(objs).message().usage
+    assert (usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens) == (25, 5, 7)
+
+
+def test_a_fallback_block_relabels_the_model() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="fallback", **{"from": {"model": "a"}}, to={"model": "b"}),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    message = run(objs).message()
+    assert message.model == "b"
+    assert message.model_dump(mode="json")["content"][0]["from"] == {"model": "a"}
+
+
+def test_unknown_blocks_are_kept_raw_and_take_fitting_deltas() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="hologram", colour="blue", text=""),
+        text(0, "shiny"),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    block = run(objs).message().content[0]
+    assert isinstance(block, UnknownBlock)
+    assert block.model_dump() == {"type": "hologram", "colour": "blue", "text": "shiny"}
+
+
+def test_unknown_deltas_are_kept_aside_and_never_fatal() -> None:
+    objs = [*text_stream("a")[:3], delta(0, type="sparkle_delta", amount=3), *text_stream("a")[3:]]
+    acc = run(objs)
+    assert acc.message().content[0].model_dump()["text"] == "a"
+    assert acc.snapshot is not None
+    [(index, unknown)] = acc.snapshot.unknown_deltas
+    assert index == 0 and isinstance(unknown, UnknownDelta) and unknown.model_extra == {"amount": 3}
+
+
+def test_unknown_message_fields_pass_through() -> None:
+    acc = run([message_start(diagnostics={"x": 1}), message_delta(), MESSAGE_STOP])
+    assert acc.message().model_dump()["diagnostics"] == {"x": 1}
+    assert acc.snapshot is not None and acc.snapshot.diagnostics == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    ("objs", "match"),
+    [
+        ([text(0, "a")], "expected message_start first, got content_block_delta"),
+        ([message_delta()], "expected message_start first, got message_delta"),
+        ([message_start(), message_start()], "expected one message_start, got a second one"),
+        ([message_start(), text(7, "a")], "block 7, which was never started"),
+        (
+            [message_start(), block_start(1, type="text", text="")],
+            "expected content_block_start for index 0, got index 1",
+        ),
+        (
+            [message_start(), block_start(0, type="text", text=""), stop(0), stop(0)],
+            "block 0, after its content_block_stop",
+        ),
+        (
+            [message_start(), block_start(0, type="text", text=""), stop(0), text(0, "late")],
+            "after its content_block_stop",
+        ),
+        (
+            [message_start(), MESSAGE_STOP, block_start(0, type="text", text="")],
+            "expected nothing after message_stop",
+        ),
+        ([message_start(), MESSAGE_STOP, text(0, "x")], "expected nothing after message_stop"),
+        (
+            [
+                message_start(),
+                block_start(0, type="tool_use", id="t", name="f", input={}),
+                text(0, "x"),
+            ],
+            "text_delta cannot apply to block 0, a tool_use block",
+        ),
+    ],
+)
+def test_order_violations_are_protocol_errors_naming_the_event(
+    objs: list[dict[str, Any]], match: str
+) -> None:
+    acc = arx.MessageAccumulator()
+    for obj in objs[:-1]:
+        acc.feed(event(obj))
+    with pytest.raises(arx.StreamProtocolError, match=match) as info:
+        acc.feed(event(objs[-1]))
+    assert info.value.event is not None and info.value.event.type == objs[-1]["type"]
+    assert info.value.snapshot is acc.snapshot
+
+
+def test_ending_before_message_stop_is_incomplete_with_the_partial_snapshot() -> None:
+    acc = run(text_stream("partial", "answer")[:4])
+    with pytest.raises(arx.IncompleteStreamError, match="after content_block_delta") as info:
+        acc.message()
+    assert info.value.snapshot is not None and info.value.snapshot.text == "partialanswer"
+
+
+def test_ending_before_message_start_is_incomplete_without_a_snapshot() -> None:
+    with pytest.raises(arx.IncompleteStreamError, match="before message_start") as info:
+        run([PING]).message()
+    assert info.value.snapshot is None
+
+
+def test_an_error_event_raises_the_error_its_type_names() -> None:
+    acc = run(text_stream("half")[:3])
+    err = {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": "req_1",
+    }
+    with pytest.raises(arx.OverloadedError) as info:
+        acc.feed(event(err))
+    exc = info.value
+    assert (exc.status_code, exc.error_type, exc.mid_stream, exc.request_id) == (
+        None,
+        "overloaded_error",
+        True,
+        "req_1",
+    )
+    assert exc.snapshot is not None and exc.snapshot.text == "half"
+
+
+def test_tool_input_that_is_not_json_at_block_stop_is_a_tool_input_error() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="t", name="f", input={}),
+        input_json(0, '{"a": nope}'),
+    ]
+    acc = run(objs)
+    with pytest.raises(arx.ToolInputError, match="block 0") as info:
+        acc.feed(event(stop(0)))
+    assert info.value.partial_json == '{"a": nope}' and info.value.index == 0
+    assert info.value.snapshot is not None
+
+
+def test_to_message_of_a_complete_snapshot_equals_the_final_message() -> None:
+    acc = run(text_stream("a", "b"))
+    assert acc.snapshot is not None
+    assert acc.snapshot.to_message() == acc.message()
+    assert "complete" in repr(acc.snapshot)
+
+
+def test_block_and_started_block_read_one_block() -> None:
+    snaps = snapshots(text_stream("a", "b"))
+    snap = snaps[3]
+    assert snap is not None
+    assert snap.block(0).model_dump()["text"] == "ab"
+    assert snap.started_block(0).model_dump()["text"] == ""
+    assert len(snap.content) == 1
+    with pytest.raises(IndexError):
+        snap.block(1)

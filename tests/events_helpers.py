@@ -1,0 +1,93 @@
+"""Small builders for hand-written streams: events as JSON, then as typed events or bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic_rx as arx
+
+__all__ = [
+    "block_start",
+    "delta",
+    "encode",
+    "event",
+    "input_json",
+    "message_delta",
+    "message_start",
+    "stop",
+    "text",
+    "text_stream",
+]
+
+
+def message_start(**message: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "msg_test",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-test",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 1},
+    }
+    base.update(message)
+    return {"type": "message_start", "message": base}
+
+
+def block_start(index: int, **block: Any) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def delta(index: int, **d: Any) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": d}
+
+
+def text(index: int, piece: str) -> dict[str, Any]:
+    return delta(index, type="text_delta", text=piece)
+
+
+def input_json(index: int, piece: str) -> dict[str, Any]:
+    return delta(index, type="input_json_delta", partial_json=piece)
+
+
+def stop(index: int) -> dict[str, Any]:
+    return {"type": "content_block_stop", "index": index}
+
+
+def message_delta(stop_reason: str = "end_turn", **usage: Any) -> dict[str, Any]:
+    return {
+        "type": "message_delta",
+        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+        "usage": {"output_tokens": 5, **usage},
+    }
+
+
+MESSAGE_STOP: dict[str, Any] = {"type": "message_stop"}
+PING: dict[str, Any] = {"type": "ping"}
+
+
+def event(obj: dict[str, Any]) -> arx.StreamEvent:
+    """Parse one JSON event as the wire would deliver it."""
+    return arx.parse_event(arx.ServerSentEvent(event=obj["type"], data=json.dumps(obj)))
+
+
+def encode(objs: list[dict[str, Any]], *, newline: str = "\n") -> bytes:
+    """Frame JSON events as the API does: ``event:`` and ``data:`` lines, then a blank line."""
+    out = []
+    for obj in objs:
+        out.append(f"event: {obj['type']}{newline}data: {json.dumps(obj)}{newline}{newline}")
+    return "".join(out).encode()
+
+
+def text_stream(*pieces: str) -> list[dict[str, Any]]:
+    """A whole one-block text message made of *pieces*."""
+    return [
+        message_start(),
+        block_start(0, type="text", text=""),
+        *(text(0, p) for p in pieces),
+        stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]

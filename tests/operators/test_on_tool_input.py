@@ -1,0 +1,63 @@
+"""on_tool_input(): each tool's input as it streams, parsed lazily and linearly."""
+
+from __future__ import annotations
+
+import anthropic_rx as arx
+from anthropic_rx.operators import on_tool_input
+
+from ..events_helpers import MESSAGE_STOP, block_start, encode, input_json, message_delta, message_start, stop, text
+from .helpers import record
+
+
+def tool_stream() -> list[dict[str, object]]:
+    return [
+        message_start(),
+        block_start(0, type="text", text=""),
+        text(0, "Checking."),
+        stop(0),
+        block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        input_json(1, ""),
+        input_json(1, '{"city": "Pa'),
+        input_json(1, 'ris", "days": 1'),
+        input_json(1, "0}"),
+        stop(1),
+        block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
+        input_json(2, '{"query": "rain"}'),
+        stop(2),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+
+
+def test_on_tool_input_emits_updates_with_index_id_name_fragment_and_snapshot() -> None:
+    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input()))
+    assert [(u.index, u.id, u.name, u.partial_json) for u in out.values] == [
+        (1, "toolu_1", "get_weather", ""),
+        (1, "toolu_1", "get_weather", '{"city": "Pa'),
+        (1, "toolu_1", "get_weather", 'ris", "days": 1'),
+        (1, "toolu_1", "get_weather", "0}"),
+        (2, "srvtoolu_2", "web_search", '{"query": "rain"}'),
+    ]
+    assert [u.snapshot for u in out.values] == [
+        {},
+        {"city": "Pa"},
+        {"city": "Paris"},  # "days": 1 may still grow, so it is left out
+        {"city": "Paris", "days": 10},
+        {"query": "rain"},
+    ]
+
+
+def test_on_tool_input_snapshots_can_be_read_late_and_in_any_order() -> None:
+    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input("get_weather")))
+    assert [u.snapshot for u in reversed(out.values)] == [
+        {"city": "Paris", "days": 10},
+        {"city": "Paris"},
+        {"city": "Pa"},
+        {},
+    ]
+
+
+def test_on_tool_input_filters_by_tool_name() -> None:
+    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input("web_search")))
+    assert [u.name for u in out.values] == ["web_search"]
+    assert "web_search" in repr(out.values[0])

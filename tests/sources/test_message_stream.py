@@ -1,0 +1,133 @@
+"""MessageStream: one request, many views, replay, abort, isolation (DESIGN.md decision 4)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from reactivex import operators as ops
+
+import anthropic_rx as arx
+from anthropic_rx.operators import accumulate, final_message, on_tool_input, text_only
+
+from ..events_helpers import encode, text_stream
+from ..operators.helpers import record
+from .fakes import WAIT, FakeResponse
+
+
+def stream_of(*pieces: str, hold: bool = False) -> tuple[arx.MessageStream, FakeResponse]:
+    body = encode(text_stream(*pieces))
+    if hold:
+        body = body[: body.index(b"event: content_block_stop")]
+    response = FakeResponse([body[i : i + 40] for i in range(0, len(body), 40)], hold=hold)
+    return arx.from_response(response), response
+
+
+def test_two_pipelines_on_one_stream_read_the_response_once() -> None:
+    stream, response = stream_of("Hel", "lo")
+    text = stream.pipe(text_only(), ops.to_list()).run()
+    message = stream.pipe(final_message()).run()
+    assert "".join(text) == "Hello" and message.content[0].model_dump()["text"] == "Hello"
+    assert response.reads == 1
+
+
+def test_a_subscriber_after_completion_gets_every_event_and_the_end() -> None:
+    stream, _ = stream_of("a", "b")
+    stream.pipe(final_message()).run()
+    assert stream.done and stream.error is None
+    late = record(stream)
+    assert [e.type for e in late.values][:2] == ["message_start", "content_block_start"]
+    assert len(late.values) == 7 and late.completed
+
+
+def test_pipelines_share_the_streams_one_accumulator() -> None:
+    stream, _ = stream_of("x", "y")
+    first = stream.pipe(accumulate(), ops.to_list()).run()
+    second = stream.pipe(accumulate(), ops.to_list()).run()
+    assert all(a is b for a, b in zip(first, second, strict=True))
+    assert stream.snapshot is first[-1]
+
+
+def test_abort_closes_the_response_and_ends_subscribers_with_stream_aborted_error() -> None:
+    stream, response = stream_of("partial", hold=True)
+    seen: list[str] = []
+    ended = threading.Event()
+    errors: list[Exception] = []
+
+    def on_error(exc: Exception) -> None:
+        errors.append(exc)
+        ended.set()
+
+    started = threading.Event()
+
+    def on_next(text: str) -> None:
+        seen.append(text)
+        started.set()
+
+    stream.pipe(text_only()).subscribe(on_next, on_error)
+    assert started.wait(WAIT)
+    stream.abort()
+    assert ended.wait(WAIT)
+    assert response.closed.is_set()
+    assert seen == ["partial"]
+    [error] = errors
+    assert isinstance(error, arx.StreamAbortedError)
+    assert error.snapshot is not None and error.snapshot.text == "partial"
+
+
+def test_the_last_subscriber_disposing_before_the_end_closes_the_response() -> None:
+    stream, response = stream_of("one", hold=True)
+    started = threading.Event()
+    subscription = stream.pipe(text_only()).subscribe(lambda _: started.set())
+    assert started.wait(WAIT)
+    subscription.dispose()
+    assert response.closed.is_set()
+    assert response.finished.wait(WAIT)  # the reader thread let go of the response
+    assert stream.wait(WAIT) and isinstance(stream.error, arx.StreamAbortedError)
+
+
+def test_take_on_the_only_subscriber_aborts_the_rest_of_the_stream() -> None:
+    stream, response = stream_of("a", "b", hold=True)
+    assert stream.pipe(text_only(), ops.take(1)).run() == "a"
+    assert response.closed.wait(WAIT)
+
+
+def test_one_subscribers_exception_reaches_only_that_subscriber() -> None:
+    stream, _ = stream_of("a", "b", "c")
+    broken: list[Exception] = []
+
+    def explode(_: Any) -> None:
+        raise ValueError("boom")
+
+    gate = threading.Event()
+    stream.subscribe(explode, lambda e: (broken.append(e), gate.set()))
+    healthy = stream.pipe(text_only(), ops.to_list()).run()
+    assert healthy == ["a", "b", "c"]
+    assert gate.wait(WAIT)
+    assert isinstance(broken[0], ValueError)
+
+
+def test_a_truncated_response_ends_every_view_with_incomplete_stream_error() -> None:
+    body = encode(text_stream("cut")[:3])
+    stream = arx.from_response(FakeResponse([body]))
+    with pytest.raises(arx.IncompleteStreamError):
+        stream.pipe(text_only(), ops.to_list()).run()
+    assert isinstance(stream.error, arx.IncompleteStreamError)
+
+
+def test_a_protocol_violation_ends_the_stream_after_the_valid_prefix() -> None:
+    body = encode(text_stream("ok")[:3]) + encode([{"type": "content_block_stop", "index": 5}])
+    stream = arx.from_response(FakeResponse([body]))
+    out = record(stream)
+    assert stream.wait(WAIT)
+    out = record(stream)
+    assert [e.type for e in out.values] == ["message_start", "content_block_start", "content_block_delta"]
+    assert isinstance(out.error, arx.StreamProtocolError)
+
+
+def test_on_tool_input_and_text_only_on_one_stream_make_one_read() -> None:
+    stream, response = stream_of("t")
+    texts = stream.pipe(text_only(), ops.to_list()).run()
+    updates = stream.pipe(on_tool_input(), ops.to_list()).run()
+    assert (texts, updates, response.reads) == (["t"], [], 1)
