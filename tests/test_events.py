@@ -90,7 +90,7 @@ def test_a_known_event_whose_data_is_not_an_object_is_an_event_parse_error() -> 
 
 def test_models_are_frozen() -> None:
     parsed = arx.parse_event(sse('{"type":"content_block_stop","index":0}'))
-    with pytest.raises(ValueError, match="frozen"):
+    with pytest.raises(TypeError, match="frozen"):
         parsed.index = 3  # type: ignore[misc, union-attr]
 
 

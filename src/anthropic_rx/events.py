@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeAlias, cast
 
 import jiter
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from ._exceptions import APIStatusError, EventParseError, error_for_type, excerpt
 from ._sse import ServerSentEvent
@@ -82,7 +82,15 @@ __all__ = [
 
 class _Wire(BaseModel):
     # extra="allow": a field the API adds tomorrow is kept and dumped back, never dropped.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Read-only through __setattr__ rather than frozen=True: pydantic-core validates
+    # frozen models with extra fields about 50% slower, and these are made per event.
+    model_config = ConfigDict(extra="allow")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only (frozen): copy it with model_copy")
+
+    def __delattr__(self, name: str) -> None:
+        raise TypeError(f"{type(self).__name__} is read-only (frozen)")
 
 
 def _type_of(value: Any) -> object:
@@ -91,14 +99,62 @@ def _type_of(value: Any) -> object:
     return getattr(value, "type", None)
 
 
-def _tag_of(known: frozenset[str]) -> Any:
-    """Build a discriminator that routes on ``type`` and sends unknown types to "unknown"."""
+def _unknown_type(known: frozenset[str]) -> Any:
+    """A validator for the ``type`` of an Unknown* model: any name but the known ones.
 
-    def tag(value: Any) -> str:
-        t: object = _type_of(value)
-        return t if isinstance(t, str) and t in known else "unknown"
+    The unions below try the known models first (discriminated on ``type``, in
+    pydantic-core, with no Python call) and the Unknown* model second; a known type whose
+    fields are wrong must fail, not slip through as "unknown".
+    """
 
-    return Discriminator(tag)
+    def check(value: str) -> str:
+        if value in known:
+            raise ValueError(f"{value!r} is a known type, but its fields do not fit its model")
+        return value
+
+    return AfterValidator(check)
+
+
+_CITATIONS = frozenset(
+    {
+        "char_location",
+        "page_location",
+        "content_block_location",
+        "web_search_result_location",
+        "search_result_location",
+    }
+)
+_BLOCKS = frozenset(
+    {
+        "text",
+        "thinking",
+        "redacted_thinking",
+        "tool_use",
+        "server_tool_use",
+        "mcp_tool_use",
+        "mcp_tool_result",
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "code_execution_tool_result",
+        "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result",
+        "tool_search_tool_result",
+        "advisor_tool_result",
+        "container_upload",
+        "compaction",
+        "fallback",
+    }
+)
+_DELTAS = frozenset(
+    {
+        "text_delta",
+        "input_json_delta",
+        "citations_delta",
+        "thinking_delta",
+        "signature_delta",
+        "compaction_delta",
+    }
+)
 
 
 # -- citations --------------------------------------------------------------------------------
@@ -162,27 +218,20 @@ class CitationSearchResultLocation(_Wire):
 class UnknownCitation(_Wire):
     """A citation type this version does not know, with every field kept."""
 
-    type: str
+    type: Annotated[str, _unknown_type(_CITATIONS)]
 
-
-_CITATIONS = frozenset(
-    {
-        "char_location",
-        "page_location",
-        "content_block_location",
-        "web_search_result_location",
-        "search_result_location",
-    }
-)
 
 Citation: TypeAlias = Annotated[
-    Annotated[CitationCharLocation, Tag("char_location")]
-    | Annotated[CitationPageLocation, Tag("page_location")]
-    | Annotated[CitationContentBlockLocation, Tag("content_block_location")]
-    | Annotated[CitationWebSearchResultLocation, Tag("web_search_result_location")]
-    | Annotated[CitationSearchResultLocation, Tag("search_result_location")]
-    | Annotated[UnknownCitation, Tag("unknown")],
-    _tag_of(_CITATIONS),
+    Annotated[
+        CitationCharLocation
+        | CitationPageLocation
+        | CitationContentBlockLocation
+        | CitationWebSearchResultLocation
+        | CitationSearchResultLocation,
+        Field(discriminator="type"),
+    ]
+    | UnknownCitation,
+    Field(union_mode="left_to_right"),
 ]
 
 # -- content blocks ---------------------------------------------------------------------------
@@ -313,9 +362,7 @@ class CompactionBlock(_Wire):
 class FallbackBlock(_Wire):
     """The hop where one model handed the response over to another (start/stop, no deltas)."""
 
-    model_config = ConfigDict(
-        extra="allow", frozen=True, validate_by_name=True, serialize_by_alias=True
-    )
+    model_config = ConfigDict(extra="allow", validate_by_name=True, serialize_by_alias=True)
 
     type: Literal["fallback"] = "fallback"
     from_: dict[str, Any] | None = Field(default=None, alias="from")
@@ -326,53 +373,32 @@ class FallbackBlock(_Wire):
 class UnknownBlock(_Wire):
     """A content block type this version does not know, with every field kept."""
 
-    type: str
+    type: Annotated[str, _unknown_type(_BLOCKS)]
 
-
-_BLOCKS = frozenset(
-    {
-        "text",
-        "thinking",
-        "redacted_thinking",
-        "tool_use",
-        "server_tool_use",
-        "mcp_tool_use",
-        "mcp_tool_result",
-        "web_search_tool_result",
-        "web_fetch_tool_result",
-        "code_execution_tool_result",
-        "bash_code_execution_tool_result",
-        "text_editor_code_execution_tool_result",
-        "tool_search_tool_result",
-        "advisor_tool_result",
-        "container_upload",
-        "compaction",
-        "fallback",
-    }
-)
 
 ContentBlock: TypeAlias = Annotated[
-    Annotated[TextBlock, Tag("text")]
-    | Annotated[ThinkingBlock, Tag("thinking")]
-    | Annotated[RedactedThinkingBlock, Tag("redacted_thinking")]
-    | Annotated[ToolUseBlock, Tag("tool_use")]
-    | Annotated[ServerToolUseBlock, Tag("server_tool_use")]
-    | Annotated[MCPToolUseBlock, Tag("mcp_tool_use")]
-    | Annotated[MCPToolResultBlock, Tag("mcp_tool_result")]
-    | Annotated[WebSearchToolResultBlock, Tag("web_search_tool_result")]
-    | Annotated[WebFetchToolResultBlock, Tag("web_fetch_tool_result")]
-    | Annotated[CodeExecutionToolResultBlock, Tag("code_execution_tool_result")]
-    | Annotated[BashCodeExecutionToolResultBlock, Tag("bash_code_execution_tool_result")]
-    | Annotated[
-        TextEditorCodeExecutionToolResultBlock, Tag("text_editor_code_execution_tool_result")
+    Annotated[
+        TextBlock
+        | ThinkingBlock
+        | RedactedThinkingBlock
+        | ToolUseBlock
+        | ServerToolUseBlock
+        | MCPToolUseBlock
+        | MCPToolResultBlock
+        | WebSearchToolResultBlock
+        | WebFetchToolResultBlock
+        | CodeExecutionToolResultBlock
+        | BashCodeExecutionToolResultBlock
+        | TextEditorCodeExecutionToolResultBlock
+        | ToolSearchToolResultBlock
+        | AdvisorToolResultBlock
+        | ContainerUploadBlock
+        | CompactionBlock
+        | FallbackBlock,
+        Field(discriminator="type"),
     ]
-    | Annotated[ToolSearchToolResultBlock, Tag("tool_search_tool_result")]
-    | Annotated[AdvisorToolResultBlock, Tag("advisor_tool_result")]
-    | Annotated[ContainerUploadBlock, Tag("container_upload")]
-    | Annotated[CompactionBlock, Tag("compaction")]
-    | Annotated[FallbackBlock, Tag("fallback")]
-    | Annotated[UnknownBlock, Tag("unknown")],
-    _tag_of(_BLOCKS),
+    | UnknownBlock,
+    Field(union_mode="left_to_right"),
 ]
 
 # -- deltas -----------------------------------------------------------------------------------
@@ -424,29 +450,21 @@ class CompactionDelta(_Wire):
 class UnknownDelta(_Wire):
     """A delta type this version does not know, with every field kept."""
 
-    type: str
+    type: Annotated[str, _unknown_type(_DELTAS)]
 
-
-_DELTAS = frozenset(
-    {
-        "text_delta",
-        "input_json_delta",
-        "citations_delta",
-        "thinking_delta",
-        "signature_delta",
-        "compaction_delta",
-    }
-)
 
 Delta: TypeAlias = Annotated[
-    Annotated[TextDelta, Tag("text_delta")]
-    | Annotated[InputJSONDelta, Tag("input_json_delta")]
-    | Annotated[CitationsDelta, Tag("citations_delta")]
-    | Annotated[ThinkingDelta, Tag("thinking_delta")]
-    | Annotated[SignatureDelta, Tag("signature_delta")]
-    | Annotated[CompactionDelta, Tag("compaction_delta")]
-    | Annotated[UnknownDelta, Tag("unknown")],
-    _tag_of(_DELTAS),
+    Annotated[
+        TextDelta
+        | InputJSONDelta
+        | CitationsDelta
+        | ThinkingDelta
+        | SignatureDelta
+        | CompactionDelta,
+        Field(discriminator="type"),
+    ]
+    | UnknownDelta,
+    Field(union_mode="left_to_right"),
 ]
 
 # -- messages ---------------------------------------------------------------------------------
@@ -629,36 +647,17 @@ StreamEvent: TypeAlias = (
 )
 """Every event `parse_event` can return."""
 
-_KNOWN: TypeAlias = Annotated[
-    Annotated[MessageStartEvent, Tag("message_start")]
-    | Annotated[ContentBlockStartEvent, Tag("content_block_start")]
-    | Annotated[ContentBlockDeltaEvent, Tag("content_block_delta")]
-    | Annotated[ContentBlockStopEvent, Tag("content_block_stop")]
-    | Annotated[MessageDeltaEvent, Tag("message_delta")]
-    | Annotated[MessageStopEvent, Tag("message_stop")]
-    | Annotated[PingEvent, Tag("ping")]
-    | Annotated[ErrorEvent, Tag("error")],
-    Discriminator(_type_of),
-]
-_known_adapter: TypeAdapter[StreamEvent] = TypeAdapter(_KNOWN)
-
-# The hot path: a content_block_delta whose delta is a known type, validated straight from
-# the JSON text in pydantic-core (no intermediate dict, no Python callback).
-_FastDelta: TypeAlias = Annotated[
-    TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta | CompactionDelta,
-    Field(discriminator="type"),
-]
-
-
-class _FastDeltaEvent(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    type: Literal["content_block_delta"]
-    index: int
-    delta: _FastDelta
-
-
-_fast_delta = TypeAdapter(_FastDeltaEvent)
-_DELTA_PREFIX = '{"type":"content_block_delta"'
+_EVENT_MODELS: dict[str, type[StreamEvent]] = {
+    "message_start": MessageStartEvent,
+    "content_block_start": ContentBlockStartEvent,
+    "content_block_delta": ContentBlockDeltaEvent,
+    "content_block_stop": ContentBlockStopEvent,
+    "message_delta": MessageDeltaEvent,
+    "message_stop": MessageStopEvent,
+    "ping": PingEvent,
+    "error": ErrorEvent,
+}
+_TYPE_PREFIX = '{"type":"'
 
 
 def parse_event(sse: ServerSentEvent) -> StreamEvent:
@@ -679,15 +678,15 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
         PingEvent(type='ping')
     """
     data = sse.data
-    if data.startswith(_DELTA_PREFIX):
-        try:
-            fast = _fast_delta.validate_json(data)
-        except ValidationError:
-            pass  # an unknown delta type, or a real error: the general path says which
-        else:
-            return ContentBlockDeltaEvent.model_construct(
-                fast.model_fields_set, type=fast.type, index=fast.index, delta=fast.delta
-            )
+    if data.startswith(_TYPE_PREFIX):
+        # The API writes "type" first: validate straight from the JSON text in pydantic-core.
+        model = _EVENT_MODELS.get(data[9 : data.find('"', 9)])
+        if model is not None:
+            try:
+                event: StreamEvent = model.__pydantic_validator__.validate_json(data)
+                return event
+            except ValidationError:
+                pass  # the general path below says what is wrong
     try:
         obj = jiter.from_json(data.encode())
     except ValueError as exc:
@@ -713,7 +712,7 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
     if "type" not in fields:
         fields = {"type": kind, **fields}
     try:
-        return _known_adapter.validate_python(fields)
+        return _EVENT_MODELS[str(kind)].model_validate(fields)
     except ValidationError as exc:
         raise EventParseError(
             f"expected {kind} event data to fit its model, got {excerpt(data)!r}: "

@@ -47,7 +47,7 @@ from ..events import (
     UnknownDelta,
     UnknownEvent,
 )
-from .blocks import BlockBuilder, delta_fits
+from .blocks import BlockBuilder
 from .snapshot import MessageSnapshot
 
 __all__ = ["MessageAccumulator"]
@@ -117,7 +117,23 @@ class MessageAccumulator:
             APIStatusError: the event is an ``event: error`` (a subclass chosen by its type).
         """
         self._events += 1
-        if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: first
+        if type(event) is ContentBlockDeltaEvent:  # by far the most common: a fast path
+            builder = self._open.get(event.index)
+            delta = event.delta
+            if builder is not None and delta.type in builder.accepts:
+                builder.log.append(delta)
+                self._last_type = "content_block_delta"
+                if len(self._open) == 1:
+                    opened: tuple[tuple[int, int], ...] = ((event.index, len(builder.log)),)
+                else:
+                    opened = tuple([(i, len(b.log)) for i, b in self._open.items()])
+                assert self._head is not None
+                self._snapshot = snapshot = MessageSnapshot(
+                    self._head, self._builders, len(self._builders), opened, False, self._unknown
+                )
+                return snapshot
+            self._delta(event)
+        elif isinstance(event, ContentBlockDeltaEvent):
             self._delta(event)
         elif isinstance(event, PingEvent | UnknownEvent):
             return self._snapshot
@@ -169,7 +185,7 @@ class MessageAccumulator:
 
     def _emit(self) -> MessageSnapshot:
         assert self._head is not None
-        opened = tuple((i, len(b.log)) for i, b in self._open.items())
+        opened = tuple([(i, len(b.log)) for i, b in self._open.items()])
         self._snapshot = MessageSnapshot(
             self._head,
             self._builders,
@@ -229,7 +245,7 @@ class MessageAccumulator:
             builder.unknown.append(delta)
             self._unknown.append((event.index, delta))
             return
-        if not delta_fits(builder.start, delta):
+        if delta.type not in builder.accepts:
             raise self._violation(
                 event,
                 f"{delta.type} cannot apply to block {event.index}, a {builder.start.type} block",

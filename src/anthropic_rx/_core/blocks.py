@@ -25,26 +25,18 @@ from ..events import (
 )
 from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
 
-__all__ = ["TOOL_TYPES", "BlockBuilder", "delta_fits"]
+__all__ = ["TOOL_TYPES", "BlockBuilder"]
 
 #: Block types whose ``input`` streams as ``input_json_delta`` (the SDK's TRACKS_TOOL_INPUT).
 TOOL_TYPES: Final = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 
-def delta_fits(block: ContentBlock, delta: Delta) -> bool:
-    """Whether *delta* can change *block* (an unknown block takes whatever fits its fields)."""
-    kind, dtype = block.type, delta.type
-    if isinstance(delta, UnknownDelta):
-        return True  # kept aside, never applied: it cannot be wrong for any block
-    if dtype in ("text_delta", "citations_delta"):
-        return kind == "text" or (isinstance(block, UnknownBlock) and dtype == "text_delta")
-    if dtype in ("thinking_delta", "signature_delta"):
-        return kind == "thinking"
-    if dtype == "input_json_delta":
-        return kind in TOOL_TYPES or (isinstance(block, UnknownBlock) and "input" in _extra(block))
-    if dtype == "compaction_delta":
-        return kind == "compaction"
-    return False
+_ACCEPTS: Final = {
+    "text": ("text_delta", "citations_delta"),
+    "thinking": ("thinking_delta", "signature_delta"),
+    "compaction": ("compaction_delta",),
+    **dict.fromkeys(TOOL_TYPES, ("input_json_delta",)),
+}
 
 
 def _extra(block: ContentBlock) -> dict[str, Any]:
@@ -67,6 +59,7 @@ class BlockBuilder:
         "_cache_version",
         "_partial",
         "_partial_version",
+        "accepts",
         "final",
         "index",
         "log",
@@ -86,6 +79,16 @@ class BlockBuilder:
         self._cache_version = 0
         self._partial: PartialJSON | None = None
         self._partial_version = 0
+        #: The known delta types this block takes (the accumulator's fast path checks it).
+        self.accepts = frozenset(_ACCEPTS.get(start.type, ()))
+        if isinstance(start, UnknownBlock):
+            extra = _extra(start)
+            self.accepts = frozenset(
+                [
+                    *(["text_delta"] if "text" in extra else []),
+                    *(["input_json_delta"] if "input" in extra else []),
+                ]
+            )
 
     @classmethod
     def finished(cls, index: int, block: ContentBlock) -> BlockBuilder:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
+from typing import final
 
 from reactivex import Observable, abc
 from reactivex.disposable import BooleanDisposable, CompositeDisposable
 from reactivex.scheduler import CurrentThreadScheduler
 
+from .._core import MessageAccumulator, Step
+from .._exceptions import AnthropicRxError
 from .._sse import SSEDecoder
 from ..events import StreamEvent, parse_event
 
@@ -52,28 +55,80 @@ def from_bytes(data: Chunks, *, max_event_bytes: int | None = None) -> Observabl
         every event decoded before it.
     """
 
-    def subscribe(
-        observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
+    return _BytesObservable(data, max_event_bytes)
+
+
+@final
+class _BytesObservable(Observable[StreamEvent]):
+    """`from_bytes`'s Observable; operators read its ``_arx_steps`` view.
+
+    The steps view decodes, parses and accumulates in one loop, so a pipeline such as
+    ``from_bytes(b).pipe(final_message())`` pays for no Rx layer in between.
+    """
+
+    def __init__(self, data: Chunks, max_event_bytes: int | None) -> None:
+        super().__init__()
+        self._data = data
+        self._max_event_bytes = max_event_bytes
+        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+
+    def _subscribe_core(
+        self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
+        return self._schedule(lambda cancel: self._events(observer, cancel))
+
+    def _subscribe_steps(
+        self, observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        return self._schedule(lambda cancel: self._steps(observer, cancel))
+
+    def _schedule(self, run: Callable[[BooleanDisposable], None]) -> abc.DisposableBase:
+        # Through the current-thread trampoline, like reactivex's from_iterable: the
+        # subscription is handed back before the first event, so take(n) can stop it.
         cancel = BooleanDisposable()
-
-        def action(_: abc.SchedulerBase, __: object = None) -> None:
-            events = events_of(_as_chunks(data), SSEDecoder(max_event_bytes=max_event_bytes))
-            try:
-                for event in events:
-                    if cancel.is_disposed:
-                        return
-                    observer.on_next(event)
-            except Exception as exc:
-                if not cancel.is_disposed:
-                    observer.on_error(exc)
-                return
-            finally:
-                events.close()
-            if not cancel.is_disposed:
-                observer.on_completed()
-
         trampoline = CurrentThreadScheduler.singleton()
-        return CompositeDisposable(trampoline.schedule(action), cancel)
+        return CompositeDisposable(trampoline.schedule(lambda _s, _t=None: run(cancel)), cancel)
 
-    return Observable(subscribe)
+    def _events(self, observer: abc.ObserverBase[StreamEvent], cancel: BooleanDisposable) -> None:
+        events = events_of(
+            _as_chunks(self._data), SSEDecoder(max_event_bytes=self._max_event_bytes)
+        )
+        try:
+            for event in events:
+                if cancel.is_disposed:
+                    return
+                observer.on_next(event)
+        except Exception as exc:
+            if not cancel.is_disposed:
+                observer.on_error(exc)
+            return
+        finally:
+            events.close()
+        if not cancel.is_disposed:
+            observer.on_completed()
+
+    def _steps(self, observer: abc.ObserverBase[Step], cancel: BooleanDisposable) -> None:
+        acc = MessageAccumulator()
+        feed, on_next = acc.feed, observer.on_next
+        events = events_of(
+            _as_chunks(self._data), SSEDecoder(max_event_bytes=self._max_event_bytes)
+        )
+        try:
+            for event in events:
+                if cancel.is_disposed:
+                    return
+                on_next(tuple.__new__(Step, (event, feed(event))))
+        except Exception as exc:
+            if not cancel.is_disposed:
+                if isinstance(exc, AnthropicRxError):
+                    exc.with_snapshot(acc.snapshot)
+                observer.on_error(exc)
+            return
+        finally:
+            events.close()
+        if cancel.is_disposed:
+            return
+        if acc.complete:
+            observer.on_completed()
+        else:
+            observer.on_error(acc.incomplete())
