@@ -75,10 +75,9 @@ def event(obj: dict[str, Any]) -> arx.StreamEvent:
 
 def encode(objs: list[dict[str, Any]], *, newline: str = "\n") -> bytes:
     """Frame JSON events as the API does: ``event:`` and ``data:`` lines, then a blank line."""
-    out = []
-    for obj in objs:
-        out.append(f"event: {obj['type']}{newline}data: {json.dumps(obj)}{newline}{newline}")
-    return "".join(out).encode()
+    return "".join(
+        f"event: {obj['type']}{newline}data: {json.dumps(obj)}{newline}{newline}" for obj in objs
+    ).encode()
 
 
 def text_stream(*pieces: str) -> list[dict[str, Any]]:

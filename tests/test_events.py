@@ -46,7 +46,9 @@ def test_an_error_event_is_a_typed_value_that_becomes_its_typed_exception() -> N
 
 
 def test_an_unknown_error_type_is_a_plain_api_status_error() -> None:
-    parsed = arx.parse_event(sse('{"type":"error","error":{"type":"brand_new_error","message":"?"}}'))
+    parsed = arx.parse_event(
+        sse('{"type":"error","error":{"type":"brand_new_error","message":"?"}}')
+    )
     assert isinstance(parsed, ev.ErrorEvent)
     assert type(parsed.to_exception()) is arx.APIStatusError
 
@@ -54,7 +56,11 @@ def test_an_unknown_error_type_is_a_plain_api_status_error() -> None:
 def test_unknown_event_types_pass_through_with_their_data() -> None:
     parsed = arx.parse_event(sse('{"type":"brand_new_event","x":[1]}', event="brand_new_event"))
     assert isinstance(parsed, arx.UnknownEvent)
-    assert (parsed.type, parsed.event, parsed.data) == ("brand_new_event", "brand_new_event", {"type": "brand_new_event", "x": [1]})
+    assert (parsed.type, parsed.event, parsed.data) == (
+        "brand_new_event",
+        "brand_new_event",
+        {"type": "brand_new_event", "x": [1]},
+    )
 
 
 def test_an_unknown_event_name_with_non_json_data_passes_through_raw() -> None:
@@ -63,24 +69,38 @@ def test_an_unknown_event_name_with_non_json_data_passes_through_raw() -> None:
 
 
 def test_unknown_delta_and_block_types_keep_every_field() -> None:
-    delta = arx.parse_event(sse('{"type":"content_block_delta","index":2,"delta":{"type":"foo_delta","a":1}}'))
+    delta = arx.parse_event(
+        sse('{"type":"content_block_delta","index":2,"delta":{"type":"foo_delta","a":1}}')
+    )
     assert isinstance(delta, ev.ContentBlockDeltaEvent) and isinstance(delta.delta, ev.UnknownDelta)
     assert delta.delta.model_dump() == {"type": "foo_delta", "a": 1}
-    block = arx.parse_event(sse('{"type":"content_block_start","index":0,"content_block":{"type":"bar","b":2}}'))
-    assert isinstance(block, ev.ContentBlockStartEvent) and isinstance(block.content_block, ev.UnknownBlock)
+    block = arx.parse_event(
+        sse('{"type":"content_block_start","index":0,"content_block":{"type":"bar","b":2}}')
+    )
+    assert isinstance(block, ev.ContentBlockStartEvent) and isinstance(
+        block.content_block, ev.UnknownBlock
+    )
     assert block.content_block.model_dump() == {"type": "bar", "b": 2}
 
 
 def test_malformed_json_for_a_known_event_is_an_event_parse_error() -> None:
-    data = '{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hel'
-    with pytest.raises(arx.EventParseError, match="expected JSON data for event 'content_block_delta'") as info:
+    data = (
+        '{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hel'
+    )
+    with pytest.raises(
+        arx.EventParseError, match="expected JSON data for event 'content_block_delta'"
+    ) as info:
         arx.parse_event(sse(data, event="content_block_delta"))
     assert info.value.data == data and isinstance(info.value, ValueError)
 
 
 def test_a_known_type_that_does_not_fit_its_model_is_an_event_parse_error() -> None:
-    with pytest.raises(arx.EventParseError, match="content_block_delta event data to fit its model"):
-        arx.parse_event(sse('{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}}'))
+    with pytest.raises(
+        arx.EventParseError, match="content_block_delta event data to fit its model"
+    ):
+        arx.parse_event(
+            sse('{"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}}')
+        )
 
 
 def test_a_known_event_whose_data_is_not_an_object_is_an_event_parse_error() -> None:

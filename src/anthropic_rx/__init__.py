@@ -121,3 +121,15 @@ __all__ = [
     "parse_event",
     "to_async_iterable",
 ]
+
+
+# Reprs and tracebacks show the public path (httpx does the same); pydantic models keep
+# theirs, since pydantic resolves forward references through __module__.
+def _show_public_path() -> None:
+    for name in __all__:
+        value = globals()[name]
+        if isinstance(value, type) and not hasattr(value, "model_fields"):
+            value.__module__ = "anthropic_rx"
+
+
+_show_public_path()

@@ -4,7 +4,7 @@
 AnthropicRxError                 catch this to catch everything we raise
 ├── SSEDecodeError               1 the byte stream cannot be decoded as an event stream
 │   └── EventTooLargeError       1 one event grew past ``max_event_bytes``
-├── EventParseError              2 data that is not JSON, or a known type that does not fit its model
+├── EventParseError              2 data that is not JSON, or a known type that does not fit
 ├── StreamAbortedError           4 ``abort()`` was called, or the last subscriber left, mid-stream
 ├── NoTextError                  5 ``final_text()`` of a message with no text block
 ├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)

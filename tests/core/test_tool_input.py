@@ -98,9 +98,13 @@ def test_an_escape_split_across_fragments_is_never_shown_half_done() -> None:
 )
 def test_text_that_cannot_start_json_is_an_error(garbage: str) -> None:
     parser = PartialJSON()
-    with pytest.raises(PartialJSONError):
+
+    def feed_all() -> None:
         for ch in garbage:
             parser.feed(ch)
+
+    with pytest.raises(PartialJSONError):
+        feed_all()
     with pytest.raises(PartialJSONError):
         parser.feed("")  # the parser stays failed
 

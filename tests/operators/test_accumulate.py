@@ -21,7 +21,9 @@ def test_accumulate_emits_one_snapshot_per_changing_event_and_skips_pings() -> N
 
 
 def test_snapshots_stay_as_they_were_under_pairwise() -> None:
-    pairs = record(arx.from_bytes(encode(text_stream("a", "b", "c"))).pipe(accumulate(), ops.pairwise()))
+    pairs = record(
+        arx.from_bytes(encode(text_stream("a", "b", "c"))).pipe(accumulate(), ops.pairwise())
+    )
     grown = [(a.text, b.text) for a, b in pairs.values if a.text != b.text]
     assert grown == [("", "a"), ("a", "ab"), ("ab", "abc")]
 

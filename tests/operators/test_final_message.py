@@ -14,7 +14,9 @@ def test_final_message_emits_the_message_once_and_completes() -> None:
     assert out.completed and len(out.values) == 1
     message = out.values[0]
     assert isinstance(message, arx.Message)
-    assert message.model_dump(mode="json")["content"] == [{"type": "text", "text": "Hi!", "citations": None}]
+    assert message.model_dump(mode="json")["content"] == [
+        {"type": "text", "text": "Hi!", "citations": None}
+    ]
 
 
 def test_run_returns_the_final_message() -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import anthropic_rx as arx
 from anthropic_rx.operators import on_tool_input
 
-from ..events_helpers import MESSAGE_STOP, block_start, encode, input_json, message_delta, message_start, stop, text
+from ..events_helpers import (
+    MESSAGE_STOP,
+    block_start,
+    encode,
+    input_json,
+    message_delta,
+    message_start,
+    stop,
+    text,
+)
 from .helpers import record
 
 

@@ -64,7 +64,9 @@ async def test_an_error_in_the_stream_is_raised_from_async_for() -> None:
             pass
 
 
-async def test_cancelling_the_awaiting_task_aborts_the_stream(caplog: pytest.LogCaptureFixture) -> None:
+async def test_cancelling_the_awaiting_task_aborts_the_stream(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     stream = arx.from_async_bytes(chunks("wait", hold=True))
     with anyio.move_on_after(0.05):

@@ -122,7 +122,11 @@ def test_a_protocol_violation_ends_the_stream_after_the_valid_prefix() -> None:
     out = record(stream)
     assert stream.wait(WAIT)
     out = record(stream)
-    assert [e.type for e in out.values] == ["message_start", "content_block_start", "content_block_delta"]
+    assert [e.type for e in out.values] == [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+    ]
     assert isinstance(out.error, arx.StreamProtocolError)
 
 

@@ -92,7 +92,6 @@ class MessageAccumulator:
         self._unknown: list[tuple[int, UnknownDelta]] = []
         self._complete = False
         self._snapshot: MessageSnapshot | None = None
-        self._events = 0
         self._last_type: str | None = None
 
     @property
@@ -116,8 +115,7 @@ class MessageAccumulator:
             ToolInputError: a tool block's input is not JSON at its ``content_block_stop``.
             APIStatusError: the event is an ``event: error`` (a subclass chosen by its type).
         """
-        self._events += 1
-        if type(event) is ContentBlockDeltaEvent:  # by far the most common: a fast path
+        if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: a fast path
             builder = self._open.get(event.index)
             delta = event.delta
             if builder is not None and delta.type in builder.accepts:
@@ -132,8 +130,6 @@ class MessageAccumulator:
                     self._head, self._builders, len(self._builders), opened, False, self._unknown
                 )
                 return snapshot
-            self._delta(event)
-        elif isinstance(event, ContentBlockDeltaEvent):
             self._delta(event)
         elif isinstance(event, PingEvent | UnknownEvent):
             return self._snapshot

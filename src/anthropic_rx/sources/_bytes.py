@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
-from typing import final
+from typing import cast, final
 
 from reactivex import Observable, abc
 from reactivex.disposable import BooleanDisposable, CompositeDisposable
 from reactivex.scheduler import CurrentThreadScheduler
 
-from .._core import MessageAccumulator, Step
+from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
 from .._sse import SSEDecoder
 from ..events import StreamEvent, parse_event
@@ -58,6 +58,13 @@ def from_bytes(data: Chunks, *, max_event_bytes: int | None = None) -> Observabl
     return _BytesObservable(data, max_event_bytes)
 
 
+# tuple.__new__ builds a Step without NamedTuple's Python-level __new__: this is the hot loop.
+_new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], Step] = cast(
+    "Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], Step]",
+    tuple.__new__,  # pyright: ignore[reportUnknownMemberType]
+)
+
+
 @final
 class _BytesObservable(Observable[StreamEvent]):
     """`from_bytes`'s Observable; operators read its ``_arx_steps`` view.
@@ -86,8 +93,12 @@ class _BytesObservable(Observable[StreamEvent]):
         # Through the current-thread trampoline, like reactivex's from_iterable: the
         # subscription is handed back before the first event, so take(n) can stop it.
         cancel = BooleanDisposable()
+
+        def action(_: abc.SchedulerBase, __: object = None) -> None:
+            run(cancel)
+
         trampoline = CurrentThreadScheduler.singleton()
-        return CompositeDisposable(trampoline.schedule(lambda _s, _t=None: run(cancel)), cancel)
+        return CompositeDisposable(trampoline.schedule(action), cancel)
 
     def _events(self, observer: abc.ObserverBase[StreamEvent], cancel: BooleanDisposable) -> None:
         events = events_of(
@@ -117,7 +128,7 @@ class _BytesObservable(Observable[StreamEvent]):
             for event in events:
                 if cancel.is_disposed:
                     return
-                on_next(tuple.__new__(Step, (event, feed(event))))
+                on_next(_new_step(Step, (event, feed(event))))
         except Exception as exc:
             if not cancel.is_disposed:
                 if isinstance(exc, AnthropicRxError):
