@@ -18,12 +18,13 @@ t/u text deltas, j/k input JSON deltas, D message_delta, X message_stop, P ping,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from reactivex import Observable
 from reactivex.notification import OnCompleted, OnError, OnNext
 from reactivex.observable.marbles import parse
 from reactivex.testing import ReactiveTest, TestScheduler
+from reactivex.testing.hotobservable import HotObservable
 from reactivex.testing.mockobserver import MockObserver
 from reactivex.testing.recorded import Recorded
 
@@ -43,6 +44,7 @@ from ..events_helpers import (
 __all__ = [
     "COMPLETED",
     "HELLO",
+    "OVERLOADED",
     "SUBSCRIBED",
     "Row",
     "error_of",
@@ -81,7 +83,7 @@ class _Marker(Exception):
 
 
 def _typed(value: Any) -> Any:
-    return event(value) if isinstance(value, dict) else value
+    return event(cast("dict[str, Any]", value)) if isinstance(value, dict) else value
 
 
 def hot(
@@ -90,12 +92,12 @@ def hot(
     values: Mapping[str, Any],
     *,
     error: Exception | None = None,
-) -> Observable[arx.StreamEvent]:
+) -> HotObservable[arx.StreamEvent]:
     """A hot Observable of typed events sent at the ticks of *diagram* (``#`` sends *error*)."""
-    lookup = {key: _typed(value) for key, value in values.items()}
+    lookup: dict[str | float, Any] = {key: _typed(value) for key, value in values.items()}
     messages = parse(diagram, timespan=1, time_shift=SUBSCRIBED, lookup=lookup, error=error)
     return scheduler.create_hot_observable(
-        [Recorded(int(time), notification) for time, notification in messages]  # type: ignore[arg-type]
+        [Recorded(int(cast(float, time)), notification) for time, notification in messages]
     )
 
 
@@ -106,11 +108,12 @@ def expect(
     error: type[BaseException] | None = None,
 ) -> list[Row]:
     """The rows an observer subscribed at tick 200 should see (``#`` is an *error*)."""
-    messages = parse(
-        diagram, timespan=1, time_shift=SUBSCRIBED, lookup=dict(values or {}), error=_Marker()
-    )
+    lookup: dict[str | float, Any] = {}
+    lookup.update(values or {})
+    messages = parse(diagram, timespan=1, time_shift=SUBSCRIBED, lookup=lookup, error=_Marker())
     rows: list[Row] = []
-    for time, notification in messages:
+    for time_, notification in messages:
+        time = cast(float, time_)  # timespan=1: ticks, never timedeltas
         if isinstance(notification, OnNext):
             rows.append((time, notification.value))
         elif isinstance(notification, OnError):

@@ -16,6 +16,7 @@ from ..events_helpers import (
     text,
 )
 from .helpers import record
+from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 
 def tool_stream() -> list[dict[str, object]]:
@@ -70,3 +71,60 @@ def test_on_tool_input_filters_by_tool_name() -> None:
     out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input("web_search")))
     assert [u.name for u in out.values] == ["web_search"]
     assert "web_search" in repr(out.values[0])
+
+
+# -- in virtual time ---------------------------------------------------------------------------
+
+WEATHER = {
+    "S": message_start(),
+    "b": block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": input_json(0, '{"ci'),
+    "k": input_json(0, 'ty": "Paris"}'),
+    "n": input_json(0, "not json"),
+    "B": stop(0),
+    "c": block_start(1, type="tool_use", id="toolu_2", name="get_time", input={}),
+    "m": input_json(1, '{"tz": "CET"}'),
+    "C": stop(1),
+    "D": message_delta("tool_use"),
+    "X": MESSAGE_STOP,
+    "E": OVERLOADED,
+}
+
+
+def test_on_tool_input_marble_emits_an_update_at_the_tick_of_each_input_delta() -> None:
+    """The docstring's diagram: u.snapshot is {} after '{"ci', then {"city": "Paris"}."""
+    out = run("-S-b-j-k-B-X-|", on_tool_input(), WEATHER)
+    assert timeline(out, lambda u: (u.id, u.snapshot)) == expect(
+        "-----j-k-----|", {"j": ("toolu_1", {}), "k": ("toolu_1", {"city": "Paris"})}
+    )
+
+
+def test_on_tool_input_marble_with_a_name_skips_the_other_tools_deltas() -> None:
+    out = run("-S-b-j-k-B-c-m-C-D-X-|", on_tool_input("get_time"), WEATHER)
+    assert timeline(out, lambda u: u.snapshot) == expect(
+        "-------------m-------|", {"m": {"tz": "CET"}}
+    )
+
+
+def test_on_tool_input_marble_ends_with_tool_input_error_when_the_input_is_not_json() -> None:
+    out = run("-S-b-n-B-X-|", on_tool_input(), WEATHER)
+    assert timeline(out, lambda u: u.partial_json) == expect(
+        "-----n-#", {"n": "not json"}, error=arx.ToolInputError
+    )
+    error = error_of(out)
+    assert isinstance(error, arx.ToolInputError)
+    assert error.partial_json == "not json"
+
+
+def test_on_tool_input_marble_ends_with_incomplete_stream_error_after_the_updates() -> None:
+    out = run("-S-b-j-k-|", on_tool_input(), WEATHER)
+    assert timeline(out, lambda u: u.partial_json) == expect(
+        "-----j-k-#", {"j": '{"ci', "k": 'ty": "Paris"}'}, error=arx.IncompleteStreamError
+    )
+
+
+def test_on_tool_input_marble_ends_with_the_typed_error_of_an_error_event() -> None:
+    out = run("-S-b-j-E-k-B-X-|", on_tool_input(), WEATHER)
+    assert timeline(out, lambda u: u.partial_json) == expect(
+        "-----j-#", {"j": '{"ci'}, error=arx.OverloadedError
+    )

@@ -135,3 +135,19 @@ def test_on_tool_input_and_text_only_on_one_stream_make_one_read() -> None:
     texts = stream.pipe(text_only(), ops.to_list()).run()
     updates = stream.pipe(on_tool_input(), ops.to_list()).run()
     assert (texts, updates, response.reads) == (["t"], [], 1)
+
+
+def test_a_stream_aborted_before_it_started_never_reads_its_response() -> None:
+    stream, response = stream_of("never")
+    stream.abort()
+    out = record(stream)
+    assert isinstance(out.error, arx.StreamAbortedError)
+    assert response.reads == 0
+
+
+def test_start_begins_reading_before_anyone_subscribes() -> None:
+    stream, response = stream_of("early")
+    assert stream.start() is stream
+    assert stream.wait(WAIT) and stream.error is None
+    assert response.reads == 1 and response.closed.is_set()
+    assert stream.snapshot is not None and stream.snapshot.text == "early"

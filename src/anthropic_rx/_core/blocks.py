@@ -174,11 +174,15 @@ class BlockBuilder:
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.
 
-        A tool block's input is parsed once here, with jiter. Input that stops early is kept
-        as far as it is valid (unfinished strings and numbers left out), as the SDK does.
+        A tool block's input is parsed once here, with jiter. At ``content_block_stop`` it
+        must be whole JSON: a tool call with cut arguments is never passed off as finished.
+        A block that ``message_stop`` finishes without its stop (cut by ``max_tokens``)
+        keeps its input as far as it is valid, unfinished strings and numbers left out,
+        much as the SDK does.
 
         Raises:
-            ValueError: a tool block's input text is not JSON, nor the start of JSON.
+            ValueError: a tool block's input text is not whole JSON at its stop, or not even
+                the start of JSON at the end.
         """
         if self.is_tool:
             text = self.json_text()
@@ -188,6 +192,8 @@ class BlockBuilder:
                 try:
                     value: Any = parse_complete(text)
                 except ValueError:
+                    if complete:
+                        raise
                     parser = PartialJSON()
                     parser.feed(text)  # raises PartialJSONError (a ValueError) on garbage
                     partial: Any = parser.value("complete")

@@ -29,7 +29,7 @@ class MessageSnapshot:
     changes once handed out.
 
     Example:
-        >>> snapshot = arx.from_recording(PATH).pipe(accumulate(), ops.last()).run()
+        >>> snapshot = arx.from_recording(PATH).pipe(accumulate()).run()  # the last one
         >>> snapshot.complete, snapshot.stop_reason
         (True, 'end_turn')
     """
@@ -107,14 +107,21 @@ class MessageSnapshot:
         """The code execution container, when one was used."""
         return self._head.container
 
-    def __getattr__(self, name: str) -> Any:
-        # Fields the API sends that this version does not model (context_management, …).
-        if name.startswith("_"):
-            raise AttributeError(name)
-        extra = self._head.model_extra or {}
-        if name in extra:
-            return extra[name]
-        raise AttributeError(f"'MessageSnapshot' object has no attribute {name!r}")
+    if not TYPE_CHECKING:  # hidden from type checkers, so a typo'd attribute is still caught
+
+        def __getattr__(self, name: str) -> Any:
+            # Fields the API sends that this version does not model (context_management, …).
+            if name.startswith("_"):
+                raise AttributeError(name)
+            extra = self._head.model_extra or {}
+            if name in extra:
+                return extra[name]
+            raise AttributeError(f"'MessageSnapshot' object has no attribute {name!r}")
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The message fields this version does not model, as the API sent them."""
+        return dict(self._head.model_extra or {})
 
     # -- content ---------------------------------------------------------------------------
 

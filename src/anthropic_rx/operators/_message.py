@@ -60,7 +60,7 @@ def usage() -> Operator[StreamEvent, Usage]:
     """Emit the usage at ``message_start`` and after every ``message_delta`` (cumulative).
 
     Example:
-        >>> events.pipe(usage(), ops.last()).subscribe(lambda u: print(u.output_tokens))
+        >>> print(events.pipe(usage()).run().output_tokens)  # run() gives the last usage
 
     Marble:
         -S-b-t-B-D-X-|

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, SerialDisposable, SingleAssignmentDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from ..events import StreamEvent
@@ -33,17 +33,20 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
+def _seconds(interval: float | timedelta) -> float:
+    period = interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
+    if not period >= 0:
+        raise ValueError(f"expected a non-negative interval, got {interval!r}")
+    return period
+
+
 def _throttle(
     source: Observable[_T],
-    interval: float | timedelta,
+    period: float,
     scheduler: abc.SchedulerBase | None,
     combine: Callable[[list[_T]], _R],
     wrap: Callable[[_T], _R],
 ) -> Observable[_R]:
-    period = interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
-    if period < 0:
-        raise ValueError(f"expected a non-negative interval, got {interval!r}")
-
     def subscribe(
         observer: abc.ObserverBase[_R], scheduler_: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
@@ -55,17 +58,24 @@ def _throttle(
         timer = SerialDisposable()
 
         def tick(_: abc.SchedulerBase, __: Any = None) -> None:
-            nonlocal cooling
+            nonlocal cooling, done
             with lock:
                 if done:
                     return
-                if pending:
-                    value = combine(pending)
-                    pending.clear()
-                    observer.on_next(value)
-                    timer.disposable = clock.schedule_relative(period, tick)
-                else:
+                if not pending:
                     cooling = False
+                    return
+                value = combine(pending)
+                pending.clear()
+                try:
+                    observer.on_next(value)
+                except Exception as exc:
+                    # A timer tick has no caller to raise to: the subscriber gets its error.
+                    done = True
+                    subscription.dispose()
+                    observer.on_error(exc)
+                    return
+                timer.disposable = clock.schedule_relative(period, tick)
 
         def on_next(value: _T) -> None:
             nonlocal cooling
@@ -95,7 +105,10 @@ def _throttle(
                 else:
                     observer.on_error(error)
 
-        subscription = source.subscribe(on_next, end, lambda: end(None), scheduler=scheduler_)
+        subscription = SingleAssignmentDisposable()
+        subscription.disposable = source.subscribe(
+            on_next, end, lambda: end(None), scheduler=scheduler_
+        )
         return CompositeDisposable(subscription, timer)
 
     return Pipeline(subscribe)
@@ -118,17 +131,19 @@ def coalesce_text(
     Example:
         >>> stream.pipe(coalesce_text(1 / 30, scheduler=tk_scheduler)).subscribe(append)
 
-    Marble (interval = 3 ticks):
+    Marble (interval = 3 ticks; x = "cd"):
         -a-b-c-d---------e-|
         [ coalesce_text(3) ]
-        -a-----bcd-------e-|
+        -a--b--x---------e-|
 
     Errors:
         As `text_only`, after the pending text is flushed.
     """
 
+    period = _seconds(interval)
+
     def operator(source: Observable[StreamEvent]) -> Observable[str]:
-        return _throttle(text_only()(source), interval, scheduler, "".join, lambda s: s)
+        return _throttle(text_only()(source), period, scheduler, "".join, lambda s: s)
 
     return operator
 
@@ -152,10 +167,12 @@ def latest(
     Marble (interval = 3 ticks):
         -a-b-c-d---------e-|
         [     latest(3)    ]
-        -a-----d---------e-|
+        -a--b--d---------e-|
     """
 
+    period = _seconds(interval)
+
     def operator(source: Observable[_T]) -> Observable[_T]:
-        return _throttle(source, interval, scheduler, lambda values: values[-1], lambda v: v)
+        return _throttle(source, period, scheduler, lambda values: values[-1], lambda v: v)
 
     return operator

@@ -85,7 +85,7 @@ def citations() -> Operator[StreamEvent, Citation]:
     Marble:
         -S-b-c(c1)-t(text)-B-b-c(c2)-B-D-X-|
         [            citations()          ]
-        -----c1------------------c2--------|
+        -----c1----------------c2----------|
     """
     return filter_map(_citation_of)
 
@@ -101,7 +101,7 @@ def final_text() -> Operator[StreamEvent, str]:
     Marble:
         -S-b-t(Hel)-t(lo)-B-D-X-|
         [     final_text()      ]
-        ----------------------Hello|
+        ----------------------H-|      H = "Hello"
 
     Errors:
         `NoTextError` (no text block), and those of `accumulate`.

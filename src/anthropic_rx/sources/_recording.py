@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from .._sse import SSEDecoder
@@ -61,10 +61,15 @@ def from_recording(
         def read(
             observer: abc.ObserverBase[StreamEvent], scheduler_: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            return from_bytes(file.read_bytes()).subscribe(observer, scheduler=scheduler_)
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                observer.on_error(exc)
+                return Disposable()
+            return from_bytes(data).subscribe(observer, scheduler=scheduler_)
 
         return Observable(read)
-    if not pace > 0:
+    if isinstance(pace, str) or not pace > 0:
         raise ValueError(f"expected pace to be 'instant' or a positive number, got {pace!r}")
     seconds_per_token = 1.0 / pace
 
@@ -75,24 +80,31 @@ def from_recording(
         try:
             decoder = SSEDecoder()
             data = file.read_bytes()
-            events = [parse_event(s) for s in (*decoder.decode(data), *decoder.flush())]
+            raw = iter([*decoder.decode(data), *decoder.flush()])
         except Exception as exc:
             observer.on_error(exc)
             return CompositeDisposable()
         pending = SerialDisposable()
 
-        def emit(index: int) -> None:
-            if index == len(events):
+        def step() -> None:
+            # Parse one event at a time, so a broken one fails after every event before it.
+            sse = next(raw, None)
+            if sse is None:
                 observer.on_completed()
                 return
-            observer.on_next(events[index])
-            schedule(index + 1)
+            try:
+                event = parse_event(sse)
+            except Exception as exc:
+                observer.on_error(exc)
+                return
 
-        def schedule(index: int) -> None:
-            delay = _tokens(events[index]) * seconds_per_token if index < len(events) else 0.0
-            pending.disposable = clock.schedule_relative(delay, lambda _s, _t: emit(index))
+            def emit(_: abc.SchedulerBase, __: object = None) -> None:
+                observer.on_next(event)
+                step()
 
-        schedule(0)
+            pending.disposable = clock.schedule_relative(_tokens(event) * seconds_per_token, emit)
+
+        step()
         return pending
 
     return Observable(subscribe)

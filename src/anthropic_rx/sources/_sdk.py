@@ -26,7 +26,7 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
     ``MessageStream`` / ``AsyncMessageStream`` (inside ``with client.messages.stream(...)``),
     not yet iterated. Its HTTP response is read directly, with this library's spec-exact
     decoder, so pings, unknown events and mid-stream errors arrive typed instead of being
-    dropped or raised by the SDK's iterator; closing goes through the SDK's ``close()``.
+    dropped or raised by the SDK's iterator; aborting closes that response.
     A sync stream is read on a background thread, an async one as a task on the running
     loop.
 

@@ -143,7 +143,7 @@ class MessageStream(Observable[StreamEvent]):
     def start(self) -> MessageStream:
         """Start the source now, if it has not started; return ``self``."""
         with self._lock:
-            if self._started:
+            if self._started or self._done.is_set():  # aborted before it began: never send
                 return self
             self._started = True
         if self._is_async:
