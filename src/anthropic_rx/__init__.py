@@ -53,6 +53,9 @@ from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
 from ._sse import ServerSentEvent as ServerSentEvent
 from ._sse import SSEDecoder as SSEDecoder
 from ._version import __version__ as __version__
+from .client import AsyncClient as AsyncClient
+from .client import Client as Client
+from .client import StreamInfo as StreamInfo
 from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
 from .events import ErrorEvent as ErrorEvent
@@ -75,9 +78,11 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AnthropicRxError",
+    "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
     "BillingError",
+    "Client",
     "ConflictError",
     "ContentBlock",
     "ContentTimeoutError",
@@ -107,6 +112,7 @@ __all__ = [
     "StreamError",
     "StreamEvent",
     "StreamIdleTimeoutError",
+    "StreamInfo",
     "StreamProtocolError",
     "ToolInputError",
     "UnknownEvent",

@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--pace",
         type=float,
-        default=60.0,
+        default=40.0,
         help="emulator output tokens per second (default: %(default)s; 0: as fast as it can)",
     )
     commands.add_parser(

@@ -88,7 +88,7 @@ class DemoOptions:
     """What ``anthropic-rx demo`` was asked to do."""
 
     model: str = "claude-sonnet-4-5"
-    pace: float = 60.0  # emulator tokens per second
+    pace: float = 40.0  # emulator tokens per second
     max_tokens: int = 2048
     api_key: str | None = None
     base_url: str | None = None
@@ -169,6 +169,7 @@ def _wire(
         streams["B"].pipe(coalesce_text(frame), ops.map(lambda t: ("B", t))),
     )
     subs = [merged.subscribe(lambda tagged: panels[tagged[0]].add(tagged[1]))]
+
     def show_tool(update: ToolInputUpdate) -> None:
         panels["tool"].set(json.dumps(update.snapshot, ensure_ascii=False))
 
@@ -216,7 +217,7 @@ def _render(panels: dict[str, _Panel], where: str, elapsed: float) -> Renderable
         with p.lock:
             body = Text(p.text or "…", style=style)
         subtitle = p.done or "streaming"
-        return Panel(body, title=p.title, subtitle=subtitle, border_style=style, height=9)
+        return Panel(body, title=p.title, subtitle=subtitle, border_style=style, height=10)
 
     grid = Table.grid(expand=True, padding=(0, 1))
     grid.add_column(ratio=1)

@@ -102,9 +102,15 @@ class AnthropicRxError(Exception):
 
     Attributes:
         snapshot: the partial `MessageSnapshot` received before the error, or ``None``.
+        request_id: the ``request-id`` of the response the error came from, when it came
+            from a `Client` request (``None`` otherwise).
+        attempts: how many HTTP requests the `Client` made for it, retries included
+            (``0`` when it did not come from a request).
     """
 
     snapshot: MessageSnapshot | None
+    request_id: str | None = None
+    attempts: int = 0
 
     def __init__(self, message: str, *, snapshot: MessageSnapshot | None = None) -> None:
         super().__init__(message)
@@ -115,6 +121,17 @@ class AnthropicRxError(Exception):
         """Attach *snapshot* unless one is already attached, and return ``self``."""
         if self.snapshot is None:
             self.snapshot = snapshot
+        return self
+
+    def with_request(self, request_id: str | None, attempts: int) -> AnthropicRxError:
+        """Attach a request's id (unless one is attached) and its attempt count; return ``self``.
+
+        The client calls it on every error that ends a request, so a decode, protocol or
+        truncation error says which request it was, as an `APIError` does.
+        """
+        if self.request_id is None:
+            self.request_id = request_id
+        self.attempts = attempts
         return self
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import anyio
 import sniffio
 
 __all__ = ["LoopHandle", "current_loop"]
@@ -53,11 +54,19 @@ class _AsyncioLoop:
         self._loop.call_soon_threadsafe(callback)
 
     def spawn(self, task: Callable[[], Awaitable[None]]) -> Callable[[], None]:
-        holder: list[asyncio.Task[None]] = []
+        # Cancelled through an anyio scope, never Task.cancel(): a native cancel requested
+        # while the task runs (a subscriber disposing from its own callback) lands inside
+        # the shielded scopes where httpx and the client close the connection, which anyio
+        # cannot shield from it, and the connection leaks.
+        holder: list[anyio.CancelScope] = []
         cancelled = threading.Event()
 
         async def run() -> None:
-            await task()
+            with anyio.CancelScope() as scope:
+                holder.append(scope)
+                if cancelled.is_set():
+                    scope.cancel()
+                await task()
 
         def create() -> None:
             if cancelled.is_set():
@@ -65,7 +74,6 @@ class _AsyncioLoop:
             t = self._loop.create_task(run())
             self._tasks.add(t)
             t.add_done_callback(self._tasks.discard)
-            holder.append(t)
 
         if self.in_loop():
             create()
@@ -76,8 +84,8 @@ class _AsyncioLoop:
             cancelled.set()
 
             def do_cancel() -> None:
-                for t in holder:
-                    t.cancel()
+                for scope in holder:
+                    scope.cancel()
 
             if self.in_loop():
                 do_cancel()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeAlias, cast
 
 import jiter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ._exceptions import APIStatusError, EventParseError, error_for_type, excerpt
 from ._sse import ServerSentEvent
@@ -658,6 +658,22 @@ _EVENT_MODELS: dict[str, type[StreamEvent]] = {
     "error": ErrorEvent,
 }
 _TYPE_PREFIX = '{"type":"'
+# The known events as one union discriminated on "type": pydantic-core picks the model from
+# the JSON itself, with no Python step in between (an unknown type fails, and the general
+# path of parse_event takes it).
+_validate_known_json = TypeAdapter[StreamEvent](
+    Annotated[
+        MessageStartEvent
+        | ContentBlockStartEvent
+        | ContentBlockDeltaEvent
+        | ContentBlockStopEvent
+        | MessageDeltaEvent
+        | MessageStopEvent
+        | PingEvent
+        | ErrorEvent,
+        Field(discriminator="type"),
+    ]
+).validator.validate_json
 
 
 def parse_event(sse: ServerSentEvent) -> StreamEvent:
@@ -680,32 +696,50 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
     data = sse.data
     if data.startswith(_TYPE_PREFIX):
         # The API writes "type" first: validate straight from the JSON text in pydantic-core.
-        model = _EVENT_MODELS.get(data[9 : data.find('"', 9)])
-        if model is not None:
-            try:
-                event: StreamEvent = model.__pydantic_validator__.validate_json(data)
-                return event
-            except ValidationError:
-                pass  # the general path below says what is wrong
+        try:
+            event: StreamEvent = _validate_known_json(data)
+            return event
+        except ValidationError:
+            pass  # an unknown type, or fields that do not fit: the general path decides
+    return _parse_json(sse.event, data)
+
+
+def _parse_fields(event: str, data: str) -> StreamEvent:  # pyright: ignore[reportUnusedFunction]
+    """`parse_event` of an event given as its type and data (`decode_fields`' pairs).
+
+    A loop that decodes and parses a whole body (``from_bytes``) saves making a
+    `ServerSentEvent` for each event this way.
+    """
+    if data.startswith(_TYPE_PREFIX):  # parse_event's fast path
+        try:
+            parsed: StreamEvent = _validate_known_json(data)
+            return parsed
+        except ValidationError:
+            pass
+    return _parse_json(event, data)
+
+
+def _parse_json(event: str, data: str) -> StreamEvent:
+    """`parse_event`'s general path: any *data*, of an SSE *event* of any name."""
     try:
         obj = jiter.from_json(data.encode())
     except ValueError as exc:
-        if sse.event not in _EVENTS:
+        if event not in _EVENTS:
             # An event we do not know whose data is not JSON: pass it through, raw.
-            return UnknownEvent(type=sse.event, event=sse.event, data=data)
+            return UnknownEvent(type=event, event=event, data=data)
         raise EventParseError(
-            f"expected JSON data for event {sse.event!r}, got {excerpt(data)!r} ({exc})",
-            event=sse.event,
+            f"expected JSON data for event {event!r}, got {excerpt(data)!r} ({exc})",
+            event=event,
             data=data,
         ) from exc
-    kind: object = _type_of(obj) or sse.event
+    kind: object = _type_of(obj) or event
     if kind not in _EVENTS:
-        name = kind if isinstance(kind, str) else sse.event
-        return UnknownEvent(type=name, event=sse.event, data=obj)
+        name = kind if isinstance(kind, str) else event
+        return UnknownEvent(type=name, event=event, data=obj)
     if not isinstance(obj, dict):
         raise EventParseError(
             f"expected a JSON object for event {kind!r}, got {excerpt(data)!r}",
-            event=sse.event,
+            event=event,
             data=data,
         )
     fields = cast("dict[str, Any]", obj)
@@ -717,6 +751,6 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
         raise EventParseError(
             f"expected {kind} event data to fit its model, got {excerpt(data)!r}: "
             f"{exc.errors(include_url=False)}",
-            event=sse.event,
+            event=event,
             data=data,
         ) from exc

@@ -350,3 +350,40 @@ def test_block_and_started_block_read_one_block() -> None:
     assert len(snap.content) == 1
     with pytest.raises(IndexError):
         snap.block(1)
+
+
+def test_snapshots_can_be_read_on_several_threads_at_once() -> None:
+    """The lazy caches behind snapshots are shared: concurrent reads must not corrupt them."""
+    import json as json_module
+    import threading
+
+    value = {"items": [{"n": i, "s": "x" * (i % 7)} for i in range(60)]}
+    text = json_module.dumps(value)
+    pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="t", name="f", input={}),
+        *(input_json(0, p) for p in pieces),
+    ]
+    snaps = [s for s in snapshots(objs)[2:] if s is not None]
+    expected = [s.input_of(0) for s in snapshots(objs)[2:] if s is not None]  # one thread
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def read(order: list[int]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for i in order:
+                assert snaps[i].input_of(0) == expected[i]
+                assert snaps[i].block(0).model_dump()["input"] is not None
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    n = len(snaps)
+    orders = [list(range(n)), list(reversed(range(n))), list(range(0, n, 2)), list(range(1, n, 2))]
+    threads = [threading.Thread(target=read, args=(o,)) for o in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors

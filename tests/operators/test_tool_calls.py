@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import anthropic_rx as arx
 from anthropic_rx.events import MCPToolUseBlock, ServerToolUseBlock, ToolUseBlock
 from anthropic_rx.operators import tool_calls

@@ -48,7 +48,7 @@ from ..events import (
     UnknownEvent,
 )
 from .blocks import BlockBuilder
-from .snapshot import MessageSnapshot
+from .snapshot import Frame, MessageSnapshot
 
 __all__ = ["MessageAccumulator"]
 
@@ -78,6 +78,7 @@ class MessageAccumulator:
         "_builders",
         "_complete",
         "_events",
+        "_frame",
         "_head",
         "_last_type",
         "_open",
@@ -92,6 +93,7 @@ class MessageAccumulator:
         self._unknown: list[tuple[int, UnknownDelta]] = []
         self._complete = False
         self._snapshot: MessageSnapshot | None = None
+        self._frame: Frame | None = None  # what the next delta's snapshot shares
         self._last_type: str | None = None
 
     @property
@@ -116,19 +118,18 @@ class MessageAccumulator:
             APIStatusError: the event is an ``event: error`` (a subclass chosen by its type).
         """
         if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: a fast path
-            builder = self._open.get(event.index)
-            delta = event.delta
+            index, delta, open_ = event.index, event.delta, self._open
+            builder = open_.get(index)
             if builder is not None and delta.type in builder.accepts:
-                builder.log.append(delta)
+                log = builder.log
+                log.append(delta)
                 self._last_type = "content_block_delta"
-                if len(self._open) == 1:
-                    opened: tuple[tuple[int, int], ...] = ((event.index, len(builder.log)),)
+                if len(open_) == 1:
+                    opened: tuple[tuple[int, int], ...] = ((index, len(log)),)
                 else:
-                    opened = tuple([(i, len(b.log)) for i, b in self._open.items()])
-                assert self._head is not None
-                self._snapshot = snapshot = MessageSnapshot(
-                    self._head, self._builders, len(self._builders), opened, False, self._unknown
-                )
+                    opened = tuple([(i, len(b.log)) for i, b in open_.items()])
+                assert self._frame is not None
+                self._snapshot = snapshot = MessageSnapshot(self._frame, opened)
                 return snapshot
             self._delta(event)
         elif isinstance(event, PingEvent | UnknownEvent):
@@ -181,15 +182,9 @@ class MessageAccumulator:
 
     def _emit(self) -> MessageSnapshot:
         assert self._head is not None
+        self._frame = Frame(self._head, self._builders, self._complete, self._unknown)
         opened = tuple([(i, len(b.log)) for i, b in self._open.items()])
-        self._snapshot = MessageSnapshot(
-            self._head,
-            self._builders,
-            len(self._builders),
-            opened,
-            self._complete,
-            self._unknown,
-        )
+        self._snapshot = MessageSnapshot(self._frame, opened)
         return self._snapshot
 
     def _violation(self, event: StreamEvent, message: str) -> AnthropicRxError:

@@ -9,6 +9,8 @@ so reading at increasing versions extends the cache instead of starting again.
 
 from __future__ import annotations
 
+import threading
+from operator import attrgetter
 from typing import Any, Final
 
 from ..events import (
@@ -39,6 +41,9 @@ _ACCEPTS: Final = {
 }
 
 
+_text_of: Final = attrgetter("text")
+
+
 def _extra(block: ContentBlock) -> dict[str, Any]:
     return block.model_extra or {}
 
@@ -57,6 +62,7 @@ class BlockBuilder:
     __slots__ = (
         "_cache",
         "_cache_version",
+        "_lock",
         "_partial",
         "_partial_version",
         "accepts",
@@ -77,6 +83,7 @@ class BlockBuilder:
         self.final: ContentBlock | None = None
         self._cache: ContentBlock = start
         self._cache_version = 0
+        self._lock = threading.RLock()
         self._partial: PartialJSON | None = None
         self._partial_version = 0
         #: The known delta types this block takes (the accumulator's fast path checks it).
@@ -107,9 +114,17 @@ class BlockBuilder:
     # -- reading ---------------------------------------------------------------------------
 
     def block_at(self, version: int) -> ContentBlock:
-        """Return the block as it was after the first *version* deltas."""
+        """Return the block as it was after the first *version* deltas.
+
+        Thread-safe: snapshots of one stream may be read on several threads at once (a GUI
+        thread and a timer thread), and the caches behind this are shared.
+        """
         if self.final is not None and version == len(self.log):
             return self.final
+        with self._lock:
+            return self._block_at(version)
+
+    def _block_at(self, version: int) -> ContentBlock:
         if version == self._cache_version:
             return self._cache
         if version < self._cache_version:  # an old snapshot read late: start again
@@ -122,7 +137,10 @@ class BlockBuilder:
         deltas = self.log[old:new]
         if self.is_tool:
             # As in the SDK's snapshots: only finished strings (input_of shows prefixes).
-            return base.model_copy(update={"input": self.partial_input(new, "complete")})
+            return base.model_copy(update={"input": self._partial_input(new, "complete")})
+        if set(map(type, deltas)) == {TextDelta}:  # the common case: text only, joined in C
+            text = getattr(base, "text", "") + "".join(map(_text_of, deltas))
+            return base.model_copy(update={"text": text})
         update: dict[str, Any] = {}
         texts = [d.text for d in deltas if isinstance(d, TextDelta)]
         if texts:
@@ -152,8 +170,12 @@ class BlockBuilder:
         """The tool input as parsed after *version* deltas (see `PartialJSON` for the rules).
 
         The start block's ``input`` stands until a non-empty fragment arrives, so an input
-        sent whole in ``content_block_start`` is kept.
+        sent whole in ``content_block_start`` is kept. Thread-safe, as `block_at`.
         """
+        with self._lock:
+            return self._partial_input(version, strings)
+
+    def _partial_input(self, version: int, strings: StringMode = "partial") -> Any:
         if version < self._partial_version or self._partial is None:
             self._partial, self._partial_version = PartialJSON(), 0
         parser = self._partial
@@ -201,7 +223,8 @@ class BlockBuilder:
                 block = self.start.model_copy(update={"input": value})
         else:
             block = self.block_at(len(self.log))
-        self.stopped = complete or self.stopped
-        self.final = block
-        self._cache, self._cache_version = block, len(self.log)
+        with self._lock:
+            self.stopped = complete or self.stopped
+            self.final = block
+            self._cache, self._cache_version = block, len(self.log)
         return block

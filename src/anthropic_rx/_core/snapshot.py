@@ -2,9 +2,11 @@
 
 A snapshot is a handful of references: the message-level fields (a frozen `Message` with no
 content), the shared list of block builders, how many blocks it sees, and the version of each
-block that was still open. Making one costs O(1); nothing in it changes afterwards, so it is
-safe under ``pairwise()``, ``to_list()`` and a hop to a GUI thread. The blocks themselves are
-built only when read (``content``, ``to_message()``), and cached.
+block that was still open. All but the versions sit in a `Frame` that consecutive snapshots
+share, so the snapshot after a delta is two references. Making one costs O(1); nothing in it
+changes afterwards, so it is safe under ``pairwise()``, ``to_list()`` and a hop to a GUI
+thread. The blocks themselves are built only when read (``content``, ``to_message()``), and
+cached.
 """
 
 from __future__ import annotations
@@ -17,7 +19,33 @@ from .tool_input import StringMode
 if TYPE_CHECKING:
     from .blocks import BlockBuilder
 
-__all__ = ["MessageSnapshot"]
+__all__ = ["Frame", "MessageSnapshot"]
+
+
+@final
+class Frame:
+    """What consecutive snapshots share: everything but the versions of the open blocks.
+
+    The accumulator makes a new frame whenever something else changes (``message_start``,
+    a block's start or stop, ``message_delta``, ``message_stop``, an unknown delta), so a
+    delta to an open block, the common event, makes a snapshot of two references.
+    """
+
+    __slots__ = ("builders", "complete", "count", "head", "unknown", "unknown_count")
+
+    def __init__(
+        self,
+        head: Message,
+        builders: list[BlockBuilder],
+        complete: bool,
+        unknown: list[tuple[int, UnknownDelta]],
+    ) -> None:
+        self.head = head  # the message-level fields: a frozen Message with no content
+        self.builders = builders  # shared and append-only: the snapshot sees `count` of them
+        self.count = len(builders)
+        self.complete = complete
+        self.unknown = unknown  # shared and append-only, like builders
+        self.unknown_count = len(unknown)
 
 
 @final
@@ -34,34 +62,11 @@ class MessageSnapshot:
         (True, 'end_turn')
     """
 
-    __slots__ = (
-        "_builders",
-        "_complete",
-        "_content",
-        "_count",
-        "_head",
-        "_message",
-        "_open",
-        "_unknown",
-        "_unknown_count",
-    )
+    __slots__ = ("_content", "_frame", "_message", "_open")
 
-    def __init__(
-        self,
-        head: Message,
-        builders: list[BlockBuilder],
-        count: int,
-        open_versions: tuple[tuple[int, int], ...],
-        complete: bool,
-        unknown: list[tuple[int, UnknownDelta]],
-    ) -> None:
-        self._head = head
-        self._builders = builders
-        self._count = count
-        self._open = open_versions
-        self._complete = complete
-        self._unknown = unknown
-        self._unknown_count = len(unknown)
+    def __init__(self, frame: Frame, open_versions: tuple[tuple[int, int], ...]) -> None:
+        self._frame = frame
+        self._open = open_versions  # (index, version) of each block still open
         self._content: tuple[ContentBlock, ...] | None = None
         self._message: Message | None = None
 
@@ -70,42 +75,42 @@ class MessageSnapshot:
     @property
     def id(self) -> str:
         """The message id (``msg_…``)."""
-        return self._head.id
+        return self._frame.head.id
 
     @property
     def model(self) -> str:
         """The model that answered (relabelled by a ``fallback`` block)."""
-        return self._head.model
+        return self._frame.head.model
 
     @property
     def role(self) -> str:
         """Always ``"assistant"``."""
-        return self._head.role
+        return self._frame.head.role
 
     @property
     def stop_reason(self) -> str | None:
         """Why the model stopped; ``None`` until ``message_delta`` says."""
-        return self._head.stop_reason
+        return self._frame.head.stop_reason
 
     @property
     def stop_sequence(self) -> str | None:
         """The stop sequence that matched, when ``stop_reason`` is ``stop_sequence``."""
-        return self._head.stop_sequence
+        return self._frame.head.stop_sequence
 
     @property
     def stop_details(self) -> dict[str, Any] | None:
         """Details of the stop (a refusal's category), when the API gives them."""
-        return self._head.stop_details
+        return self._frame.head.stop_details
 
     @property
     def usage(self) -> Usage:
         """Token usage so far (cumulative: ``message_delta`` overwrites)."""
-        return self._head.usage
+        return self._frame.head.usage
 
     @property
     def container(self) -> dict[str, Any] | None:
         """The code execution container, when one was used."""
-        return self._head.container
+        return self._frame.head.container
 
     if not TYPE_CHECKING:  # hidden from type checkers, so a typo'd attribute is still caught
 
@@ -113,7 +118,7 @@ class MessageSnapshot:
             # Fields the API sends that this version does not model (context_management, …).
             if name.startswith("_"):
                 raise AttributeError(name)
-            extra = self._head.model_extra or {}
+            extra = self._frame.head.model_extra or {}
             if name in extra:
                 return extra[name]
             raise AttributeError(f"'MessageSnapshot' object has no attribute {name!r}")
@@ -121,14 +126,14 @@ class MessageSnapshot:
     @property
     def extra(self) -> dict[str, Any]:
         """The message fields this version does not model, as the API sent them."""
-        return dict(self._head.model_extra or {})
+        return dict(self._frame.head.model_extra or {})
 
     # -- content ---------------------------------------------------------------------------
 
     @property
     def complete(self) -> bool:
         """Whether ``message_stop`` arrived: the message is whole."""
-        return self._complete
+        return self._frame.complete
 
     @property
     def content(self) -> tuple[ContentBlock, ...]:
@@ -136,7 +141,7 @@ class MessageSnapshot:
         if self._content is None:
             versions = dict(self._open)
             blocks: list[ContentBlock] = []
-            for builder in self._builders[: self._count]:
+            for builder in self._frame.builders[: self._frame.count]:
                 version = versions.get(builder.index)
                 if version is None:
                     assert builder.final is not None
@@ -148,11 +153,9 @@ class MessageSnapshot:
 
     def block(self, index: int) -> ContentBlock:
         """Return the content block at *index* (without building the others)."""
-        if not 0 <= index < self._count:
-            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
+        builder = self._builder(index)
         if self._content is not None:
             return self._content[index]
-        builder = self._builders[index]
         for i, version in self._open:
             if i == index:
                 return builder.block_at(version)
@@ -161,9 +164,7 @@ class MessageSnapshot:
 
     def started_block(self, index: int) -> ContentBlock:
         """Return block *index* as its ``content_block_start`` sent it (no deltas applied)."""
-        if not 0 <= index < self._count:
-            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
-        return self._builders[index].start
+        return self._builder(index).start
 
     def input_of(self, index: int, *, strings: StringMode = "partial") -> Any:
         """Return the input of the tool block at *index* as parsed so far.
@@ -174,13 +175,17 @@ class MessageSnapshot:
         received so far (``strings="partial"``, for live display) or is left out
         (``strings="complete"``, what ``content`` shows, like the SDK's snapshots).
         """
-        if not 0 <= index < self._count:
-            raise IndexError(f"block index {index} out of range (the snapshot has {self._count})")
-        builder = self._builders[index]
+        builder = self._builder(index)
         for i, version in self._open:
             if i == index:
                 return builder.partial_input(version, strings)
         return getattr(builder.final, "input", None)
+
+    def _builder(self, index: int) -> BlockBuilder:
+        frame = self._frame
+        if not 0 <= index < frame.count:
+            raise IndexError(f"block index {index} out of range (the snapshot has {frame.count})")
+        return frame.builders[index]
 
     @property
     def text(self) -> str:
@@ -190,17 +195,17 @@ class MessageSnapshot:
     @property
     def unknown_deltas(self) -> tuple[tuple[int, UnknownDelta], ...]:
         """Deltas of types this version does not know, with their block index, kept raw."""
-        return tuple(self._unknown[: self._unknown_count])
+        return tuple(self._frame.unknown[: self._frame.unknown_count])
 
     def to_message(self) -> Message:
         """Return the snapshot as a `Message` (what the non-streaming API would return)."""
         if self._message is None:
-            self._message = self._head.model_copy(update={"content": list(self.content)})
+            self._message = self._frame.head.model_copy(update={"content": list(self.content)})
         return self._message
 
     def __repr__(self) -> str:
-        state = "complete" if self._complete else "partial"
+        state = "complete" if self._frame.complete else "partial"
         return (
-            f"<MessageSnapshot {self._head.id} {state}, {self._count} blocks, "
-            f"stop_reason={self._head.stop_reason!r}>"
+            f"<MessageSnapshot {self._frame.head.id} {state}, {self._frame.count} blocks, "
+            f"stop_reason={self._frame.head.stop_reason!r}>"
         )

@@ -59,7 +59,7 @@ def final_message() -> Operator[StreamEvent, Message]:
     """
 
     def on_step(step: Step, emit: Callable[[Message], None]) -> None:
-        if isinstance(step.event, MessageStopEvent) and step.snapshot is not None:
+        if step.snapshot is not None:
             emit(step.snapshot.to_message())
 
-    return steps_operator(on_step)
+    return steps_operator(on_step, only=(MessageStopEvent,))

@@ -13,7 +13,7 @@ subscription is disposed and nothing more is delivered.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args
 
 from reactivex import Observable, abc
 from reactivex.disposable import SingleAssignmentDisposable
@@ -97,26 +97,54 @@ def folded(source: Observable[StreamEvent]) -> Observable[Step]:
 
 
 OnStep = Callable[[Step, Callable[[_T], None]], None]
+EventTypes = tuple[type[StreamEvent], ...]
+
+
+def _only(handle: OnStep[_T], only: EventTypes) -> OnStep[_T]:
+    def on_step(step: Step, emit: Callable[[_T], None]) -> None:
+        if isinstance(step.event, only):
+            handle(step, emit)
+
+    return on_step
 
 
 def steps_operator(
-    on_step: OnStep[_T] | None = None, *, per_subscription: Callable[[], OnStep[_T]] | None = None
+    on_step: OnStep[_T] | None = None,
+    *,
+    per_subscription: Callable[[], OnStep[_T]] | None = None,
+    only: EventTypes | None = None,
 ) -> Operator[StreamEvent, _T]:
     """Build an operator from ``on_step(step, emit)``, called for every folded step.
 
     Pass *per_subscription* instead, a factory of ``on_step`` functions, when the operator
     keeps state: each subscription gets its own. An exception from ``on_step`` becomes
     ``on_error`` (it never escapes into the producer).
+
+    *only* names the event types ``on_step`` wants: it is not called for the other steps
+    (every event is still folded). A source that folds its own events (`from_bytes`) then
+    does not even make those steps, which is most of the cost of an operator that waits for
+    one event, such as `final_message`.
     """
+    # The event classes (exactly those parse_event makes) that *only* covers: for the events
+    # of a source of ours, `type(event) in kinds` answers isinstance(event, only), faster.
+    kinds = (
+        None if only is None else frozenset(c for c in get_args(StreamEvent) if issubclass(c, only))
+    )
 
     def operator(source: Observable[StreamEvent]) -> Observable[_T]:
-        steps = folded(source)
+        select = getattr(source, "_arx_steps_of", None)
+        if kinds is not None and select is not None:
+            steps, check = cast("Observable[Step]", select(kinds)), None
+        else:
+            steps, check = folded(source), only
 
         def subscribe(
             observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             handle = per_subscription() if per_subscription is not None else on_step
             assert handle is not None
+            if check is not None:
+                handle = _only(handle, check)
             upstream = SingleAssignmentDisposable()
             done = False
             emit = observer.on_next

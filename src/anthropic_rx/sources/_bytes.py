@@ -11,8 +11,12 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
-from .._sse import SSEDecoder
-from ..events import StreamEvent, parse_event
+from .._sse import SSEDecoder, decode_fields
+from ..events import (
+    StreamEvent,
+    _parse_fields,  # pyright: ignore[reportPrivateUsage]
+    parse_event,
+)
 
 __all__ = ["events_of", "from_bytes"]
 
@@ -22,8 +26,9 @@ Chunks = bytes | bytearray | memoryview | Iterable[bytes]
 def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Generator[StreamEvent, None, None]:
     """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
     for chunk in chunks:
-        for sse in decoder.decode(chunk):
-            yield parse_event(sse)
+        # Each event as its (type, data) pair: no ServerSentEvent is made on the way.
+        for event, data in decode_fields(decoder, chunk):
+            yield _parse_fields(event, data)
     for sse in decoder.flush():
         yield parse_event(sse)
 
@@ -67,7 +72,7 @@ _new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], St
 
 @final
 class _BytesObservable(Observable[StreamEvent]):
-    """`from_bytes`'s Observable; operators read its ``_arx_steps`` view.
+    """`from_bytes`'s Observable; operators read its ``_arx_steps`` view (or ``_arx_steps_of``).
 
     The steps view decodes, parses and accumulates in one loop, so a pipeline such as
     ``from_bytes(b).pipe(final_message())`` pays for no Rx layer in between.
@@ -87,7 +92,21 @@ class _BytesObservable(Observable[StreamEvent]):
     def _subscribe_steps(
         self, observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        return self._schedule(lambda cancel: self._steps(observer, cancel))
+        return self._schedule(lambda cancel: self._steps(observer, cancel, None))
+
+    def _arx_steps_of(self, kinds: frozenset[type[StreamEvent]]) -> Observable[Step]:
+        """The steps view, less the steps of events whose type is not in *kinds*.
+
+        Every event is still folded (and its errors sent); only the steps nobody reads are
+        neither made nor sent (`steps_operator`'s ``only``).
+        """
+
+        def subscribe(
+            observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            return self._schedule(lambda cancel: self._steps(observer, cancel, kinds))
+
+        return Observable(subscribe)
 
     def _schedule(self, run: Callable[[BooleanDisposable], None]) -> abc.DisposableBase:
         # Through the current-thread trampoline, like reactivex's from_iterable: the
@@ -118,7 +137,12 @@ class _BytesObservable(Observable[StreamEvent]):
         if not cancel.is_disposed:
             observer.on_completed()
 
-    def _steps(self, observer: abc.ObserverBase[Step], cancel: BooleanDisposable) -> None:
+    def _steps(
+        self,
+        observer: abc.ObserverBase[Step],
+        cancel: BooleanDisposable,
+        kinds: frozenset[type[StreamEvent]] | None,
+    ) -> None:
         acc = MessageAccumulator()
         feed, on_next = acc.feed, observer.on_next
         events = events_of(
@@ -128,7 +152,9 @@ class _BytesObservable(Observable[StreamEvent]):
             for event in events:
                 if cancel.is_disposed:
                     return
-                on_next(_new_step(Step, (event, feed(event))))
+                snapshot = feed(event)
+                if kinds is None or type(event) in kinds:
+                    on_next(_new_step(Step, (event, snapshot)))
         except Exception as exc:
             if not cancel.is_disposed:
                 if isinstance(exc, AnthropicRxError):

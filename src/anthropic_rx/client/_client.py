@@ -1,0 +1,370 @@
+"""`Client` and `AsyncClient`: ``client.messages.stream(**params)`` gives a `MessageStream`.
+
+Small on purpose: the settings live in `_config`, the request body in `_params`, retries in
+`_retry`, the error boundary in `_http`, and one request's life in `_sync` / `_async`. A
+client holds an httpx client (its own, or one passed in, which it never closes), its
+settings, and weak references to its running streams, so `close` can abort them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Generic, TypedDict, TypeVar, Unpack, final
+
+import httpx
+
+from ..events import Message
+from ..sources import MessageStream
+from ._async import AsyncRequestSource, async_create
+from ._config import Settings
+from ._info import StreamInfo
+from ._params import MessageParams, RequestParts, build_request
+from ._sync import SyncRequestSource, sync_create
+
+__all__ = ["AsyncClient", "AsyncMessages", "Client", "ClientOptions", "Messages"]
+
+
+class ClientOptions(TypedDict, total=False):
+    """The options of `Client`, `AsyncClient` and their ``with_options()``."""
+
+    api_key: str
+    base_url: str
+    max_retries: int
+    max_retry_wait: float
+    connect_timeout: float
+    idle_timeout: float
+    content_timeout: float | None
+    deadline: float | None
+    create_timeout: float
+    default_headers: Mapping[str, str]
+    allow_insecure_http: bool
+    max_event_bytes: int | None
+
+
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+
+
+class _State(Generic[_H]):
+    """A client's insides, shared with its ``messages``: settings, connections, streams."""
+
+    def __init__(self, settings: Settings, http: _H, *, root: _State[_H] | None = None) -> None:
+        self.settings = settings
+        self.http: _H = http
+        self.root: _State[_H] = root or self  # the owner of `http`, for `with_options()` copies
+        self.closed = False
+        # Weak: a stream nobody holds must not live on for the client's sake.
+        self.streams: weakref.WeakSet[MessageStream] = weakref.WeakSet()
+
+    def begin(self, params: MessageParams, *, stream: bool) -> tuple[RequestParts, StreamInfo]:
+        if self.closed or self.root.closed:
+            raise RuntimeError("this client is closed")
+        return build_request(params, stream=stream), StreamInfo(str(self.settings.url))
+
+    def track(self, stream: MessageStream) -> MessageStream:
+        self.streams.add(stream)
+        self.root.streams.add(stream)  # closing the owner aborts its copies' streams too
+        return stream
+
+    def changed(self, options: ClientOptions) -> _State[_H]:
+        return _State(self.settings.replace(**options), self.http, root=self.root)
+
+    def abort_streams(self) -> None:
+        self.closed = True
+        for stream in list(self.streams):
+            stream.abort()
+
+
+def _repr(kind: str, settings: Settings) -> str:
+    return (
+        f"<{kind} base_url={settings.base_url!r} api_key={str(settings.api_key)!r} "
+        f"max_retries={settings.max_retries}>"
+    )
+
+
+@final
+class Messages:
+    """``client.messages``: streaming and non-streaming requests to ``/v1/messages``."""
+
+    def __init__(self, state: _State[httpx.Client]) -> None:
+        self._state = state
+
+    def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
+        """Make a `MessageStream` for one streaming request; nothing is sent until it starts.
+
+        The request is sent at the stream's first subscription (or `MessageStream.start`)
+        and read on a background thread; every later subscriber shares it and gets the
+        events so far replayed. To send the request again, make a new stream:
+        ``reactivex.defer(lambda _: client.messages.stream(**params))``.
+
+        Args:
+            **params: the API's fields (`MessageParams`): ``model``, ``messages`` and
+                ``max_tokens`` are required; ``extra_headers``, ``extra_query`` and
+                ``extra_body`` add to the request.
+
+        Returns:
+            The stream; its ``.info`` is a `StreamInfo`.
+
+        Raises:
+            TypeError: a required parameter is missing, or an unknown one was given.
+
+        Example:
+            >>> with arx.Client() as client:
+            ...     stream = client.messages.stream(model=MODEL, max_tokens=256, messages=msgs)
+            ...     stream.pipe(text_only()).subscribe(print)
+            ...     message = stream.pipe(final_message()).run()   # the same request
+        """
+        state = self._state
+        parts, info = state.begin(params, stream=True)
+        source = SyncRequestSource(state.http, state.settings, parts, info)
+        return state.track(MessageStream(source, info=info))
+
+    def create(self, **params: Unpack[MessageParams]) -> Message:
+        """Send a non-streaming request and return the whole `Message` (retries included).
+
+        Raises:
+            APIError: the request failed; see `Client` for what is retried.
+        """
+        state = self._state
+        parts, info = state.begin(params, stream=False)
+        return sync_create(state.http, state.settings, parts, info)
+
+
+@final
+class AsyncMessages:
+    """``async_client.messages``: the async twin of `Messages`."""
+
+    def __init__(self, state: _State[httpx.AsyncClient]) -> None:
+        self._state = state
+
+    def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
+        """Make a `MessageStream` read by a task on the running loop (asyncio or trio).
+
+        Call it inside the loop; nothing is sent until the stream starts. Disposing its last
+        subscriber, or ``abort()``, cancels the task and closes the connection. Parameters
+        and sharing are as in `Messages.stream`.
+
+        Raises:
+            RuntimeError: no asyncio or trio loop is running in this thread.
+
+        Example:
+            >>> async with arx.AsyncClient() as client:
+            ...     stream = client.messages.stream(model=MODEL, max_tokens=256, messages=m)
+            ...     async for text in arx.to_async_iterable(stream.pipe(text_only())):
+            ...         print(text, end="")
+        """
+        state = self._state
+        parts, info = state.begin(params, stream=True)
+        source = AsyncRequestSource(state.http, state.settings, parts, info)
+        return state.track(MessageStream(source, info=info))
+
+    async def create(self, **params: Unpack[MessageParams]) -> Message:
+        """Send a non-streaming request and return the whole `Message` (retries included)."""
+        state = self._state
+        parts, info = state.begin(params, stream=False)
+        return await async_create(state.http, state.settings, parts, info)
+
+
+@final
+class Client:
+    """A synchronous client of the Messages API: thread-safe; each stream reads on a thread.
+
+    Args:
+        api_key: the API key; default ``ANTHROPIC_API_KEY``. Sent only as ``x-api-key``,
+            never shown by a repr, a log line or an error.
+        base_url: default ``ANTHROPIC_BASE_URL``, else ``https://api.anthropic.com``. Plain
+            http is refused unless the host is loopback (``allow_insecure_http=True``
+            overrides). Redirects are never followed: a 3xx is an `APIStatusError`.
+        http_client: the httpx client to send with; ``close()`` leaves it open.
+        max_retries: retries after the first attempt (default 2). Only before any content
+            event went downstream, for 408, 409, 429, 5xx, 529, ``x-should-retry: true``, an
+            ``event: error`` before content, connection failures and timeouts.
+        max_retry_wait: the longest ``retry-after`` honoured, in seconds (default 60); a
+            longer one, or a spend-limit 429, fails at once with `RateLimitError`.
+        connect_timeout: seconds to connect (default 5), then `APITimeoutError`.
+        idle_timeout: seconds without a byte, pings included, before
+            `StreamIdleTimeoutError` (default 60; the official SDK waits 600).
+        content_timeout: seconds without a content event, pings not counted, before
+            `ContentTimeoutError` (default: none).
+        deadline: seconds for the whole request, retries and waits included, before
+            `DeadlineExceededError` (default: none).
+        create_timeout: seconds ``messages.create()`` waits for its answer (default 600, as
+            the SDK): a non-streaming answer sends no byte until it is whole.
+        default_headers: headers added to every request.
+        allow_insecure_http: allow plain http to a host that is not loopback.
+        max_event_bytes: the most one event may take before `EventTooLargeError`.
+
+    Raises:
+        ValueError: no API key, an invalid option, or plain http off loopback.
+
+    Example:
+        >>> with arx.Client() as client:
+        ...     message = client.messages.stream(
+        ...         model=MODEL, max_tokens=256, messages=[{"role": "user", "content": "Hi"}]
+        ...     ).pipe(final_message()).run()
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.Client | None = None,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+        connect_timeout: float = 5.0,
+        idle_timeout: float = 60.0,
+        content_timeout: float | None = None,
+        deadline: float | None = None,
+        create_timeout: float = 600.0,
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+        max_event_bytes: int | None = None,
+    ) -> None:
+        settings = Settings.from_arguments(
+            api_key,
+            base_url,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            connect_timeout=connect_timeout,
+            idle_timeout=idle_timeout,
+            content_timeout=content_timeout,
+            deadline=deadline,
+            create_timeout=create_timeout,
+            default_headers=default_headers or {},
+            allow_insecure_http=allow_insecure_http,
+            max_event_bytes=max_event_bytes,
+        )
+        http = http_client or httpx.Client(
+            timeout=settings.http_timeout(), limits=settings.http_limits()
+        )
+        self._state = _State(settings, http)
+        self._owns_http = http_client is None
+        self.messages = Messages(self._state)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to."""
+        return self._state.settings.base_url
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The httpx client requests go through."""
+        return self._state.http
+
+    def __repr__(self) -> str:
+        return _repr("Client", self._state.settings)
+
+    def with_options(self, **options: Unpack[ClientOptions]) -> Client:
+        """Return a client with some options changed that shares this one's connections.
+
+        Example:
+            >>> quick = client.with_options(deadline=30, max_retries=0)
+        """
+        changed = object.__new__(Client)
+        changed._state = self._state.changed(options)
+        changed._owns_http = False
+        changed.messages = Messages(changed._state)
+        return changed
+
+    def close(self) -> None:
+        """Abort this client's running streams and close its connections (unless passed in)."""
+        self._state.abort_streams()
+        if self._owns_http:
+            self._state.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+@final
+class AsyncClient:
+    """An asynchronous client of the Messages API, on asyncio or trio (through anyio).
+
+    Streams run as tasks on the loop running when ``messages.stream()`` is called. The
+    arguments are those of `Client`, with ``http_client`` an ``httpx.AsyncClient``.
+
+    Example:
+        >>> async with arx.AsyncClient() as client:
+        ...     stream = client.messages.stream(model=MODEL, max_tokens=256, messages=msgs)
+        ...     message = await stream.pipe(final_message())
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 2,
+        max_retry_wait: float = 60.0,
+        connect_timeout: float = 5.0,
+        idle_timeout: float = 60.0,
+        content_timeout: float | None = None,
+        deadline: float | None = None,
+        create_timeout: float = 600.0,
+        default_headers: Mapping[str, str] | None = None,
+        allow_insecure_http: bool = False,
+        max_event_bytes: int | None = None,
+    ) -> None:
+        settings = Settings.from_arguments(
+            api_key,
+            base_url,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            connect_timeout=connect_timeout,
+            idle_timeout=idle_timeout,
+            content_timeout=content_timeout,
+            deadline=deadline,
+            create_timeout=create_timeout,
+            default_headers=default_headers or {},
+            allow_insecure_http=allow_insecure_http,
+            max_event_bytes=max_event_bytes,
+        )
+        http = http_client or httpx.AsyncClient(
+            timeout=settings.http_timeout(), limits=settings.http_limits()
+        )
+        self._state = _State(settings, http)
+        self._owns_http = http_client is None
+        self.messages = AsyncMessages(self._state)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to."""
+        return self._state.settings.base_url
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The httpx client requests go through."""
+        return self._state.http
+
+    def __repr__(self) -> str:
+        return _repr("AsyncClient", self._state.settings)
+
+    def with_options(self, **options: Unpack[ClientOptions]) -> AsyncClient:
+        """Return a client with some options changed that shares this one's connections."""
+        changed = object.__new__(AsyncClient)
+        changed._state = self._state.changed(options)
+        changed._owns_http = False
+        changed.messages = AsyncMessages(changed._state)
+        return changed
+
+    async def aclose(self) -> None:
+        """Abort this client's running streams and close its connections (unless passed in)."""
+        self._state.abort_streams()
+        if self._owns_http:
+            await self._state.http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

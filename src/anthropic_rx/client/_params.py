@@ -1,0 +1,100 @@
+"""The parameters of ``messages.stream()`` and ``messages.create()``, and the body they make.
+
+One `TypedDict` describes them for both clients (``**params: Unpack[MessageParams]``), so the
+four methods share a single, checked list: pyright and mypy check each keyword, and
+`build_request` rejects an unknown one at run time with a hint to use ``extra_body``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Required, TypedDict, cast
+
+from pydantic import BaseModel
+
+__all__ = ["MessageParams", "RequestParts", "build_request"]
+
+
+class MessageParams(TypedDict, total=False):
+    """The keyword arguments of ``client.messages.stream()`` and ``.create()``.
+
+    The API's fields keep the API's names and JSON shapes (docs.claude.com/en/api/messages);
+    a field left out is not sent. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
+    (or override) the request for fields this version does not know.
+    """
+
+    model: Required[str]
+    messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
+    max_tokens: Required[int]
+    system: str | Iterable[Mapping[str, Any]]
+    tools: Iterable[Mapping[str, Any]]
+    tool_choice: Mapping[str, Any]
+    thinking: Mapping[str, Any]
+    temperature: float
+    top_p: float
+    top_k: int
+    stop_sequences: Iterable[str]
+    metadata: Mapping[str, Any]
+    service_tier: Literal["auto", "standard_only"] | str
+    container: str | Mapping[str, Any]
+    mcp_servers: Iterable[Mapping[str, Any]]
+    context_management: Mapping[str, Any]
+    output_config: Mapping[str, Any]
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, str]
+    extra_body: Mapping[str, Any]
+
+
+# Spelled out: under postponed annotations Python 3.11 counts `Required[...]` keys as optional.
+_REQUIRED = frozenset({"model", "messages", "max_tokens"})
+_KNOWN = frozenset(MessageParams.__annotations__)
+_EXTRA = frozenset({"extra_headers", "extra_query", "extra_body"})
+
+
+class RequestParts(TypedDict):
+    """What one call sends: the JSON body (bytes), extra headers and query parameters."""
+
+    body: bytes
+    headers: dict[str, str]
+    query: dict[str, str]
+
+
+def _jsonable(value: object) -> Any:
+    """Turn what ``json`` cannot write into JSON: models (our events' blocks), iterables."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray)):
+        return list(cast("Iterable[object]", value))  # messages may be any iterable
+    raise TypeError(f"expected JSON-compatible request parameters, got {type(value).__name__}")
+
+
+def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
+    """Check *params* and build the request's parts.
+
+    Raises:
+        TypeError: a required parameter is missing, or an unknown one was given.
+    """
+    unknown = sorted(set(params) - _KNOWN)
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}: "
+            "pass API fields this version does not know in extra_body={...}"
+        )
+    missing = sorted(_REQUIRED - set(params))
+    if missing:
+        raise TypeError(f"missing required keyword argument(s) {', '.join(map(repr, missing))}")
+    body: dict[str, Any] = {k: v for k, v in params.items() if k not in _EXTRA and v is not None}
+    if "stream" in params.get("extra_body", {}):
+        raise TypeError("extra_body may not set 'stream': use messages.stream() or .create()")
+    body["stream"] = stream
+    if {k.lower() for k in params.get("extra_headers", {})} & {"x-api-key", "authorization"}:
+        # The key has one home, the client's Secret (DESIGN.md decision 10).
+        raise TypeError("pass the key as Client(api_key=...) or with_options(api_key=...)")
+    body.update(params.get("extra_body", {}))
+    data = json.dumps(body, default=_jsonable, ensure_ascii=False, separators=(",", ":"))
+    return RequestParts(
+        body=data.encode(),
+        headers=dict(params.get("extra_headers", {})),
+        query=dict(params.get("extra_query", {})),
+    )

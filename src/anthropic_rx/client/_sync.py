@@ -1,0 +1,383 @@
+"""One request of the sync `Client`, retries included, on the thread that runs it.
+
+`SyncCall` runs attempts until one succeeds or the retry policy (`_retry`) says stop. For a
+stream it runs on the `MessageStream`'s background thread (`SyncRequestSource`); for
+``create()`` on the caller's thread.
+
+Bounded time (DESIGN.md decision 8) with blocking sockets: every attempt's httpx timeouts
+are cut to what the deadline and the content watchdog leave, which bounds the wait for the
+headers; once the body streams, a watchdog thread (only when ``content_timeout`` or
+``deadline`` is set) and `SyncRequestSource.close` interrupt a blocked read by shutting the
+socket down, which wakes ``recv`` at once, where closing it from another thread would not.
+Before the headers arrive httpx exposes no socket, so an abort then takes effect when they
+come or when the (capped) read timeout passes; subscribers are told at once either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from .._exceptions import (
+    AnthropicRxError,
+    ContentTimeoutError,
+    DeadlineExceededError,
+    StreamAbortedError,
+)
+from ..events import Message
+from ._config import Settings
+from ._http import (
+    is_event_stream,
+    read_some,
+    redirect_error,
+    status_error,
+    transport_error,
+    validation_error,
+)
+from ._info import StreamInfo
+from ._params import RequestParts
+from ._reader import Annotate, Emit, EventGate
+from ._retry import plan_retry
+
+__all__ = ["SyncCall", "SyncRequestSource", "sync_create"]
+
+_log = logging.getLogger("anthropic_rx.client")
+_T = TypeVar("_T")
+_SLACK = 0.01  # seconds: a socket timeout may fire this much before its limit
+
+
+class _Attempt:
+    """One HTTP request: its clocks, and the socket a watchdog or an abort may shut down."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.lock = threading.Lock()
+        self.activity = time.monotonic()  # the content clock: pings do not move it
+        self.reason: str | None = None  # "abort", "content" or "deadline" once interrupted
+        self.gate: EventGate | None = None
+        self.ended = threading.Event()
+        self._socket: socket.socket | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.gate is not None and self.gate.delivered
+
+    @property
+    def received(self) -> bool:
+        return self.gate is not None and self.gate.received
+
+    def attach(self, response: httpx.Response) -> None:
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        with self.lock:
+            self._socket = sock if isinstance(sock, socket.socket) else None
+            if self.reason is not None:
+                self._shutdown()
+
+    def detach(self) -> None:
+        # Before the response is closed: a pooled connection's socket must never be shut.
+        with self.lock:
+            self._socket = None
+
+    def interrupt(self, reason: str) -> None:
+        with self.lock:
+            if self.reason is None:
+                self.reason = reason
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._socket is not None:
+            # OSError: already closed by the peer, and the read is ending anyway. The base
+            # class's method even for TLS: SSLSocket.shutdown() would also drop the SSL
+            # object under the reading thread.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+
+class SyncCall(Generic[_T]):
+    """Send one request with retries; `close` may be called from any thread to abort it."""
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        settings: Settings,
+        parts: RequestParts,
+        info: StreamInfo,
+        *,
+        accept: str,
+        read_timeout: float,
+        content_timeout: float | None,
+    ) -> None:
+        self._http = http
+        self._settings = settings
+        self._parts = parts
+        self._info = info
+        self._accept = accept
+        self._read_timeout = read_timeout
+        self._content_timeout = content_timeout
+        self._lock = threading.Lock()
+        self._closed = False
+        self._wake = threading.Event()
+        self._attempt: _Attempt | None = None
+        self._deadline_at: float | None = None
+
+    def close(self) -> None:
+        """Abort: wake a retry's sleep, interrupt a blocked read. Any thread, any number."""
+        with self._lock:
+            self._closed = True
+            attempt = self._attempt
+        self._wake.set()
+        if attempt is not None:
+            attempt.interrupt("abort")
+
+    def run(self, read: Callable[[httpx.Response, _Attempt], _T]) -> _T:
+        """Run attempts until *read* returns for one, or raise the last attempt's error."""
+        settings = self._settings
+        if settings.deadline is not None:
+            self._deadline_at = time.monotonic() + settings.deadline
+        retries = 0
+        with Annotate(self._info):
+            while True:
+                attempt = self._begin()
+                try:
+                    return self._send(attempt, read)
+                except StreamAbortedError:
+                    raise
+                except AnthropicRxError as error:
+                    if self._closed:
+                        raise StreamAbortedError("the request was aborted") from error
+                    plan = plan_retry(
+                        error,
+                        retries_taken=retries,
+                        max_retries=settings.max_retries,
+                        max_retry_wait=settings.max_retry_wait,
+                        delivered=attempt.delivered,
+                        time_left=self._time_left(),
+                    )
+                    delay = plan.delay
+                    if delay is None:
+                        if plan.note:
+                            error.add_note(plan.note)
+                        if attempt.gate is not None:
+                            attempt.gate.release()  # what arrived before the error is kept
+                        raise
+                    _log.info(
+                        "anthropic_rx: retrying in %.2f s after %s (attempt %d)",
+                        delay,
+                        type(error).__name__,
+                        attempt.number,
+                    )
+                finally:
+                    attempt.ended.set()
+                    with self._lock:
+                        self._attempt = None
+                if self._wake.wait(delay):
+                    raise StreamAbortedError("the request was aborted")
+                retries += 1
+
+    def _time_left(self) -> float | None:
+        return None if self._deadline_at is None else self._deadline_at - time.monotonic()
+
+    def _begin(self) -> _Attempt:
+        with self._lock:
+            if self._closed:
+                raise StreamAbortedError("the request was aborted")
+            attempt = self._attempt = _Attempt(self._info.note_attempt())
+        if self._deadline_at is not None or self._content_timeout is not None:
+            threading.Thread(
+                target=self._watch, args=(attempt,), name="anthropic-rx-watchdog", daemon=True
+            ).start()
+        return attempt
+
+    def _watch(self, attempt: _Attempt) -> None:
+        """Interrupt *attempt* when the deadline passes or no content came for too long."""
+        content = self._content_timeout
+        while True:
+            due = [self._deadline_at or float("inf")]
+            if content is not None:
+                due.append(attempt.activity + content)
+            if attempt.ended.wait(max(0.0, min(due) - time.monotonic())):
+                return
+            now = time.monotonic()
+            if self._deadline_at is not None and now >= self._deadline_at:
+                attempt.interrupt("deadline")
+                return
+            if content is not None and now >= attempt.activity + content:
+                attempt.interrupt("content")
+                return
+
+    def _timeouts(self, attempt: _Attempt) -> httpx.Timeout:
+        """This attempt's limits: none may outlast the deadline or the content watchdog."""
+        settings = self._settings
+        caps = [c for c in (self._time_left(), self._content_timeout) if c is not None]
+        cap = max(min(caps), 0.001) if caps else float("inf")
+        connect, read = min(settings.connect_timeout, cap), min(self._read_timeout, cap)
+        return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
+
+    def _send(self, attempt: _Attempt, read: Callable[[httpx.Response, _Attempt], _T]) -> _T:
+        settings = self._settings
+        headers = {
+            **settings.headers(),
+            "accept": self._accept,
+            "x-arx-attempt": str(attempt.number),
+            **self._parts["headers"],
+            "x-api-key": settings.api_key.reveal(),
+        }
+        request = self._http.build_request(
+            "POST",
+            settings.url,
+            content=self._parts["body"],
+            headers=headers,
+            params=self._parts["query"] or None,
+            timeout=self._timeouts(attempt),
+        )
+        _log.debug("anthropic_rx: POST %s (attempt %d)", request.url, attempt.number)
+        try:
+            response = self._http.send(request, stream=True, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise self._translate(exc, attempt) from exc
+        finally:
+            # The request object outlives the call in exceptions and responses; the key
+            # must not (httpx's Headers repr masks only `authorization`).
+            request.headers.pop("x-api-key", None)
+        try:
+            attempt.attach(response)
+            request_id = self._info.note_response(response)
+            _log.debug("anthropic_rx: %d, request-id %s", response.status_code, request_id)
+            status = response.status_code
+            if 300 <= status < 400:
+                raise redirect_error(response, attempts=attempt.number)
+            if not 200 <= status < 300:
+                raise status_error(response, self._error_body(response), attempts=attempt.number)
+            return read(response, attempt)
+        except httpx.HTTPError as exc:
+            raise self._translate(exc, attempt) from exc
+        finally:
+            attempt.detach()
+            response.close()
+
+    @staticmethod
+    def _error_body(response: httpx.Response) -> bytes:
+        try:
+            return read_some(response)
+        except httpx.HTTPError:
+            return b""  # the status says enough; the body broke off
+
+    def _translate(self, exc: httpx.HTTPError, attempt: _Attempt) -> AnthropicRxError:
+        """Name what really happened: an abort, a watchdog, the deadline, or the wire."""
+        settings = self._settings
+        now = time.monotonic()
+        received = attempt.received
+        reason = attempt.reason
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        if reason == "abort" or self._closed:
+            return StreamAbortedError("the request was aborted")
+        if reason == "deadline" or (
+            timed_out and self._deadline_at is not None and now >= self._deadline_at - _SLACK
+        ):
+            return DeadlineExceededError(
+                f"expected the request to finish within {settings.deadline:g} s (deadline), "
+                f"but it had not ({attempt.number} attempts)",
+                mid_stream=received,
+            )
+        content = self._content_timeout
+        if reason == "content" or (
+            timed_out and content is not None and now >= attempt.activity + content - _SLACK
+        ):
+            return ContentTimeoutError(
+                f"expected a content event at least every {content:g} s (content_timeout), "
+                "but none came (pings do not count)",
+                mid_stream=received,
+            )
+        return transport_error(
+            exc,
+            url=settings.url,
+            received=received,
+            connect_timeout=settings.connect_timeout,
+            idle_timeout=self._read_timeout,
+            request_id=self._info.request_id,
+            attempts=attempt.number,
+        )
+
+
+class SyncRequestSource:
+    """A `SyncSource` for `MessageStream`: one streaming request, read on its thread."""
+
+    def __init__(
+        self, http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo
+    ) -> None:
+        self._call: SyncCall[None] = SyncCall(
+            http,
+            settings,
+            parts,
+            info,
+            accept="text/event-stream",
+            read_timeout=settings.idle_timeout,
+            content_timeout=settings.content_timeout,
+        )
+        self._max_event_bytes = settings.max_event_bytes
+        self._content_timeout = settings.content_timeout
+
+    def run(self, emit: Emit) -> None:
+        """Send the request and emit its events (see `SyncCall`)."""
+
+        def read(response: httpx.Response, attempt: _Attempt) -> None:
+            if not is_event_stream(response):
+                content = read_some(response)
+                raise validation_error(
+                    response, content, expected="text/event-stream", attempts=attempt.number
+                )
+            gate = attempt.gate = EventGate(emit, self._max_event_bytes)
+            for chunk in response.iter_bytes():
+                if attempt.reason is not None:
+                    break  # interrupted while bytes still flow (a drip under a deadline)
+                if gate.feed(chunk) and self._content_timeout is not None:
+                    attempt.activity = time.monotonic()
+            if attempt.reason is not None:
+                raise httpx.ReadError("interrupted")  # named by SyncCall._translate
+            gate.finish()
+
+        self._call.run(read)
+
+    def close(self) -> None:
+        """Abort the request from any thread; closing twice is harmless."""
+        self._call.close()
+
+
+def sync_create(
+    http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo
+) -> Message:
+    """Send a non-streaming request with retries and return its `Message`."""
+
+    def read(response: httpx.Response, attempt: _Attempt) -> Message:
+        content = response.read()
+        kind = response.headers.get("content-type", "")
+        if not kind.split(";")[0].strip().lower().endswith("json"):
+            raise validation_error(
+                response, content, expected="application/json", attempts=attempt.number
+            )
+        try:
+            return Message.model_validate_json(content)
+        except ValidationError as exc:
+            raise validation_error(
+                response, content, expected="Message JSON", attempts=attempt.number
+            ) from exc
+
+    call: SyncCall[Message] = SyncCall(
+        http,
+        settings,
+        parts,
+        info,
+        accept="application/json",
+        read_timeout=settings.create_timeout,
+        content_timeout=None,  # no events in a JSON answer: only the deadline watches it
+    )
+    return call.run(read)
