@@ -18,7 +18,6 @@ from typing import Generic, TypeVar
 
 import anyio
 import httpx
-from pydantic import ValidationError
 
 from .._exceptions import AnthropicRxError, ContentTimeoutError, DeadlineExceededError
 from ..events import Message
@@ -28,6 +27,7 @@ from ._http import (
     aclose_response,
     aread_some,
     is_event_stream,
+    message_from_json,
     redirect_error,
     status_error,
     transport_error,
@@ -263,18 +263,7 @@ async def async_create(
     """Send a non-streaming request with retries and return its `Message`."""
 
     async def read(response: httpx.Response, attempt: _Attempt) -> Message:
-        content = await response.aread()
-        kind = response.headers.get("content-type", "")
-        if not kind.split(";")[0].strip().lower().endswith("json"):
-            raise validation_error(
-                response, content, expected="application/json", attempts=attempt.number
-            )
-        try:
-            return Message.model_validate_json(content)
-        except ValidationError as exc:
-            raise validation_error(
-                response, content, expected="Message JSON", attempts=attempt.number
-            ) from exc
+        return message_from_json(response, await response.aread(), attempt.number)
 
     call: AsyncCall[Message] = AsyncCall(
         http,

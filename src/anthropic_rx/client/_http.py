@@ -15,6 +15,7 @@ from typing import Any, cast
 import anyio
 import httpx
 import jiter
+from pydantic import ValidationError
 
 from .._exceptions import (
     APIConnectionError,
@@ -28,6 +29,7 @@ from .._exceptions import (
     error_for_type,
     excerpt,
 )
+from ..events import Message
 from ._retry import parse_retry_after
 
 __all__ = [
@@ -245,3 +247,16 @@ def transport_error(
         mid_stream=received,
         **common,
     )
+
+
+def message_from_json(response: httpx.Response, content: bytes, attempts: int) -> Message:
+    """The `Message` of a non-streaming answer, or the error for a body that is not one."""
+    kind = response.headers.get("content-type", "")
+    if not kind.split(";")[0].strip().lower().endswith("json"):
+        raise validation_error(response, content, expected="application/json", attempts=attempts)
+    try:
+        return Message.model_validate_json(content)
+    except ValidationError as exc:
+        raise validation_error(
+            response, content, expected="Message JSON", attempts=attempts
+        ) from exc

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from .._exceptions import (
     AnthropicRxError,
@@ -36,6 +35,7 @@ from ..events import Message
 from ._config import Settings
 from ._http import (
     is_event_stream,
+    message_from_json,
     read_some,
     redirect_error,
     status_error,
@@ -358,18 +358,7 @@ def sync_create(
     """Send a non-streaming request with retries and return its `Message`."""
 
     def read(response: httpx.Response, attempt: _Attempt) -> Message:
-        content = response.read()
-        kind = response.headers.get("content-type", "")
-        if not kind.split(";")[0].strip().lower().endswith("json"):
-            raise validation_error(
-                response, content, expected="application/json", attempts=attempt.number
-            )
-        try:
-            return Message.model_validate_json(content)
-        except ValidationError as exc:
-            raise validation_error(
-                response, content, expected="Message JSON", attempts=attempt.number
-            ) from exc
+        return message_from_json(response, response.read(), attempt.number)
 
     call: SyncCall[Message] = SyncCall(
         http,
