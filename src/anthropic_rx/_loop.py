@@ -4,19 +4,19 @@ reactivex has no bridge from async iterators (ReactiveX/RxPY#422) and its
 ``AsyncIOScheduler`` is not thread-safe (#169, #708). Sources and bridges here need three
 things from the loop a stream was created on, callable from any thread: run a callback on
 it, start a task on it, and cancel that task. `current_loop` captures the loop of the
-calling async context (asyncio or trio, as sniffio reports) and gives exactly those.
+calling async context (asyncio or trio) and gives exactly those.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import anyio
-import sniffio
 
 __all__ = ["LoopHandle", "current_loop"]
 
@@ -143,15 +143,20 @@ def current_loop() -> LoopHandle:
     Raises:
         RuntimeError: the caller is not inside a running asyncio or trio loop.
     """
+    # Trio first (only if something imported it): a trio run has no asyncio loop. No
+    # sniffio: it is not among our dependencies, and these two checks are all it does here.
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass
+        else:
+            return _TrioLoop()
     try:
-        library = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError as exc:
+        return _AsyncioLoop(asyncio.get_running_loop())
+    except RuntimeError as exc:
         raise RuntimeError(
             "expected to be called inside a running event loop (asyncio or trio), "
             "but none is running in this thread"
         ) from exc
-    if library == "trio":
-        return _TrioLoop()
-    if library == "asyncio":
-        return _AsyncioLoop(asyncio.get_running_loop())
-    raise RuntimeError(f"expected asyncio or trio, got {library}")
