@@ -408,3 +408,15 @@ def test_the_key_appears_in_no_connection_error_even_with_the_request_inside(
     assert isinstance(cause, httpx.ConnectError)
     assert "x-api-key" not in cause.request.headers
     assert KEY not in error_texts(run.error)
+
+
+def test_none_for_the_key_or_url_means_the_environment_and_with_options_keeps_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-the-environment-0000")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1")
+    with arx.Client(api_key=None, base_url=None) as client:
+        assert client.base_url == "http://127.0.0.1:1"
+        same = client.with_options(base_url=None, api_key=None, max_retries=0)
+        assert same.base_url == "http://127.0.0.1:1"
+        assert "…0000" in repr(same)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Generic, TypedDict, TypeVar, Unpack, final
+from typing import Any, Generic, TypedDict, TypeVar, Unpack, final
 
 import httpx
 
@@ -29,8 +29,8 @@ __all__ = ["AsyncClient", "AsyncMessages", "Client", "ClientOptions", "Messages"
 class ClientOptions(TypedDict, total=False):
     """The options of `Client`, `AsyncClient` and their ``with_options()``."""
 
-    api_key: str
-    base_url: str
+    api_key: str | None  # None: ANTHROPIC_API_KEY (with_options: unchanged)
+    base_url: str | None  # None: ANTHROPIC_BASE_URL, else the API (with_options: unchanged)
     max_retries: int
     max_retry_wait: float
     connect_timeout: float
@@ -41,6 +41,17 @@ class ClientOptions(TypedDict, total=False):
     default_headers: Mapping[str, str]
     allow_insecure_http: bool
     max_event_bytes: int | None
+
+
+_FROM_ENV = frozenset({"api_key", "base_url"})
+
+
+def _settings(options: ClientOptions) -> Settings:
+    """Settings from a client's keyword arguments (the defaults are `Settings`' own)."""
+    rest: dict[str, Any] = dict(options)
+    api_key: str | None = rest.pop("api_key", None)
+    base_url: str | None = rest.pop("base_url", None)
+    return Settings.from_arguments(api_key, base_url, **rest)
 
 
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
@@ -68,7 +79,8 @@ class _State(Generic[_H]):
         return stream
 
     def changed(self, options: ClientOptions) -> _State[_H]:
-        return _State(self.settings.replace(**options), self.http, root=self.root)
+        changes = {k: v for k, v in options.items() if v is not None or k not in _FROM_ENV}
+        return _State(self.settings.replace(**changes), self.http, root=self.root)
 
     def abort_streams(self) -> None:
         self.closed = True
@@ -206,36 +218,9 @@ class Client:
     """
 
     def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        http_client: httpx.Client | None = None,
-        max_retries: int = 2,
-        max_retry_wait: float = 60.0,
-        connect_timeout: float = 5.0,
-        idle_timeout: float = 60.0,
-        content_timeout: float | None = None,
-        deadline: float | None = None,
-        create_timeout: float = 600.0,
-        default_headers: Mapping[str, str] | None = None,
-        allow_insecure_http: bool = False,
-        max_event_bytes: int | None = None,
+        self, *, http_client: httpx.Client | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        settings = Settings.from_arguments(
-            api_key,
-            base_url,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            connect_timeout=connect_timeout,
-            idle_timeout=idle_timeout,
-            content_timeout=content_timeout,
-            deadline=deadline,
-            create_timeout=create_timeout,
-            default_headers=default_headers or {},
-            allow_insecure_http=allow_insecure_http,
-            max_event_bytes=max_event_bytes,
-        )
+        settings = _settings(options)
         http = http_client or httpx.Client(
             timeout=settings.http_timeout(), limits=settings.http_limits()
         )
@@ -297,36 +282,9 @@ class AsyncClient:
     """
 
     def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        max_retries: int = 2,
-        max_retry_wait: float = 60.0,
-        connect_timeout: float = 5.0,
-        idle_timeout: float = 60.0,
-        content_timeout: float | None = None,
-        deadline: float | None = None,
-        create_timeout: float = 600.0,
-        default_headers: Mapping[str, str] | None = None,
-        allow_insecure_http: bool = False,
-        max_event_bytes: int | None = None,
+        self, *, http_client: httpx.AsyncClient | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        settings = Settings.from_arguments(
-            api_key,
-            base_url,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            connect_timeout=connect_timeout,
-            idle_timeout=idle_timeout,
-            content_timeout=content_timeout,
-            deadline=deadline,
-            create_timeout=create_timeout,
-            default_headers=default_headers or {},
-            allow_insecure_http=allow_insecure_http,
-            max_event_bytes=max_event_bytes,
-        )
+        settings = _settings(options)
         http = http_client or httpx.AsyncClient(
             timeout=settings.http_timeout(), limits=settings.http_limits()
         )
