@@ -230,6 +230,15 @@ def check_same(stream: Stream) -> None:
         raise SystemExit(f"{stream.label}: our final message differs from the SDK's")
 
 
+def measure(stream: Stream, repeat: int = 7, budget: float = 10.0) -> dict[str, float]:
+    """Check *stream* on both sides, then time it: µs per event for floor, ours and SDK."""
+    check_same(stream)
+    return {
+        name: best_of(runner(stream), repeat, budget) / stream.events * 1e6
+        for name, runner in (("floor", floor_runner), ("ours", ours_runner), ("SDK", sdk_runner))
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
@@ -258,11 +267,9 @@ def main() -> None:
     per_event: dict[tuple[str, int], float] = {}
     ratios: dict[tuple[str, int], float] = {}
     for stream in streams:
-        check_same(stream)
         kind = stream.label.split(",")[0]
-        floor = best_of(floor_runner(stream), args.repeat, args.budget) / stream.events * 1e6
-        ours = best_of(ours_runner(stream), args.repeat, args.budget) / stream.events * 1e6
-        sdk = best_of(sdk_runner(stream), args.repeat, args.budget) / stream.events * 1e6
+        t = measure(stream, args.repeat, args.budget)
+        floor, ours, sdk = t["floor"], t["ours"], t["SDK"]
         per_event[kind, stream.deltas] = ours
         ratios[kind, stream.deltas] = sdk / ours
         size = sum(map(len, stream.chunks))

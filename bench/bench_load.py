@@ -47,6 +47,7 @@ class Result:
     events: int
     wall: float
     cpu: float
+    counts: tuple[int, ...] = ()  # events received by each stream
 
     @property
     def events_per_second(self) -> float:
@@ -92,16 +93,23 @@ def start_emulator(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the emulator did not start within 20 s")
 
 
-async def run(base_url: str, streams: int, tokens: int, label: str) -> Result:
-    """Read *streams* streams at once; return the events, wall and client CPU time."""
+async def run(
+    base_url: str, streams: int, tokens: int, label: str, same_prompt: bool = False
+) -> Result:
+    """Read *streams* streams at once; return the events, wall and client CPU time.
+
+    With *same_prompt* every stream asks what stream 0 asks, so every stream must receive
+    exactly the events of a single stream (the emulator's answers are deterministic).
+    """
     counts: list[int] = []
     async with arx.AsyncClient(api_key=KEY, base_url=base_url, idle_timeout=60) as client:
 
         async def one(i: int) -> None:
+            prompt = f"Write about pelican {0 if same_prompt else i}, at length."
             stream = client.messages.stream(
                 model="claude-bench",
                 max_tokens=tokens,
-                messages=[{"role": "user", "content": f"Write about pelican {i}, at length."}],
+                messages=[{"role": "user", "content": prompt}],
                 extra_headers={"x-emulator-options": json.dumps({"tokens": tokens})},
             )
             counts.append(await arx.last_value(stream.pipe(ops.count())))
@@ -111,15 +119,32 @@ async def run(base_url: str, streams: int, tokens: int, label: str) -> Result:
             for i in range(streams):
                 tasks.start_soon(one, i)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return Result(label, streams, sum(counts), wall, cpu)
+    return Result(label, streams, sum(counts), wall, cpu, tuple(counts))
 
 
-async def bench(base_url: str, streams: int, tokens: int) -> list[Result]:
+async def bench(
+    base_url: str, streams: int, tokens: int, same_prompt: bool = False
+) -> list[Result]:
     await run(base_url, 20, tokens, "warm-up")  # connections, imports, caches
     single = await run(base_url, 1, tokens, "1 stream")
     several = [await run(base_url, 1, tokens, "1 stream") for _ in range(5)]
     best = min([single, *several], key=lambda r: r.cpu_per_event)
-    return [best, await run(base_url, streams, tokens, f"{streams} concurrent streams")]
+    label = f"{streams} concurrent streams"
+    return [best, await run(base_url, streams, tokens, label, same_prompt)]
+
+
+def measure(
+    streams: int = 1000, tokens: int = 500, backend: str = "asyncio", same_prompt: bool = False
+) -> list[Result]:
+    """Start the emulator, measure one stream and *streams* at once, stop the emulator."""
+    port = free_port()
+    emulator = start_emulator(port)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        return anyio.run(bench, url, streams, tokens, same_prompt, backend=backend)
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
 
 
 def main() -> None:
@@ -129,15 +154,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=500, help="output tokens per stream")
     parser.add_argument("--backend", default="asyncio", choices=["asyncio", "trio"])
     args = parser.parse_args()
-    port = free_port()
-    emulator = start_emulator(port)
-    try:
-        results = anyio.run(
-            bench, f"http://127.0.0.1:{port}", args.streams, args.tokens, backend=args.backend
-        )
-    finally:
-        emulator.terminate()
-        emulator.wait(10)
+    results = measure(args.streams, args.tokens, args.backend)
     print(
         f"{'':<22} {'streams':>7} {'events':>9} {'wall':>10} {'events/s':>11} "
         f"{'CPU/event':>12} {'streams/core @100 ev/s':>10}"

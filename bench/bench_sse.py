@@ -155,6 +155,14 @@ def check(chunks: Chunks, count: int) -> None:
         assert got == count, f"{name} decoded {got} events, expected {count}"
 
 
+def measure(
+    chunks: Chunks, count: int, repeats: int, names: Iterable[str] = tuple(DECODERS)
+) -> dict[str, float]:
+    """Check every decoder on *chunks*, then the best time in seconds of each in *names*."""
+    check(chunks, count)
+    return {name: best_time(DECODERS[name], chunks, repeats) for name in names}
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:9.1f}"
 
@@ -171,8 +179,7 @@ def main() -> None:
     print(f"{'workload':34} {'ours ms':>9} {'SDK ms':>9} {'httpx-sse':>9} {'floor ms':>9}"
           f" {'SDK/ours':>9} {'httpx/ours':>10} {'ours/floor':>10}")  # fmt: skip
     for label, chunks, count, repeats in workloads:
-        check(chunks, count)
-        t = {name: best_time(decode, chunks, repeats) for name, decode in DECODERS.items()}
+        t = measure(chunks, count, repeats)
         print(
             f"{label:34} {ms(t['ours'])} {ms(t['SDK'])} {ms(t['httpx-sse'])} {ms(t['floor'])}"
             f" {t['SDK'] / t['ours']:8.1f}x {t['httpx-sse'] / t['ours']:9.1f}x"
