@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast, final
 
 from reactivex import Observable, abc
@@ -190,10 +190,28 @@ class MessageStream(Observable[StreamEvent]):
             if isinstance(exc, AnthropicRxError):
                 exc.with_snapshot(self._acc.snapshot)
             raise _Failed(exc) from exc
-        with self._lock:
-            self._steps.append(Step(event, snapshot))
-            subscribers = list(self._subscribers)
-        for subscriber in subscribers:
+        step = Step(event, snapshot)
+        ready: list[_Subscriber[Any]] = []
+        behind: list[_Subscriber[Any]] = []
+        with self._lock:  # one lock for every subscriber that is caught up: the common case
+            steps = self._steps
+            steps.append(step)
+            latest = len(steps)
+            for subscriber in self._subscribers:
+                if subscriber.draining or subscriber.disposed or subscriber.ended:
+                    continue  # whoever is draining it delivers this step too
+                if subscriber.cursor == latest - 1:
+                    subscriber.cursor = latest
+                    subscriber.draining = True
+                    ready.append(subscriber)
+                else:
+                    behind.append(subscriber)
+        for subscriber in ready:
+            self._deliver(subscriber, (step,), False)
+            subscriber.draining = False
+            if self._done.is_set():  # abort() from another thread found it busy: tell it now
+                self._drain(subscriber)
+        for subscriber in behind:
             self._drain(subscriber)
 
     def _end(self, exc: BaseException | None) -> None:
@@ -296,7 +314,7 @@ class MessageStream(Observable[StreamEvent]):
                 with self._lock:
                     subscriber.draining = False
 
-    def _deliver(self, subscriber: _Subscriber[Any], batch: list[Step], end: bool) -> None:
+    def _deliver(self, subscriber: _Subscriber[Any], batch: Sequence[Step], end: bool) -> None:
         observer = subscriber.observer
         try:
             if subscriber.steps:
