@@ -161,48 +161,62 @@ def _start(client: Client, options: DemoOptions, emulated: bool) -> dict[str, Me
 def _wire(
     streams: dict[str, MessageStream], panels: dict[str, _Panel], finished: Callable[[], None]
 ) -> list[abc.DisposableBase]:
-    """Subscribe the pipelines; return the subscriptions (disposing them aborts the requests)."""
+    """Subscribe the pipelines; return the subscriptions (disposing them aborts the requests).
+
+    *finished* is called once every pipeline has ended: the views as well as the final
+    messages, since subscribers of one stream are not told of its end all at once.
+    """
     frame = 1 / 30
-    # Two answers merged into one Observable of (tag, text), drawn side by side.
-    merged = reactivex.merge(
-        streams["A"].pipe(coalesce_text(frame), ops.map(lambda t: ("A", t))),
-        streams["B"].pipe(coalesce_text(frame), ops.map(lambda t: ("B", t))),
-    )
-    subs = [merged.subscribe(lambda tagged: panels[tagged[0]].add(tagged[1]))]
-
-    def show_tool(update: ToolInputUpdate) -> None:
-        panels["tool"].set(json.dumps(update.snapshot, ensure_ascii=False))
-
-    subs.append(streams["tool"].pipe(on_tool_input(), latest(frame)).subscribe(show_tool))
-    subs.append(streams["think"].pipe(thinking()).subscribe(panels["think"].add))
-    subs.append(streams["think"].pipe(text_only()).subscribe(panels["answer"].add))
-    pending = [len(streams)]
+    subs: list[abc.DisposableBase] = []
+    pending = [1]  # this function's own share, released once everything is subscribed
     lock = threading.Lock()
 
-    def ended(name: str, message: Message | None, error: Exception | None) -> None:
-        panel = panels["think" if name == "think" else name]
-        if message is not None:
-            usage = message.usage
-            panel.done = (
-                f"{message.stop_reason} · {usage.input_tokens} in / {usage.output_tokens} out"
-            )
-        else:
-            panel.done = f"error: {type(error).__name__}: {error}"
+    def one_ended() -> None:
         with lock:
             pending[0] -= 1
             if pending[0] == 0:
                 finished()
 
-    def watch(name: str, stream: MessageStream) -> abc.DisposableBase:
+    def show(observable: reactivex.Observable[Any], on_next: Callable[[Any], None]) -> None:
+        def on_error(error: Exception) -> None:
+            one_ended()  # the stream's own final_message() pipeline reports the error
+
+        pending[0] += 1
+        subs.append(observable.subscribe(on_next, on_error, one_ended))
+
+    # Two answers merged into one Observable of (tag, text), drawn side by side.
+    merged = reactivex.merge(
+        streams["A"].pipe(coalesce_text(frame), ops.map(lambda t: ("A", t))),
+        streams["B"].pipe(coalesce_text(frame), ops.map(lambda t: ("B", t))),
+    )
+    show(merged, lambda tagged: panels[tagged[0]].add(tagged[1]))
+
+    def show_tool(update: ToolInputUpdate) -> None:
+        panels["tool"].set(json.dumps(update.snapshot, ensure_ascii=False))
+
+    show(streams["tool"].pipe(on_tool_input(), latest(frame)), show_tool)
+    show(streams["think"].pipe(thinking()), panels["think"].add)
+    show(streams["think"].pipe(text_only()), panels["answer"].add)
+
+    def watch(name: str, stream: MessageStream) -> None:
+        panel = panels[name]
+
         def on_message(message: Message) -> None:
-            ended(name, message, None)
+            usage = message.usage
+            panel.done = (
+                f"{message.stop_reason} · {usage.input_tokens} in / {usage.output_tokens} out"
+            )
 
         def on_error(error: Exception) -> None:
-            ended(name, None, error)
+            panel.done = f"error: {type(error).__name__}: {error}"
+            one_ended()
 
-        return stream.pipe(final_message()).subscribe(on_message, on_error)
+        pending[0] += 1
+        subs.append(stream.pipe(final_message()).subscribe(on_message, on_error, one_ended))
 
-    subs.extend(watch(name, stream) for name, stream in streams.items())
+    for name, stream in streams.items():
+        watch(name, stream)
+    one_ended()
     return subs
 
 
