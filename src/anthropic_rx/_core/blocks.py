@@ -25,6 +25,7 @@ from ..events import (
     UnknownBlock,
     UnknownDelta,
 )
+from .compact import CompactLog, compact_log
 from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
 
 __all__ = ["TOOL_TYPES", "BlockBuilder"]
@@ -54,7 +55,8 @@ class BlockBuilder:
     Attributes:
         index: the block's position in ``content``.
         start: the block as ``content_block_start`` sent it.
-        log: every delta applied to it, in order.
+        log: every delta applied to it, in order (a list while the block is open; a
+            `CompactLog` of equal deltas once the stream has ended and `compact` ran).
         stopped: whether ``content_block_stop`` arrived.
         final: the finished block (set at stop).
     """
@@ -77,7 +79,7 @@ class BlockBuilder:
     def __init__(self, index: int, start: ContentBlock) -> None:
         self.index = index
         self.start = start
-        self.log: list[Delta] = []
+        self.log: list[Delta] | CompactLog = []
         self.unknown: list[UnknownDelta] = []
         self.stopped = False
         self.final: ContentBlock | None = None
@@ -134,7 +136,12 @@ class BlockBuilder:
         return block
 
     def _extend(self, base: ContentBlock, old: int, new: int) -> ContentBlock:
-        deltas = self.log[old:new]
+        log = self.log
+        if isinstance(log, CompactLog) and new <= log.prefix and log.kind is not InputJSONDelta:
+            field = log.field  # text or thinking, stored joined: slice it
+            joined = getattr(base, field, "") + log.strings(old, new)
+            return base.model_copy(update={field: joined})
+        deltas = log[old:new]
         if self.is_tool:
             # As in the SDK's snapshots: only finished strings (input_of shows prefixes).
             return base.model_copy(update={"input": self._partial_input(new, "complete")})
@@ -163,8 +170,11 @@ class BlockBuilder:
 
     def json_text(self, version: int | None = None) -> str:
         """All the input JSON text received, up to *version* deltas."""
-        deltas = self.log if version is None else self.log[:version]
-        return "".join(d.partial_json for d in deltas if isinstance(d, InputJSONDelta))
+        log = self.log
+        end = len(log) if version is None else version
+        if isinstance(log, CompactLog) and log.kind is InputJSONDelta and end <= log.prefix:
+            return log.strings(0, end)
+        return "".join(d.partial_json for d in log[:end] if isinstance(d, InputJSONDelta))
 
     def partial_input(self, version: int, strings: StringMode = "partial") -> Any:
         """The tool input as parsed after *version* deltas (see `PartialJSON` for the rules).
@@ -192,6 +202,16 @@ class BlockBuilder:
         return {} if value is None else value
 
     # -- writing ---------------------------------------------------------------------------
+
+    def compact(self) -> None:
+        """Store a finished block's log as one string and offsets (`CompactLog`).
+
+        Only once the block is finished (nothing appends any more); readers see equal
+        deltas and the same blocks at every version.
+        """
+        with self._lock:
+            if self.final is not None and isinstance(self.log, list):
+                self.log = compact_log(self.log)
 
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.
