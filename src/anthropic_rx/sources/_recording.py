@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, SerialDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from .._sse import SSEDecoder
@@ -26,6 +27,20 @@ def _tokens(event: StreamEvent) -> int:
     text = getattr(delta, "text", None) or getattr(delta, "thinking", None)
     text = text or getattr(delta, "partial_json", None) or ""
     return max(1, math.ceil(len(text) / 4))
+
+
+class _FileChunks:
+    """The bytes of a file, read anew by each iteration (so each subscription reads it)."""
+
+    __slots__ = ("_file",)
+
+    def __init__(self, file: Path) -> None:
+        self._file = file
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self._file.open("rb") as f:
+            while chunk := f.read(1 << 16):
+                yield chunk
 
 
 def from_recording(
@@ -57,18 +72,9 @@ def from_recording(
     """
     file = Path(path)
     if pace == "instant":
-
-        def read(
-            observer: abc.ObserverBase[StreamEvent], scheduler_: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            try:
-                data = file.read_bytes()
-            except OSError as exc:
-                observer.on_error(exc)
-                return Disposable()
-            return from_bytes(data).subscribe(observer, scheduler=scheduler_)
-
-        return Observable(read)
+        # from_bytes itself, so operators take its fused path (decode, parse and accumulate
+        # in one loop); the file is read again by each subscription.
+        return from_bytes(_FileChunks(file))
     if isinstance(pace, str) or not pace > 0:
         raise ValueError(f"expected pace to be 'instant' or a positive number, got {pace!r}")
     seconds_per_token = 1.0 / pace
