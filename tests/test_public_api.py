@@ -11,6 +11,7 @@ import anthropic_rx as arx
 
 MODULES = [
     "anthropic_rx",
+    "anthropic_rx.concurrency",
     "anthropic_rx.events",
     "anthropic_rx.operators",
     "anthropic_rx.sources",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import final
 
 import httpx
 
-__all__ = ["StreamInfo"]
+__all__ = ["ResponseHook", "StreamInfo"]
 
+_log = logging.getLogger("anthropic_rx.client")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 _RATELIMIT = "anthropic-ratelimit-"
+
+ResponseHook = Callable[["StreamInfo"], None]
+"""Called with the `StreamInfo` right after each response's status and headers are recorded."""
 
 
 @final
@@ -39,6 +44,7 @@ class StreamInfo:
     """
 
     __slots__ = (
+        "_hooks",
         "_lock",
         "attempts",
         "headers",
@@ -59,12 +65,28 @@ class StreamInfo:
         self.status_code: int | None = None
         self.headers: Mapping[str, str] = _EMPTY
         self.ratelimit: Mapping[str, str] = _EMPTY
+        self._hooks: tuple[ResponseHook, ...] = ()
 
     def __repr__(self) -> str:
         return (
             f"<StreamInfo attempts={self.attempts} status_code={self.status_code} "
             f"request_id={self.request_id!r}>"
         )
+
+    def add_response_hook(self, hook: ResponseHook) -> None:
+        """Call ``hook(info)`` after every response of this request, retries included.
+
+        The hook runs on the thread that reads the stream (a `Client`'s reader thread, or
+        the `AsyncClient`'s loop), as soon as the status and headers are recorded and
+        before the client decides whether to retry, so it sees a 429 that is retried too.
+        It must be quick and thread-safe; an exception from it is logged, never raised.
+
+        Example:
+            >>> stream = client.messages.stream(model=MODEL, max_tokens=64, messages=msgs)
+            >>> stream.info.add_response_hook(lambda info: print(info.status_code))
+        """
+        with self._lock:
+            self._hooks = (*self._hooks, hook)
 
     # -- for the client ------------------------------------------------------------------
 
@@ -90,4 +112,10 @@ class StreamInfo:
             self.request_id = request_id
             if request_id is not None:
                 self.request_ids = (*self.request_ids, request_id)
+            hooks = self._hooks
+        for hook in hooks:
+            try:
+                hook(self)
+            except Exception:  # a watcher's bug must not fail the request
+                _log.exception("anthropic_rx: a response hook raised")
         return request_id
