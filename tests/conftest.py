@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import tkinter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,3 +59,31 @@ def corpus_dir() -> Path:
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run every ``@pytest.mark.anyio`` test on asyncio and on trio."""
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    """A private X display (Xvfb) for the whole session; skips when Xvfb is not installed."""
+    from .gui_support import xvfb_or_skip
+
+    with xvfb_or_skip() as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def tk_root(display: str) -> Iterator[tkinter.Tk]:
+    """The session's one Tk root, on the private display, shared by every Tk test.
+
+    One for all tests, because a Tk interpreter must be freed on its own thread: a root
+    made per test becomes cyclic garbage that the collector may free on some worker
+    thread, and Tcl then aborts the process ("Tcl_AsyncDelete: async handler deleted by
+    the wrong thread"). A test that needs a window of its own makes a ``Toplevel``.
+    """
+    import tkinter
+
+    root = tkinter.Tk()
+    root.withdraw()
+    yield root
+    root.destroy()
+    del root
+    gc.collect()  # here, on the Tk thread

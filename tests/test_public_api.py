@@ -14,6 +14,7 @@ MODULES = [
     "anthropic_rx.concurrency",
     "anthropic_rx.events",
     "anthropic_rx.operators",
+    "anthropic_rx.schedulers",
     "anthropic_rx.sources",
     "anthropic_rx.testing",
     "anthropic_rx.typing",

@@ -1,0 +1,287 @@
+"""A Tk chat window: the reply streams in at frame rate, tool input forms live, Stop aborts.
+
+Run it::
+
+    python examples/tk_chat.py                 # the built-in emulator, no key needed
+    ANTHROPIC_API_KEY=sk-ant-… python examples/tk_chat.py   # the real API
+    python examples/tk_chat.py --pace 5        # a slow emulator, to watch it stream (and Stop)
+    python examples/tk_chat.py --scenario F03  # every answer fails mid-stream: see the error
+
+Everything reactive is in `_chat_common.ChatSession`: one `MessageStream` per prompt, its
+views delivered on the Tk thread by a `TkScheduler`. This file only draws: `TkChat` is the
+window, and `main` runs it (or, with ``--screenshot PATH``, plays a canned conversation and
+saves a PNG of the window; that needs an X display, e.g. Xvfb, and Pillow).
+"""
+
+from __future__ import annotations
+
+import os
+import tkinter as tk
+from collections.abc import Mapping
+from tkinter import font as tkfont
+from tkinter import ttk
+from typing import Any
+
+from _chat_common import (
+    SCREENSHOT_SCRIPT,
+    ChatSession,
+    endpoint,
+    parse_arguments,
+)
+
+import anthropic_rx as arx
+from anthropic_rx.schedulers import TkScheduler
+
+__all__ = ["TkChat", "main"]
+
+_USER_COLOUR = "#1d4ed8"
+_CLAUDE_COLOUR = "#b45309"
+_ERROR_COLOUR = "#b91c1c"
+
+
+class TkChat:
+    """A chat window inside *parent*: transcript, tool pane, prompt, Send and Stop, status.
+
+    Made on the Tk thread; it needs no ``mainloop()`` to be built, so tests drive it with
+    ``root.update()``. The widgets are attributes, so tests can press buttons and read
+    what is shown.
+
+    Args:
+        parent: the Tk root (or any widget) to fill.
+        client: where requests go; the caller owns it and closes it.
+        model: the model to ask.
+        max_tokens: the reply's limit.
+        request_options: more parameters of every request (see `ChatSession`).
+
+    Example:
+        >>> root = tk.Tk()
+        >>> with arx.Client() as client:
+        ...     chat = TkChat(root, client, "claude-sonnet-4-5")
+        ...     root.mainloop()
+    """
+
+    def __init__(
+        self,
+        parent: tk.Misc,
+        client: arx.Client,
+        model: str,
+        *,
+        max_tokens: int = 1024,
+        request_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.parent = parent
+        self.scheduler = TkScheduler(parent)
+        self.session = ChatSession(
+            client,
+            model,
+            self.scheduler,
+            self,
+            max_tokens=max_tokens,
+            request_options=request_options,
+        )
+        self._build(parent)
+        self.busy_changed(False)
+        self.status_changed(f"Ready · {model}")
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build(self, parent: tk.Misc) -> None:
+        base = tkfont.nametofont("TkDefaultFont", root=parent).actual()
+        family, size = str(base["family"]), max(11, abs(int(base["size"])))
+        text_font = (family, size)
+        bold_font = (family, size, "bold")
+        mono_font = (
+            str(tkfont.nametofont("TkFixedFont", root=parent).actual()["family"]),
+            size - 1,
+        )
+
+        self.frame = frame = ttk.Frame(parent, padding=8)
+        frame.pack(fill="both", expand=True)
+        frame.columnconfigure(0, weight=1)
+        frame.rowconfigure(0, weight=1)
+
+        panes = ttk.PanedWindow(frame, orient="horizontal")
+        panes.grid(row=0, column=0, sticky="nsew")
+
+        left = ttk.Labelframe(panes, text="Conversation", padding=4)
+        self.transcript = tk.Text(
+            left, wrap="word", font=text_font, width=56, height=20, relief="flat",
+            padx=6, pady=6, state="disabled", takefocus=False,
+        )  # fmt: skip
+        scroll = ttk.Scrollbar(left, orient="vertical", command=self._scroll_transcript)
+        self.transcript.configure(yscrollcommand=scroll.set)
+        self.transcript.pack(side="left", fill="both", expand=True)
+        scroll.pack(side="right", fill="y")
+        self.transcript.tag_configure("you", foreground=_USER_COLOUR, font=bold_font)
+        self.transcript.tag_configure("claude", foreground=_CLAUDE_COLOUR, font=bold_font)
+        panes.add(left, weight=3)  # pyright: ignore[reportUnknownMemberType] (typeshed's **kw)
+
+        right = ttk.Labelframe(panes, text="Tool input (live)", padding=4)
+        self.tool_pane = tk.Text(
+            right, wrap="none", font=mono_font, width=30, height=20, relief="flat",
+            padx=6, pady=6, state="disabled", takefocus=False, background="#f7f7f2",
+        )  # fmt: skip
+        self.tool_pane.pack(fill="both", expand=True)
+        panes.add(right, weight=2)  # pyright: ignore[reportUnknownMemberType]
+
+        self.error_label = ttk.Label(
+            frame, foreground=_ERROR_COLOUR, font=bold_font, wraplength=640, justify="left"
+        )
+        self.error_label.grid(row=1, column=0, sticky="ew", pady=(6, 0))
+        self.error_label.grid_remove()  # shown only while there is an error
+
+        bar = ttk.Frame(frame)
+        bar.grid(row=2, column=0, sticky="ew", pady=(6, 0))
+        bar.columnconfigure(0, weight=1)
+        self.prompt = ttk.Entry(bar, font=text_font)
+        self.prompt.grid(row=0, column=0, sticky="ew", padx=(0, 6))
+        self.prompt.bind("<Return>", lambda _: self._send_clicked())
+        self.use_tool = tk.BooleanVar(parent, value=False)  # not the default root: tests make many
+        self.tool_check = ttk.Checkbutton(bar, text="use a tool", variable=self.use_tool)
+        self.tool_check.grid(row=0, column=1, padx=(0, 6))
+        self.send_button = ttk.Button(bar, text="Send", command=self._send_clicked)
+        self.send_button.grid(row=0, column=2, padx=(0, 6))
+        self.stop_button = ttk.Button(bar, text="Stop", command=self.session.stop)
+        self.stop_button.grid(row=0, column=3)
+
+        self.status = ttk.Label(frame, foreground="#555555")
+        self.status.grid(row=3, column=0, sticky="ew", pady=(6, 0))
+        self.prompt.focus_set()
+
+    def _scroll_transcript(self, *args: Any) -> None:
+        self.transcript.yview(*args)  # pyright: ignore[reportUnknownMemberType]
+
+    def _send_clicked(self) -> None:
+        if self.session.send(self.prompt.get(), use_tool=self.use_tool.get()) is not None:
+            self.prompt.delete(0, "end")
+
+    def close(self) -> None:
+        """Abort any reply and stop the scheduler; call before destroying the window."""
+        self.session.close()
+        self.scheduler.dispose()
+
+    # -- what is shown (for tests and the screenshot) ---------------------------------------
+
+    def shown_reply(self) -> str:
+        """The text of the last reply, as the transcript shows it."""
+        if "reply" not in self.transcript.mark_names():
+            return ""
+        return self.transcript.get("reply", "end-1c")
+
+    def shown_tool_input(self) -> str:
+        """The tool pane's text."""
+        return self.tool_pane.get("1.0", "end-1c")
+
+    def shown_status(self) -> str:
+        """The status line."""
+        return str(self.status.cget("text"))
+
+    def shown_error(self) -> str:
+        """The error area's text ("" when there is no error)."""
+        return str(self.error_label.cget("text"))
+
+    # -- ChatView: called by the session, on the Tk thread ----------------------------------
+
+    def reply_started(self, prompt: str) -> None:
+        """Show the prompt, then an empty reply whose start the ``reply`` mark keeps."""
+        text = self.transcript
+        text.configure(state="normal")
+        if text.index("end-1c") != "1.0":
+            text.insert("end", "\n\n")
+        text.insert("end", "You\n", "you")
+        text.insert("end", prompt + "\n\n")
+        text.insert("end", "Claude\n", "claude")
+        text.mark_set("reply", "end-1c")
+        text.mark_gravity("reply", "left")  # stays before the text appended after it
+        text.configure(state="disabled")
+        text.see("end")
+
+    def reply_text(self, text: str) -> None:
+        """Append a piece of the reply (one per frame at most)."""
+        self.transcript.configure(state="normal")
+        self.transcript.insert("end", text)
+        self.transcript.configure(state="disabled")
+        self.transcript.see("end")
+
+    def tool_inputs_changed(self, text: str) -> None:
+        """Show the tool calls' input so far."""
+        self.tool_pane.configure(state="normal")
+        self.tool_pane.delete("1.0", "end")
+        self.tool_pane.insert("1.0", text)
+        self.tool_pane.configure(state="disabled")
+
+    def status_changed(self, text: str) -> None:
+        """Replace the status line."""
+        self.status.configure(text=text)
+
+    def error_changed(self, text: str) -> None:
+        """Show an error ("" hides the area)."""
+        self.error_label.configure(text=text)
+        if text:
+            self.error_label.grid()
+        else:
+            self.error_label.grid_remove()
+
+    def busy_changed(self, busy: bool) -> None:
+        """Allow Stop while a reply streams, Send otherwise."""
+        self.send_button.state(["disabled"] if busy else ["!disabled"])
+        self.stop_button.state(["!disabled"] if busy else ["disabled"])
+
+
+def _capture(root: tk.Tk, path: str) -> None:
+    """Save a PNG of *root*'s window, read back from the X display (needs Pillow)."""
+    from PIL import ImageGrab
+
+    root.update()
+    x, y = root.winfo_rootx(), root.winfo_rooty()
+    box = (x, y, x + root.winfo_width(), y + root.winfo_height())
+    ImageGrab.grab(bbox=box, xdisplay=os.environ.get("DISPLAY")).save(path)
+
+
+def _play_script(root: tk.Tk, chat: TkChat, emulated: bool, path: str) -> None:
+    """Play `SCREENSHOT_SCRIPT` turn by turn, then save the window to *path* and quit."""
+    turns = list(SCREENSHOT_SCRIPT)
+
+    def step() -> None:
+        if chat.session.busy:
+            root.after(50, step)
+            return
+        if not turns:
+            _capture(root, path)
+            chat.close()
+            root.destroy()
+            return
+        turn = turns.pop(0)
+        chat.use_tool.set(turn.use_tool)
+        chat.session.send(turn.prompt, use_tool=turn.use_tool, extra_params=turn.params(emulated))
+        root.after(50, step)
+
+    root.after(100, step)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Open the window on the emulator (or the real API when a key is set) and run it."""
+    args = parse_arguments("A Tk chat window over anthropic_rx.", argv)
+    with endpoint(pace=args.pace, scenario=args.scenario) as ep:
+        root = tk.Tk()
+        root.title(f"anthropic_rx · Tk chat · {ep.where}")
+        root.geometry("900x520")
+        if "clam" in ttk.Style(root).theme_names():
+            ttk.Style(root).theme_use("clam")  # flatter than Tk's "default" theme on X11
+        chat = TkChat(root, ep.client, args.model, max_tokens=args.max_tokens)
+
+        def quit_window() -> None:
+            chat.close()
+            root.destroy()
+
+        root.protocol("WM_DELETE_WINDOW", quit_window)
+        if args.screenshot:
+            _play_script(root, chat, ep.emulated, args.screenshot)
+        try:
+            root.mainloop()
+        finally:
+            chat.close()
+
+
+if __name__ == "__main__":
+    main()

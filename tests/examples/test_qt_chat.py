@@ -1,0 +1,107 @@
+"""The Qt chat window (examples/qt_chat.py), driven offscreen like a user would."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import anthropic_rx as arx
+from anthropic_rx.emulator import Emulator
+
+from ..gui_support import pump_qt_until
+from . import chat_checks as checks
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before Qt loads: no display needed
+pytest.importorskip("PySide6.QtWidgets", reason="the Qt window tests need the qt extra")
+
+import qt_chat  # from examples/, which conftest.py puts on sys.path
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+
+class QtDriver:
+    """Works a `QtChat` as a user would, pumping Qt's event loop on this (the GUI) thread."""
+
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.windows: list[Any] = []
+
+    def make(self, client: arx.Client, request_options: dict[str, Any]) -> Any:
+        window = qt_chat.QtChat(client, "claude-emulated", request_options=request_options)
+        window.show()
+        self.windows.append(window)
+        return window
+
+    def pump_until(self, condition: Callable[[], bool]) -> None:
+        pump_qt_until(self.app, condition, timeout=checks.WAIT)
+
+    def type_prompt(self, app: Any, text: str) -> None:
+        app.prompt.setText(text)
+
+    def set_use_tool(self, app: Any, on: bool) -> None:
+        if app.tool_check.isChecked() != on:
+            app.tool_check.click()
+
+    def click_send(self, app: Any) -> None:
+        app.send_button.click()  # does nothing while the button is disabled, as for a user
+
+    def click_stop(self, app: Any) -> None:
+        app.stop_button.click()
+
+    def buttons(self, app: Any) -> tuple[bool, bool]:
+        return app.send_button.isEnabled(), app.stop_button.isEnabled()
+
+
+@pytest.fixture(scope="module")
+def qapp() -> QApplication:
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    return app
+
+
+@pytest.fixture
+def driver(qapp: QApplication, client: arx.Client) -> Iterator[QtDriver]:
+    driver = QtDriver(qapp)
+    yield driver
+    for window in driver.windows:
+        window.close()
+        window.deleteLater()
+    QTest.qWait(1)
+
+
+def test_the_reply_streams_in_and_equals_the_final_text(
+    driver: QtDriver, client: arx.Client
+) -> None:
+    checks.check_reply_streams_in_and_equals_the_final_text(driver, client)
+
+
+def test_the_tool_input_forms_live_and_ends_as_the_final_input(
+    driver: QtDriver, client: arx.Client
+) -> None:
+    checks.check_tool_input_forms_live_and_ends_as_the_final_input(driver, client)
+
+
+def test_stop_closes_the_connection(driver: QtDriver, client: arx.Client, emu: Emulator) -> None:
+    checks.check_stop_closes_the_connection(driver, client, emu)
+
+
+def test_an_error_mid_stream_is_shown_in_the_window(driver: QtDriver, client: arx.Client) -> None:
+    checks.check_an_error_mid_stream_is_shown_in_the_window(driver, client)
+
+
+def test_the_next_prompt_carries_the_conversation(
+    driver: QtDriver, client: arx.Client, emu: Emulator
+) -> None:
+    checks.check_the_next_prompt_carries_the_conversation(driver, client, emu)
+
+
+def test_closing_the_window_mid_stream_closes_the_connection(
+    driver: QtDriver, client: arx.Client, emu: Emulator
+) -> None:
+    def close(app: Any) -> None:
+        app.close()  # as the window manager's close button does: closeEvent aborts
+
+    checks.check_closing_the_window_mid_stream_closes_the_connection(driver, client, emu, close)
