@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from reactivex import operators as ops
+from reactivex.disposable import BooleanDisposable
+from reactivex.scheduler.scheduler import Scheduler
 from reactivex.testing import TestScheduler
 
 import anthropic_rx as arx
-from anthropic_rx.operators import final_message, text_only
+from anthropic_rx.operators import final_message, final_text, text_only
 
 from ..conftest import REAL, read_recording
 from ..events_helpers import (
@@ -229,3 +231,47 @@ def test_a_paced_replay_of_a_broken_file_sends_the_events_before_the_error(
         (200.1, "content_block_delta"),
         (200.1, arx.EventParseError),
     ]
+
+
+class _FiresBeforeReturning(Scheduler):
+    """A clock whose first timer fires inside ``schedule_relative``, as a timer thread may
+    before the caller stores the handle; later timers wait in `queued` until `run_queued`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = True
+        self.queued: list[tuple[BooleanDisposable, Any, Any]] = []
+
+    def schedule(self, action: Any, state: Any = None) -> BooleanDisposable:
+        return self.schedule_relative(0.0, action, state)
+
+    def schedule_absolute(self, duetime: Any, action: Any, state: Any = None) -> BooleanDisposable:
+        return self.schedule_relative(0.0, action, state)
+
+    def schedule_relative(self, duetime: Any, action: Any, state: Any = None) -> BooleanDisposable:
+        handle = BooleanDisposable()
+        if self.first:
+            self.first = False
+            action(self, state)
+        else:
+            self.queued.append((handle, action, state))
+        return handle
+
+    def run_queued(self) -> None:
+        while self.queued:
+            handle, action, state = self.queued.pop(0)
+            if not handle.is_disposed:
+                action(self, state)
+
+
+def test_a_paced_replay_goes_on_when_a_timer_fires_before_its_handle_is_stored(
+    tmp_path: Path,
+) -> None:
+    # The race behind replays that stalled at random: storing the first timer's handle late
+    # disposed the timer that had fired meanwhile scheduled.
+    path = tmp_path / "hello.sse"
+    path.write_bytes(encode(text_stream("Hel", "lo")))
+    clock = _FiresBeforeReturning()
+    out = record(arx.from_recording(path, pace=10, scheduler=clock).pipe(final_text()))
+    clock.run_queued()
+    assert out.values == ["Hello"] and out.completed

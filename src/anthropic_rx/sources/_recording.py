@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -91,6 +92,8 @@ def from_recording(
             observer.on_error(exc)
             return CompositeDisposable()
         pending = SerialDisposable()
+        lock = threading.Lock()
+        latest = 0  # the number of the latest timer, which alone may be stored in `pending`
 
         def step() -> None:
             # Parse one event at a time, so a broken one fails after every event before it.
@@ -108,7 +111,16 @@ def from_recording(
                 observer.on_next(event)
                 step()
 
-            pending.disposable = clock.schedule_relative(_tokens(event) * seconds_per_token, emit)
+            nonlocal latest
+            with lock:
+                latest += 1
+                mine = latest
+            timer = clock.schedule_relative(_tokens(event) * seconds_per_token, emit)
+            # A timer thread may fire `emit` (and schedule the next timer) before we get here:
+            # storing this one now would dispose that newer timer and stall the replay.
+            with lock:
+                if mine == latest:
+                    pending.disposable = timer
 
         step()
         return pending
