@@ -14,12 +14,14 @@ test: ## run the test suite (the README's test command, without the install)
 	$(PY)/pytest
 
 lint: ## ruff: lint and format check
-	$(PY)/ruff check src tests bench examples docs
-	$(PY)/ruff format --check src tests bench examples docs
+	$(PY)/ruff check src tests bench examples docs notebooks
+	$(PY)/ruff format --check src tests bench examples docs notebooks
 
 typecheck: ## pyright strict and mypy --strict over src/, and the type tests
 	$(PY)/pyright src
 	$(PY)/mypy src
+	$(PY)/pyright examples docs
+	$(PY)/mypy --strict examples/*.py docs/*.py
 	$(PY)/pyright tests/typing
 	$(PY)/mypy --strict tests/typing
 
@@ -33,3 +35,4 @@ demo: ## four live streams in the terminal, against the built-in emulator
 
 screenshots: ## regenerate docs/*.png (the GUI windows under Xvfb, the timeline plot)
 	$(PY)/python docs/screenshots.py
+	$(PY)/python docs/timeline.py

@@ -13,6 +13,7 @@ MODULES = [
     "anthropic_rx",
     "anthropic_rx.concurrency",
     "anthropic_rx.events",
+    "anthropic_rx.notebook",
     "anthropic_rx.operators",
     "anthropic_rx.schedulers",
     "anthropic_rx.sources",
