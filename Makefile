@@ -11,7 +11,7 @@ install: ## make .venv with the test, lint and bench extras (and the Debian pack
 	python3 -m venv .venv && $(PY)/pip install -q -e '.[test,lint,bench,demo]'
 
 test: ## run the test suite (the README's test command, without the install)
-	$(PY)/pytest
+	$(PY)/pytest --cov
 
 lint: ## ruff: lint and format check
 	$(PY)/ruff check src tests bench examples docs notebooks

@@ -387,3 +387,48 @@ def test_snapshots_can_be_read_on_several_threads_at_once() -> None:
     for t in threads:
         t.join(timeout=30)
     assert not errors
+
+
+def test_message_delta_carries_the_beta_message_fields_to_the_message() -> None:
+    """``container``, ``context_management`` and ``input_transformations`` are kept."""
+    container = {"id": "container_011", "expires_at": "2026-04-24T11:13:36Z"}
+    edits = {"applied_edits": [{"type": "clear_tool_uses_20250919", "cleared_tool_uses": 2}]}
+    transformations = [{"type": "truncation", "removed_tokens": 120}]
+    objs = [
+        message_start(),
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "container": container},
+            "usage": {"output_tokens": 3},
+            "context_management": edits,
+            "input_transformations": transformations,
+        },
+        MESSAGE_STOP,
+    ]
+    acc = run(objs)
+    dumped = acc.message().model_dump(mode="json")
+    assert dumped["container"] == container
+    assert dumped["context_management"] == edits
+    assert dumped["input_transformations"] == transformations
+    snapshot = acc.snapshot
+    assert snapshot is not None
+    assert snapshot.input_transformations == transformations
+    assert snapshot.extra == {"context_management": edits, "input_transformations": transformations}
+
+
+def test_a_message_delta_without_the_beta_fields_leaves_them_unset() -> None:
+    acc = run([message_start(), message_delta(), MESSAGE_STOP])
+    dumped = acc.message().model_dump(mode="json")
+    assert dumped["container"] is None
+    assert "context_management" not in dumped and "input_transformations" not in dumped
+
+
+def test_a_delta_that_does_not_fit_its_open_block_leaves_the_block_as_it_was() -> None:
+    objs = [message_start(), block_start(0, type="text", text=""), text(0, "kept")]
+    acc = run(objs)
+    before = acc.snapshot
+    with pytest.raises(arx.StreamProtocolError, match="thinking_delta cannot apply to block 0"):
+        acc.feed(event(delta(0, type="thinking_delta", thinking="x")))
+    assert acc.snapshot is before and before is not None and before.text == "kept"
+    acc.feed(event(text(0, "!")))  # the stream can still be read on
+    assert acc.snapshot is not None and acc.snapshot.text == "kept!"

@@ -154,7 +154,7 @@ class MessageAccumulator:
             self._message_delta(event)
         else:  # message_stop
             for builder in self._open.values():
-                builder.finish(complete=False)
+                self._finish_block(builder, complete=False)
             self._open.clear()
             self._complete = True
         self._last_type = event.type
@@ -253,27 +253,33 @@ class MessageAccumulator:
             builder.unknown.append(delta)
             self._unknown.append((event.index, delta))
             return
-        if delta.type not in builder.accepts:
-            raise self._violation(
-                event,
-                f"{delta.type} cannot apply to block {event.index}, a {builder.start.type} block",
-            )
-        cast("list[Delta]", builder.log).append(delta)
+        # feed()'s fast path has applied every delta that its open block accepts, and an
+        # UnknownDelta's type is never a known one (events._unknown_type): this one does not fit.
+        raise self._violation(
+            event,
+            f"{delta.type} cannot apply to block {event.index}, a {builder.start.type} block",
+        )
 
     def _block_stop(self, event: ContentBlockStopEvent) -> None:
         builder = self._builder(event)
+        self._finish_block(builder, complete=True)
+        del self._open[event.index]
+
+    def _finish_block(self, builder: BlockBuilder, *, complete: bool) -> None:
+        """Finish *builder* at its stop (*complete*) or at ``message_stop``; bad JSON is typed."""
         try:
-            builder.finish(complete=True)
+            builder.finish(complete=complete)
         except ValueError as exc:
             text = builder.json_text()
+            expected = "JSON at content_block_stop" if complete else "the start of JSON"
+            where = "" if complete else " when message_stop ended it"
             raise ToolInputError(
-                f"expected the input of block {event.index} ({builder.start.type}) to be JSON "
-                f"at content_block_stop, got {text[:200]!r}: {exc}",
-                index=event.index,
+                f"expected the input of block {builder.index} ({builder.start.type}) to be "
+                f"{expected}{where}, got {text[:200]!r}: {exc}",
+                index=builder.index,
                 partial_json=text,
                 snapshot=self._snapshot,
             ) from exc
-        del self._open[event.index]
 
     def _message_delta(self, event: MessageDeltaEvent) -> None:
         assert self._head is not None

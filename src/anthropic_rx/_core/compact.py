@@ -164,9 +164,12 @@ class CompactSteps(Sequence[Step]):
 
     def __getitem__(self, index: int | slice) -> Step | list[Step]:
         if isinstance(index, slice):
-            start, stop, stride = index.indices(len(self))
-            steps = self._steps(start, stop)
-            return steps if stride == 1 else steps[::stride]
+            positions = range(*index.indices(len(self)))
+            if not positions:
+                return []
+            low = min(positions[0], positions[-1])
+            steps = self._steps(low, max(positions[0], positions[-1]) + 1)
+            return [steps[p - low] for p in positions]
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
@@ -175,8 +178,6 @@ class CompactSteps(Sequence[Step]):
 
     def _steps(self, start: int, stop: int) -> list[Step]:
         out: list[Step] = []
-        if start >= stop:
-            return out
         codes, kept, builders = self._codes, self._kept, self._builders
         versions: dict[int, int] = {}
         frame: Any = None

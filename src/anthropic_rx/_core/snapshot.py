@@ -112,7 +112,9 @@ class MessageSnapshot:
         """The code execution container, when one was used."""
         return self._frame.head.container
 
-    if not TYPE_CHECKING:  # hidden from type checkers, so a typo'd attribute is still caught
+    # Hidden from type checkers, so a typo'd attribute is still caught. TYPE_CHECKING is
+    # always False at run time, so the branch that skips this is never taken.
+    if not TYPE_CHECKING:  # pragma: no branch
 
         def __getattr__(self, name: str) -> Any:
             # Fields the API sends that this version does not model (context_management, …).

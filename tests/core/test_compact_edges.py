@@ -1,0 +1,225 @@
+"""The compact forms behave as the lists they replace, at their edges too.
+
+`CompactLog` and `CompactSteps` (``_core/compact.py``) stand in for a finished stream's delta
+logs and replay steps. Whatever a list answers (negative and out-of-range indexes, slices with
+a step, an empty slice, iteration), they must answer the same, and a stream that ended early
+or began with a ``ping`` must replay as it was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import anthropic_rx as arx
+from anthropic_rx._core import MessageAccumulator, MessageSnapshot, Step
+from anthropic_rx._core.blocks import BlockBuilder
+from anthropic_rx._core.compact import CompactLog, CompactSteps, compact_log
+from anthropic_rx.events import InputJSONDelta, SignatureDelta, ThinkingDelta
+from anthropic_rx.operators import accumulate
+
+from ..events_helpers import (
+    MESSAGE_STOP,
+    PING,
+    block_start,
+    delta,
+    encode,
+    event,
+    input_json,
+    message_delta,
+    message_start,
+    stop,
+    text,
+)
+from ..sources.fakes import FakeResponse
+
+
+def steps_of(objs: list[dict[str, Any]]) -> tuple[MessageAccumulator, list[Step]]:
+    acc = MessageAccumulator()
+    steps: list[Step] = []
+    for obj in objs:
+        e = event(obj)
+        steps.append(Step(e, acc.feed(e)))
+    return acc, steps
+
+
+def view(snapshot: MessageSnapshot | None) -> Any:
+    """What a reader gets from a snapshot, as plain data."""
+    if snapshot is None:
+        return None
+    return snapshot.to_message().model_dump(mode="json"), snapshot.complete
+
+
+def same(original: Sequence[Step], replayed: Sequence[Step]) -> bool:
+    return len(original) == len(replayed) and all(
+        a.event == b.event and view(a.snapshot) == view(b.snapshot)
+        for a, b in zip(original, replayed, strict=True)
+    )
+
+
+THINKING = ["Let me ", "think", " about ", "it."]
+
+
+def thinking_stream() -> list[dict[str, Any]]:
+    """A thinking block (plain deltas, then a signature) and a text block."""
+    return [
+        PING,  # a ping may come before message_start: it has no snapshot
+        message_start(),
+        block_start(0, type="thinking", thinking="", signature=""),
+        *(delta(0, type="thinking_delta", thinking=t) for t in THINKING),
+        delta(0, type="signature_delta", signature="sig-1"),
+        stop(0),
+        block_start(1, type="text", text=""),
+        text(1, "Hi"),
+        PING,
+        text(1, "!"),
+        stop(1),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+
+
+def compacted_thinking() -> tuple[list[Step], Sequence[Step], BlockBuilder]:
+    acc, steps = steps_of(thinking_stream())
+    original = steps_of(thinking_stream())[1]  # never compacted: the reference
+    compact = acc.compact(steps)
+    last = steps[-1].snapshot
+    assert last is not None
+    return original, compact, last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+
+
+# -- CompactLog --------------------------------------------------------------------------------
+
+
+def test_a_thinking_log_keeps_its_signature_as_the_tail_and_indexes_like_a_list() -> None:
+    _, _, builder = compacted_thinking()
+    log = builder.log
+    assert isinstance(log, CompactLog)
+    assert (log.kind, log.field, log.prefix, len(log)) == (ThinkingDelta, "thinking", 4, 5)
+    expected = [ThinkingDelta(thinking=t) for t in THINKING] + [SignatureDelta(signature="sig-1")]
+    assert list(log) == expected
+    assert [log[i] for i in range(-5, 5)] == expected + expected
+    assert log[-1] == SignatureDelta(signature="sig-1")
+    assert log[1:4:2] == expected[1:4:2]
+    assert log[::-1] == expected[::-1]
+    assert log[3:1] == []
+    for bad in (5, -6, 99):
+        with pytest.raises(IndexError, match="delta index out of range"):
+            log[bad]
+
+
+def test_a_compacted_block_reads_the_same_at_every_version() -> None:
+    _, _, builder = compacted_thinking()
+    thoughts = ["", *("".join(THINKING[:n]) for n in range(1, 5))]
+    assert [builder.block_at(v).model_dump()["thinking"] for v in range(5)] == thoughts
+    # Past the prefix the tail's signature_delta applies, as it did live.
+    assert builder.block_at(5).model_dump() == {
+        "type": "thinking",
+        "thinking": "Let me think about it.",
+        "signature": "sig-1",
+    }
+
+
+def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
+    pieces = ['{"city": ', '"Par', 'is"', "}"]
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="t", name="f", input={}),
+        *(input_json(0, p) for p in pieces),
+        stop(0),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+    acc, steps = steps_of(objs)
+    last = steps[-1].snapshot
+    assert last is not None
+    builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+    before = [builder.json_text(v) for v in range(len(pieces) + 1)]
+    acc.compact(steps)
+    assert isinstance(builder.log, CompactLog) and builder.log.kind is InputJSONDelta
+    assert [builder.json_text(v) for v in range(len(pieces) + 1)] == before
+    assert builder.json_text() == '{"city": "Paris"}'
+    assert builder.partial_input(2) == {"city": "Par"}
+    assert builder.block_at(len(pieces)).model_dump()["input"] == {"city": "Paris"}
+
+
+def test_a_log_that_does_not_start_with_a_plain_string_delta_stays_a_list() -> None:
+    assert compact_log([]) == []
+    signature_first = [SignatureDelta(signature="s"), ThinkingDelta(thinking="t")]
+    assert compact_log(signature_first) is signature_first  # type: ignore[arg-type]
+    with_extra = [ThinkingDelta.model_validate({"thinking": "t", "future": 1})]
+    assert compact_log(with_extra) is with_extra  # type: ignore[arg-type]
+
+
+# -- CompactSteps ------------------------------------------------------------------------------
+
+
+def test_compact_steps_index_and_slice_like_the_list_they_replace() -> None:
+    original, compact, _ = compacted_thinking()
+    assert isinstance(compact, CompactSteps)
+    n = len(original)
+    assert len(compact) == n
+    for i in [*range(-n, n)]:
+        assert same([original[i]], [compact[i]]), i
+    for index in (slice(None, None, 2), slice(1, None, 3), slice(-4, None), slice(2, -3, 4)):
+        assert same(original[index], compact[index]), index
+    assert compact[5:5] == [] and compact[9:2] == []
+    for bad in (n, -n - 1):
+        with pytest.raises(IndexError, match="step index out of range"):
+            compact[bad]
+
+
+def test_compact_steps_slice_backwards_like_a_list() -> None:
+    original, compact, _ = compacted_thinking()
+    for index in (slice(None, None, -1), slice(-2, 3, -2)):
+        assert same(original[index], compact[index]), index
+
+
+def test_a_ping_before_message_start_is_replayed_without_a_snapshot() -> None:
+    original, compact, _ = compacted_thinking()
+    assert isinstance(compact[0].event, arx.PingEvent) and compact[0].snapshot is None
+    # Reading from any later position replays past it to know each block's version.
+    for start in range(len(original)):
+        assert same(original[start:], compact[start:]), start
+
+
+def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="text", text=""),
+        text(0, "Calling."),
+        stop(0),
+        block_start(1, type="tool_use", id="t", name="f", input={}),
+        input_json(1, '{"a": '),
+        input_json(1, "nope}"),
+    ]
+    acc, steps = steps_of(objs)
+    with pytest.raises(arx.ToolInputError):
+        acc.feed(event(stop(1)))
+    compact = acc.compact(steps)
+    last = steps[-1].snapshot
+    assert last is not None
+    text_block, tool_block = last._frame.builders  # pyright: ignore[reportPrivateUsage]
+    assert isinstance(text_block.log, CompactLog)
+    assert isinstance(tool_block.log, list)  # never finished: it stays as it was
+    reference = steps_of(objs)[1]
+    assert same(reference, compact)
+    assert compact[-1].snapshot is not None and compact[-1].snapshot.input_of(1) == {}
+    # Compacting again (a second end of the same stream) keeps the same logs and steps.
+    logs = (text_block.log, tool_block.log)
+    assert same(reference, acc.compact(compact))
+    assert (text_block.log, tool_block.log) == logs and text_block.log is logs[0]
+
+
+def test_a_late_subscriber_gets_a_leading_ping_and_every_snapshot() -> None:
+    data = encode(thinking_stream())
+    stream = arx.from_response(FakeResponse([data]))
+    live = stream.pipe(accumulate()).run()
+    assert stream.wait(10) and stream.error is None
+    late: list[arx.StreamEvent] = []
+    stream.subscribe(late.append)
+    assert late == [event(obj) for obj in thinking_stream()]
+    assert isinstance(late[0], arx.PingEvent)
+    assert view(stream.pipe(accumulate()).run()) == view(live)

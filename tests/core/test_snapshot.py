@@ -1,0 +1,190 @@
+"""`MessageSnapshot`: the message's fields and blocks as they stood after one event."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import anthropic_rx as arx
+from anthropic_rx.events import TextBlock, ToolUseBlock
+
+from ..events_helpers import (
+    MESSAGE_STOP,
+    block_start,
+    event,
+    input_json,
+    message_delta,
+    message_start,
+    stop,
+    text,
+    text_stream,
+)
+
+REFUSAL = {"type": "refusal", "category": "cyber", "explanation": "Not this."}
+CONTAINER = {"id": "container_011", "expires_at": "2026-04-24T11:13:36.730129Z"}
+
+
+def snapshots(objs: list[dict[str, Any]]) -> list[arx.MessageSnapshot]:
+    acc = arx.MessageAccumulator()
+    snaps = [acc.feed(event(obj)) for obj in objs]
+    assert all(s is not None for s in snaps)
+    return [s for s in snaps if s is not None]
+
+
+def test_each_snapshot_reads_the_message_fields_as_they_stood_then() -> None:
+    objs = [
+        message_start(
+            id="msg_01", model="claude-x", usage={"input_tokens": 12, "output_tokens": 1}
+        ),
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": "refusal",
+                "stop_sequence": None,
+                "stop_details": REFUSAL,
+                "container": CONTAINER,
+            },
+            "usage": {"output_tokens": 7},
+        },
+        MESSAGE_STOP,
+    ]
+    started, delta, stopped = snapshots(objs)
+    assert (started.id, started.model, started.role) == ("msg_01", "claude-x", "assistant")
+    assert (started.stop_reason, started.stop_sequence) == (None, None)
+    assert (started.stop_details, started.container) == (None, None)
+    assert (started.usage.input_tokens, started.usage.output_tokens) == (12, 1)
+    # message_delta changes the later snapshots only.
+    assert (delta.stop_reason, delta.stop_details, delta.container) == (
+        "refusal",
+        REFUSAL,
+        CONTAINER,
+    )
+    assert (delta.usage.input_tokens, delta.usage.output_tokens) == (12, 7)
+    assert started.usage.output_tokens == 1
+    # What the properties say is what the final message says.
+    message = stopped.to_message()
+    assert (stopped.id, stopped.model, stopped.role) == (message.id, message.model, message.role)
+    assert (stopped.stop_details, stopped.container, stopped.usage) == (
+        message.stop_details,
+        message.container,
+        message.usage,
+    )
+
+
+def test_the_matched_stop_sequence_is_reported() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="text", text=""),
+        text(0, "one two "),
+        stop(0),
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "stop_sequence", "stop_sequence": "THREE"},
+            "usage": {"output_tokens": 3},
+        },
+        MESSAGE_STOP,
+    ]
+    last = snapshots(objs)[-1]
+    assert (last.stop_reason, last.stop_sequence) == ("stop_sequence", "THREE")
+    assert last.to_message().stop_sequence == "THREE"
+
+
+def test_message_fields_this_version_does_not_model_are_read_as_attributes() -> None:
+    [snap] = snapshots([message_start(diagnostics={"region": "eu"}, trace="t-1")])
+    assert (snap.diagnostics, snap.trace) == ({"region": "eu"}, "t-1")
+    extra = snap.extra
+    assert extra == {"diagnostics": {"region": "eu"}, "trace": "t-1"}
+    extra["trace"] = "changed"  # `extra` is a copy: the snapshot never changes
+    assert snap.trace == "t-1" and snap.extra["trace"] == "t-1"
+
+
+def test_a_snapshot_without_unmodelled_fields_has_empty_extra() -> None:
+    [snap] = snapshots([message_start()])
+    assert snap.extra == {}
+
+
+def test_a_misspelt_attribute_is_an_attribute_error_naming_it() -> None:
+    [snap] = snapshots([message_start(diagnostics={"x": 1})])
+    with pytest.raises(
+        AttributeError, match="'MessageSnapshot' object has no attribute 'diagnostic'"
+    ):
+        _ = snap.diagnostic
+    assert not hasattr(snap, "stop_reasons")
+
+
+def test_private_and_dunder_names_are_never_looked_up_in_the_extra_fields() -> None:
+    """A field the API names ``_x`` stays in ``extra``; protocols probing dunders see none."""
+    [snap] = snapshots([message_start(_internal=1)])
+    assert snap.extra == {"_internal": 1}
+    assert not hasattr(snap, "_internal")
+    assert not hasattr(snap, "__setstate__")
+
+
+def test_a_snapshot_can_be_copied_and_the_copy_reads_the_same_message() -> None:
+    # copy.copy builds an empty object and probes it for __setstate__ before its slots are
+    # set: __getattr__ must answer that without reading the (unset) frame.
+    snap = snapshots(text_stream("Hel", "lo"))[3]
+    twin = copy.copy(snap)
+    assert twin is not snap
+    assert twin.text == snap.text == "Hello"
+    assert twin.to_message() == snap.to_message()
+
+
+def interleaved() -> list[dict[str, Any]]:
+    """Two blocks open at once, their deltas interleaved (as a merging proxy may send)."""
+    return [
+        message_start(),
+        block_start(0, type="text", text=""),
+        block_start(1, type="tool_use", id="toolu_1", name="search", input={}),
+        text(0, "Hel"),
+        input_json(1, '{"q": "pa'),
+        text(0, "lo"),
+        stop(0),
+        input_json(1, 'ris"}'),
+        stop(1),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+
+
+def test_blocks_open_at_once_are_each_built_from_their_own_deltas() -> None:
+    snaps = snapshots(interleaved())
+    both_open = snaps[5]  # after text(0, "lo")
+    assert both_open.block(0) == TextBlock(text="Hello")
+    assert both_open.block(1).model_dump()["input"] == {}  # its string is unfinished
+    assert both_open.input_of(1) == {"q": "pa"}
+    # Each delta's snapshot sees the other open block as it stood then.
+    assert [s.text for s in snaps[3:6]] == ["Hel", "Hel", "Hello"]
+    assert [s.input_of(1) for s in snaps[3:6]] == [{}, {"q": "pa"}, {"q": "pa"}]
+    message = snaps[-1].to_message()
+    assert message.content[0] == TextBlock(text="Hello")
+    assert isinstance(message.content[1], ToolUseBlock)
+    assert message.content[1].input == {"q": "paris"}
+
+
+def test_block_reads_one_block_whether_it_is_open_or_finished() -> None:
+    snaps = snapshots(interleaved())
+    one_open = snaps[7]  # block 0 stopped, block 1 still open
+    # Read one block without building the others, then all of them: the same blocks.
+    finished, still_open = one_open.block(0), one_open.block(1)
+    assert finished == TextBlock(text="Hello")
+    assert still_open.model_dump()["input"] == {"q": "paris"}
+    assert one_open.content == (finished, still_open)
+
+
+def test_block_after_content_was_read_gives_the_same_object() -> None:
+    snap = snapshots(text_stream("a", "b"))[3]
+    content = snap.content
+    assert snap.block(0) is content[0]
+    assert snap.block(-0) is content[0]
+    with pytest.raises(IndexError, match="block index -1 out of range"):
+        snap.block(-1)
+
+
+def test_input_of_a_finished_tool_block_is_its_final_input() -> None:
+    last = snapshots(interleaved())[-1]
+    assert last.input_of(1) == {"q": "paris"}
+    assert last.input_of(1, strings="complete") == {"q": "paris"}
+    assert last.input_of(0) is None  # a text block has no input
