@@ -162,6 +162,7 @@ def test_a_late_subscriber_to_a_finished_stream_gets_what_an_early_one_got() -> 
     stream = arx.from_response(FakeResponse(chunks))
     early = stream.pipe(accumulate()).run()  # the last snapshot, read live
     assert stream.wait(10) and stream.error is None
+    assert isinstance(stream._steps, CompactSteps)  # wait() returns once it is compact
     late_events: list[arx.StreamEvent] = []
     stream.subscribe(late_events.append)
     assert late_events == [s.event for s in reference(data)]

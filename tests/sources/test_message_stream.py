@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
+import anyio
 import pytest
 from reactivex import operators as ops
 
@@ -13,7 +15,7 @@ from anthropic_rx.operators import accumulate, final_message, on_tool_input, tex
 
 from ..events_helpers import encode, text_stream
 from ..operators.helpers import record
-from .fakes import WAIT, FakeResponse
+from .fakes import WAIT, FakeAsyncResponse, FakeResponse
 
 
 def stream_of(*pieces: str, hold: bool = False) -> tuple[arx.MessageStream, FakeResponse]:
@@ -152,3 +154,24 @@ def test_start_begins_reading_before_anyone_subscribes() -> None:
     assert stream.wait(WAIT) and stream.error is None
     assert response.reads == 1 and response.closed.is_set()
     assert stream.snapshot is not None and stream.snapshot.text == "early"
+
+
+def test_a_stream_whose_event_loop_closes_under_it_ends_with_stream_aborted_error() -> None:
+    # asyncio.run() cancels the tasks still running when main() returns: the stream's task
+    # among them. Its subscribers must be told, and wait() must not hang.
+    body = encode(text_stream("never", "finished"))
+    response = FakeAsyncResponse([body[: body.index(b"event: content_block_stop")]], hold=True)
+    errors: list[Exception] = []
+
+    async def main() -> arx.MessageStream:
+        stream = arx.from_response(response)
+        stream.subscribe(on_error=errors.append)
+        with anyio.fail_after(WAIT):
+            while stream.snapshot is None:  # the task is reading: it has started
+                await anyio.lowlevel.checkpoint()
+        return stream
+
+    stream = asyncio.run(main())
+    assert stream.wait(WAIT) and stream.done
+    assert len(errors) == 1 and isinstance(errors[0], arx.StreamAbortedError)
+    assert "cancelled" in str(errors[0]) and errors[0].snapshot is not None

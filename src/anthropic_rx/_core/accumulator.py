@@ -50,7 +50,7 @@ from ..events import (
     UnknownEvent,
 )
 from .blocks import BlockBuilder
-from .compact import compact_steps
+from .compact import compact_steps, plain_prefix
 from .snapshot import Frame, MessageSnapshot
 from .step import Step
 
@@ -169,9 +169,12 @@ class MessageAccumulator:
         returned sequence gives steps equal to *steps*. About 20 bytes a delta remain of
         the 1.4 KiB its objects took.
         """
-        for builder in self._builders:
-            builder.compact()
-        return compact_steps(steps, self._builders)
+        builders = self._builders
+        prefixes = {b.index: plain_prefix(b.log) for b in builders if b.final is not None}
+        compact = compact_steps(steps, builders, prefixes)  # while the logs are lists
+        for builder in builders:
+            builder.compact(prefixes.get(builder.index, 0))
+        return compact
 
     def message(self) -> Message:
         """Return the final `Message`.

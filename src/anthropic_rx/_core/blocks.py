@@ -203,15 +203,16 @@ class BlockBuilder:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def compact(self) -> None:
+    def compact(self, prefix: int | None = None) -> None:
         """Store a finished block's log as one string and offsets (`CompactLog`).
 
         Only once the block is finished (nothing appends any more); readers see equal
-        deltas and the same blocks at every version.
+        deltas and the same blocks at every version. *prefix* is how many leading deltas
+        are plain (`plain_prefix`), when the caller has counted them.
         """
         with self._lock:
             if self.final is not None and isinstance(self.log, list):
-                self.log = compact_log(self.log)
+                self.log = compact_log(self.log, prefix)
 
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.

@@ -22,7 +22,7 @@ and versions. Compaction is O(number of events) once, when the stream ends.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate
 from typing import Any, Final, final, overload
 
@@ -30,7 +30,7 @@ from ..events import ContentBlockDeltaEvent, Delta, InputJSONDelta, TextDelta, T
 from .snapshot import MessageSnapshot
 from .step import Step
 
-__all__ = ["CompactLog", "CompactSteps", "compact_log", "compact_steps"]
+__all__ = ["CompactLog", "CompactSteps", "compact_log", "compact_steps", "plain_prefix"]
 
 #: The delta kinds whose whole content is one string field.
 _STRING_FIELD: Final[dict[type[Any], str]] = {
@@ -39,15 +39,6 @@ _STRING_FIELD: Final[dict[type[Any], str]] = {
     ThinkingDelta: "thinking",
 }
 _EVENT_FIELDS: Final[set[str]] = {"type", "index", "delta"}
-
-
-def _plain(delta: object, kind: type[Any], field: str) -> bool:
-    """Whether *delta* is exactly ``{"type": …, field: …}``: made again equal from its string."""
-    return (
-        type(delta) is kind
-        and not delta.__pydantic_extra__  # type: ignore[attr-defined]
-        and delta.model_fields_set == {"type", field}  # type: ignore[attr-defined]
-    )
 
 
 @final
@@ -117,23 +108,42 @@ class CompactLog(Sequence[Delta]):
             yield self._item(i)
 
 
-def compact_log(log: list[Delta] | CompactLog) -> list[Delta] | CompactLog:
-    """*log* as a `CompactLog` when its leading deltas are plain and of one kind, else itself."""
-    if isinstance(log, CompactLog) or not log:
-        return log
+def plain_prefix(log: Sequence[Delta]) -> int:
+    """How many leading deltas of *log* are plain, of one kind: ``{"type": …, field: …}``.
+
+    Plain deltas are made again equal from their string alone (`CompactLog`).
+    """
+    if not isinstance(log, list) or not log:
+        return 0
     kind = type(log[0])
     field = _STRING_FIELD.get(kind)
     if field is None:
-        return log
+        return 0
+    fields = {"type", field}
     prefix = 0
     for delta in log:
-        if not _plain(delta, kind, field):
+        if (
+            type(delta) is not kind
+            or delta.__pydantic_extra__
+            or delta.__pydantic_fields_set__ != fields
+        ):
             break
         prefix += 1
+    return prefix
+
+
+def compact_log(log: list[Delta], prefix: int | None = None) -> list[Delta] | CompactLog:
+    """*log* as a `CompactLog` of its first *prefix* deltas (by default all its plain ones).
+
+    A log with no plain leading delta is returned as it is.
+    """
+    if prefix is None:
+        prefix = plain_prefix(log)
     if prefix == 0:
         return log
+    field = _STRING_FIELD[type(log[0])]
     strings = [getattr(d, field) for d in log[:prefix]]
-    return CompactLog(kind, strings, log[prefix:], log[0].type)
+    return CompactLog(type(log[0]), strings, log[prefix:], log[0].type)
 
 
 @final
@@ -205,36 +215,42 @@ class CompactSteps(Sequence[Step]):
         return out
 
 
-def compact_steps(steps: Sequence[Step], builders: Sequence[Any]) -> Sequence[Step]:
+def compact_steps(
+    steps: Sequence[Step], builders: Sequence[Any], prefixes: Mapping[int, int]
+) -> Sequence[Step]:
     """*steps* with every plain delta step stored as its block index (see `CompactSteps`).
 
-    A step is stored so only when the step made again from the codes would equal it: a
-    ``content_block_delta`` with no extra fields, to the only open block, whose log is a
-    `CompactLog` holding that delta in its prefix, with the snapshot of the frame before it
-    and the next version. Anything else is kept whole, so compaction never changes a replay.
+    Call it while the finished blocks' logs are still lists, with the number of plain
+    deltas leading each (``prefixes``, by block index), then store those logs as
+    `CompactLog`s. A step is stored as an index only when the step made again from it would
+    equal it: a ``content_block_delta`` with no extra fields, to the only open block, whose
+    delta is that log's next one (the same object) within its plain prefix, with the
+    snapshot of the frame before it. Anything else is kept whole, so compaction never
+    changes a replay.
     """
+    if isinstance(steps, CompactSteps):
+        return steps
     codes = array("q")
     kept: list[Step] = []
     versions: dict[int, int] = {}
     frame: Any = None
+    event_fields = _EVENT_FIELDS
+    delta_event = ContentBlockDeltaEvent
     for step in steps:
         event, snapshot = step
         if (
-            type(event) is ContentBlockDeltaEvent
+            type(event) is delta_event
             and snapshot is not None
             and snapshot._frame is frame  # pyright: ignore[reportPrivateUsage]
+            and event.__pydantic_fields_set__ == event_fields
             and not event.__pydantic_extra__
-            and event.model_fields_set == _EVENT_FIELDS
         ):
             index = event.index
-            log = builders[index].log if 0 <= index < len(builders) else None
             version = versions.get(index, -1) + 1
             if (
-                isinstance(log, CompactLog)
-                and 0 < version <= log.prefix
+                0 < version <= prefixes.get(index, 0)
                 and snapshot._open == ((index, version),)  # pyright: ignore[reportPrivateUsage]
-                and type(event.delta) is log.kind
-                and log.strings(version - 1, version) == getattr(event.delta, log.field)
+                and builders[index].log[version - 1] is event.delta
             ):
                 versions[index] = version
                 codes.append(index)

@@ -113,6 +113,7 @@ class MessageStream(Observable[StreamEvent]):
         self._steps: Sequence[Step] = []  # a list while it runs; compact once it has ended
         self._error: Exception | None = None
         self._done = threading.Event()
+        self._settled = threading.Event()  # done, and (unless aborted) the replay compacted
         self._subscribers: list[_Subscriber[Any]] = []
         self._started = False
         self._aborted = False
@@ -137,8 +138,13 @@ class MessageStream(Observable[StreamEvent]):
         return self._error
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the stream ends (at most *timeout* seconds); return whether it did."""
-        return self._done.wait(timeout)
+        """Block until the stream has ended (at most *timeout* seconds); return whether it did.
+
+        It returns once the subscribers present at the end have been handed it and the
+        replay has been stored compactly, so memory measured after it is what the stream
+        keeps.
+        """
+        return self._settled.wait(timeout)
 
     def start(self) -> MessageStream:
         """Start the source now, if it has not started; return ``self``."""
@@ -168,6 +174,7 @@ class MessageStream(Observable[StreamEvent]):
         self._finish(
             StreamAbortedError("the stream was aborted before it ended", snapshot=self.snapshot)
         )
+        self._settled.set()
 
     def _close_source(self) -> None:
         try:
@@ -217,7 +224,13 @@ class MessageStream(Observable[StreamEvent]):
     def _end(self, exc: BaseException | None) -> None:
         if isinstance(exc, _Stop) or self._aborted:
             return  # abort() already told everyone
-        self._compact()
+        try:
+            self._tell_the_end(exc)
+        finally:
+            self._compact()  # after the end is out: no subscriber waits for it
+            self._settled.set()
+
+    def _tell_the_end(self, exc: BaseException | None) -> None:
         if isinstance(exc, _Failed):
             self._finish(exc.error)
         elif isinstance(exc, Exception):
@@ -263,8 +276,14 @@ class MessageStream(Observable[StreamEvent]):
             await cast(AsyncSource, self._source).run(self._emit)
         except (Exception, _Signal) as exc:
             outcome = exc
-        except BaseException:  # cancellation: abort() reports it; the loop must see it
-            self._end(_Stop())
+        except BaseException:  # cancellation: the loop must see it
+            if not self._aborted:  # not abort()'s doing (the loop is closing): say so
+                self._finish(
+                    StreamAbortedError(
+                        "the stream's task was cancelled before it ended", snapshot=self.snapshot
+                    )
+                )
+            self._settled.set()
             raise
         self._end(outcome)
 
