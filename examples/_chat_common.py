@@ -62,6 +62,7 @@ __all__ = [
     "endpoint",
     "format_tool_inputs",
     "parse_arguments",
+    "play_script",
 ]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -488,6 +489,36 @@ SCREENSHOT_SCRIPT = (
         emulator_options={"input": {"city": "Paris", "days": 5, "units": "celsius"}},
     ),
 )
+
+
+def play_script(
+    session: ChatSession,
+    *,
+    emulated: bool,
+    later: Callable[[Callable[[], None]], object],
+    show_use_tool: Callable[[bool], None],
+    finish: Callable[[], None],
+) -> None:
+    """Play `SCREENSHOT_SCRIPT` turn by turn on the GUI thread, then call *finish*.
+
+    *later* runs a callable on the GUI thread a moment later (Tk's ``after``, Qt's
+    ``QTimer.singleShot``); each turn waits until the one before has ended.
+    """
+    turns = list(SCREENSHOT_SCRIPT)
+
+    def step() -> None:
+        if session.busy:
+            later(step)
+            return
+        if not turns:
+            finish()
+            return
+        turn = turns.pop(0)
+        show_use_tool(turn.use_tool)
+        session.send(turn.prompt, use_tool=turn.use_tool, extra_params=turn.params(emulated))
+        later(step)
+
+    later(step)
 
 
 def parse_arguments(description: str, argv: list[str] | None = None) -> argparse.Namespace:

@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from _chat_common import (
-    SCREENSHOT_SCRIPT,
     ChatSession,
     endpoint,
     parse_arguments,
+    play_script,
 )
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
@@ -243,24 +243,20 @@ class QtChat(QWidget):
 
 
 def _play_script(chat: QtChat, emulated: bool, path: str) -> None:
-    """Play `SCREENSHOT_SCRIPT` turn by turn, then save the window to *path* and quit."""
-    turns = list(SCREENSHOT_SCRIPT)
+    """Play `SCREENSHOT_SCRIPT`, then save the window to *path* and quit."""
 
-    def step() -> None:
-        if chat.session.busy:
-            QTimer.singleShot(50, step)
-            return
-        if not turns:
-            chat.grab().save(path)
-            chat.close()
-            QApplication.quit()
-            return
-        turn = turns.pop(0)
-        chat.tool_check.setChecked(turn.use_tool)
-        chat.session.send(turn.prompt, use_tool=turn.use_tool, extra_params=turn.params(emulated))
-        QTimer.singleShot(50, step)
+    def finish() -> None:
+        chat.grab().save(path)
+        chat.close()
+        QApplication.quit()
 
-    QTimer.singleShot(100, step)
+    play_script(
+        chat.session,
+        emulated=emulated,
+        later=lambda step: QTimer.singleShot(50, step),
+        show_use_tool=chat.tool_check.setChecked,
+        finish=finish,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,10 +23,10 @@ from tkinter import ttk
 from typing import Any
 
 from _chat_common import (
-    SCREENSHOT_SCRIPT,
     ChatSession,
     endpoint,
     parse_arguments,
+    play_script,
 )
 
 import anthropic_rx as arx
@@ -239,24 +239,20 @@ def _capture(root: tk.Tk, path: str) -> None:
 
 
 def _play_script(root: tk.Tk, chat: TkChat, emulated: bool, path: str) -> None:
-    """Play `SCREENSHOT_SCRIPT` turn by turn, then save the window to *path* and quit."""
-    turns = list(SCREENSHOT_SCRIPT)
+    """Play `SCREENSHOT_SCRIPT`, then save the window to *path* and quit."""
 
-    def step() -> None:
-        if chat.session.busy:
-            root.after(50, step)
-            return
-        if not turns:
-            _capture(root, path)
-            chat.close()
-            root.destroy()
-            return
-        turn = turns.pop(0)
-        chat.use_tool.set(turn.use_tool)
-        chat.session.send(turn.prompt, use_tool=turn.use_tool, extra_params=turn.params(emulated))
-        root.after(50, step)
+    def finish() -> None:
+        _capture(root, path)
+        chat.close()
+        root.destroy()
 
-    root.after(100, step)
+    play_script(
+        chat.session,
+        emulated=emulated,
+        later=lambda step: root.after(50, step),
+        show_use_tool=chat.use_tool.set,
+        finish=finish,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,8 @@ import pytest
 if TYPE_CHECKING:
     import tkinter
 
+    from anthropic_rx.emulator import Emulator
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The corpus lives beside the project, in ../shared/corpus; ANTHROPIC_RX_CORPUS overrides it.
@@ -59,6 +61,17 @@ def corpus_dir() -> Path:
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run every ``@pytest.mark.anyio`` test on asyncio and on trio."""
     return str(request.param)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """A fresh emulator; afterwards no connection may be open and no request pending."""
+    from anthropic_rx.emulator import Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+        gc.collect()  # a stream or generator left to the collector warns here, inside the test
+        assert emulator.stats.wait_idle(timeout=10.0), emulator.stats.connections()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Fixtures for the example apps' tests: the examples on ``sys.path``, an emulator, a client.
+"""Fixtures for the example apps' tests: the examples on ``sys.path``, and a client.
 
 ``examples/`` is not a package (its scripts run as ``python examples/tk_chat.py``), so the
 tests import its modules by putting the folder on ``sys.path``, as running a script does.
@@ -6,7 +6,6 @@ tests import its modules by putting the folder on ``sys.path``, as running a scr
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +18,6 @@ from anthropic_rx.emulator import Emulator
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    """A running emulator; afterwards no connection may be open and no request pending."""
-    with Emulator() as emulator:
-        yield emulator
-        gc.collect()  # a stream left to the collector warns here, inside the test
-        assert emulator.stats.wait_idle(timeout=10.0), emulator.stats.connections()
 
 
 @pytest.fixture
