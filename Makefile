@@ -36,3 +36,4 @@ demo: ## four live streams in the terminal, against the built-in emulator
 screenshots: ## regenerate docs/*.png (the GUI windows under Xvfb, the timeline plot)
 	$(PY)/python docs/screenshots.py
 	$(PY)/python docs/timeline.py
+	$(PY)/python docs/concurrency.py
