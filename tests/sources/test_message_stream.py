@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import anyio
@@ -11,6 +12,7 @@ import pytest
 from reactivex import operators as ops
 
 import anthropic_rx as arx
+from anthropic_rx._core.compact import CompactSteps
 from anthropic_rx.operators import accumulate, final_message, on_tool_input, text_only
 
 from ..events_helpers import encode, text_stream
@@ -175,3 +177,21 @@ def test_a_stream_whose_event_loop_closes_under_it_ends_with_stream_aborted_erro
     assert stream.wait(WAIT) and stream.done
     assert len(errors) == 1 and isinstance(errors[0], arx.StreamAbortedError)
     assert "cancelled" in str(errors[0]) and errors[0].snapshot is not None
+
+
+def test_an_aborted_stream_compacts_its_replay_once_its_source_has_stopped() -> None:
+    body = encode(text_stream("a", "b", "c"))
+    response = FakeResponse([body[: body.index(b"event: message_delta")]], hold=True)
+    stream = arx.from_response(response)
+    block_done = threading.Event()
+    stream.subscribe(lambda e: e.type == "content_block_stop" and block_done.set(), lambda _: None)
+    assert block_done.wait(WAIT)
+    stream.abort()
+    assert stream.wait(WAIT) and isinstance(stream.error, arx.StreamAbortedError)
+    deadline = time.monotonic() + WAIT  # the reader thread compacts once its read has ended
+    while not isinstance(stream._steps, CompactSteps) and time.monotonic() < deadline:
+        response.finished.wait(0.01)
+    assert isinstance(stream._steps, CompactSteps)
+    late: list[str] = []
+    stream.pipe(text_only()).subscribe(late.append, lambda _: None)
+    assert late == ["a", "b", "c"]

@@ -222,10 +222,11 @@ class MessageStream(Observable[StreamEvent]):
             self._drain(subscriber)
 
     def _end(self, exc: BaseException | None) -> None:
-        if isinstance(exc, _Stop) or self._aborted:
-            return  # abort() already told everyone
+        # Called by the source's thread or task once the source has returned: no step will
+        # be added any more, so the replay can be compacted, aborted or not.
         try:
-            self._tell_the_end(exc)
+            if not (isinstance(exc, _Stop) or self._aborted):  # abort() told everyone
+                self._tell_the_end(exc)
         finally:
             self._compact()  # after the end is out: no subscriber waits for it
             self._settled.set()
