@@ -90,7 +90,10 @@ class QtChat(QWidget):
         request_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.scheduler = QtScheduler()
+        # Bound to this window: destroying it (with the window that holds it, say, which
+        # sends no closeEvent to an embedded widget) disposes the scheduler, which aborts
+        # the reply.
+        self.scheduler = QtScheduler(self)
         self.session = ChatSession(
             client,
             model,

@@ -105,3 +105,26 @@ def test_closing_the_window_mid_stream_closes_the_connection(
         app.close()  # as the window manager's close button does: closeEvent aborts
 
     checks.check_closing_the_window_mid_stream_closes_the_connection(driver, client, emu, close)
+
+
+def test_destroying_the_window_that_holds_the_chat_closes_the_connection(
+    qapp: QApplication, client: arx.Client, emu: Emulator
+) -> None:
+    """Embedded in another window, the chat gets no closeEvent: its destruction must stop it."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
+
+    outer = QWidget()
+    driver = QtDriver(qapp)
+    chat: Any = qt_chat.QtChat(
+        client, "claude-emulated", outer, request_options=checks.emulator_headers("F08", after=2)
+    )
+    outer.show()
+    stream = checks.ask(driver, chat, "Tell me about pelicans")
+    assert emu.wait_stalled(timeout=checks.WAIT)
+
+    outer.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert chat.scheduler.is_disposed
+    assert emu.stats.wait_for(lambda s: s.connections_open == 0, checks.WAIT)
+    assert isinstance(stream.error, arx.StreamAbortedError)

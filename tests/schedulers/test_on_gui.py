@@ -264,3 +264,27 @@ def test_subscribing_on_a_disposed_scheduler_does_not_start_the_source(gui: Gui)
     gui.scheduler.dispose()
     source.pipe(on_gui(gui.scheduler)).subscribe()
     assert started == []
+
+
+def test_a_nested_event_loop_in_a_callback_loses_nothing_and_keeps_the_order(gui: Gui) -> None:
+    """A modal dialog in ``on_next`` turns the event loop inside a delivery: values that
+    arrive meanwhile wait for the callback to return, and none of the batch is dropped."""
+    subject: Subject[int] = Subject()
+    seen = Seen(gui)
+    nested: list[bool] = []
+
+    def on_next(value: int) -> None:
+        seen.on_next(value)
+        if value == 1:
+            # While "the dialog" is open, the stream goes on and ends.
+            on_worker(lambda: (subject.on_next(3), subject.on_completed()))
+            gui.settle()  # a nested event loop, as a modal dialog runs
+            nested.append(seen.completed)
+
+    subject.pipe(on_gui(gui.scheduler)).subscribe(on_next, seen.on_error, seen.on_completed)
+    on_worker(lambda: (subject.on_next(1), subject.on_next(2)))
+    gui.pump(seen.ended.is_set)
+
+    assert seen.values == [1, 2, 3]
+    assert nested == [False]  # nothing was delivered inside the callback
+    assert seen.completed and all(seen.threads)

@@ -342,3 +342,21 @@ def test_importing_the_package_imports_no_toolkit() -> None:
 def test_a_very_long_timer_is_armed_within_the_toolkits_limit(gui: Gui) -> None:
     item = gui.scheduler.schedule_relative(timedelta(days=400), lambda _s, _st: None)
     item.dispose()
+
+
+def test_a_nested_event_loop_in_an_action_keeps_the_order(gui: Gui) -> None:
+    """An action that turns the event loop (a modal dialog) sees the actions queued after it
+    run in order: the rest of its own batch first, then what was posted meanwhile."""
+    order: list[str] = []
+
+    def modal(_: abc.SchedulerBase, __: Any = None) -> None:
+        order.append("modal")
+        in_threads(lambda: gui.scheduler.call_soon(order.append, "posted meanwhile"))
+        gui.settle()  # a nested event loop
+        order.append("modal closed")
+
+    gui.scheduler.schedule(modal)
+    gui.scheduler.call_soon(order.append, "queued after")
+    gui.pump(lambda: "modal closed" in order)
+
+    assert order == ["modal", "queued after", "posted meanwhile", "modal closed"]

@@ -28,6 +28,12 @@ def test_a_poll_interval_must_be_positive(tk_root: tkinter.Tk, interval: float) 
         TkScheduler(tk_root, wakeup="poll", poll_interval=interval)
 
 
+def test_an_unknown_wakeup_is_refused_not_taken_for_poll(tk_root: tkinter.Tk) -> None:
+    wakeup: Any = "Pipe"
+    with pytest.raises(ValueError, match="wakeup"):
+        TkScheduler(tk_root, wakeup=wakeup)
+
+
 @pytest.mark.parametrize("wakeup", ["pipe", "poll"])
 def test_mainloop_runs_work_posted_from_workers_before_it_started(
     tk_root: tkinter.Tk, wakeup: Any
@@ -70,7 +76,9 @@ def test_destroying_its_widget_disposes_the_scheduler_and_drops_queued_work(
     on_window = TkScheduler(window)
     on_root = TkScheduler(tk_root)
     ran: list[str] = []
-    threading.Thread(target=lambda: on_window.call_soon(ran.append, "dropped")).start()
+    worker = threading.Thread(target=lambda: on_window.call_soon(ran.append, "dropped"))
+    worker.start()
+    worker.join()  # queued before the window goes
     sibling.destroy()  # another widget's <Destroy> is not ours
     assert not on_window.is_disposed
     window.destroy()

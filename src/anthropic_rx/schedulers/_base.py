@@ -312,28 +312,29 @@ class GuiScheduler(PeriodicScheduler, abc.DisposableBase):
         """Run every action queued so far, in order (call on the GUI thread when woken)."""
         with self._lock:
             self._awake = False
-            batch, self._queue = self._queue, deque()
+            budget = len(self._queue)  # this turn runs what is queued now; later posts wake
             disposed = self._disposed
         if disposed:
             self._shutdown()
             return
-        while batch:
-            work = batch.popleft()
+        # One item at a time, from the shared queue: when an action turns the event loop (a
+        # modal dialog), the nested drain goes on with the items after it, in order.
+        for _turn in range(budget):
+            with self._lock:
+                if self._disposed or not self._queue:
+                    return
+                work = self._queue.popleft()
             try:
                 work()
             except Exception as exc:
                 self._report(exc)
             except BaseException:
-                # KeyboardInterrupt and friends escape, but the rest of the batch is kept.
+                # KeyboardInterrupt and friends escape, but the rest of the queue is kept.
                 with self._lock:
-                    if not self._disposed:
-                        self._queue.extendleft(reversed(batch))
-                        if not self._awake:
-                            self._awake = True
-                            self._safe_wake()
+                    if self._queue and not self._disposed and not self._awake:
+                        self._awake = True
+                        self._safe_wake()
                 raise
-            if self._disposed:
-                break
 
     @abstractmethod
     def _wake(self) -> None:

@@ -31,6 +31,8 @@ def on_gui(scheduler: abc.SchedulerBase, /) -> Operator[_T, _T]:
     Like reactivex's ``observe_on``, but batching: values, the error and the completion are
     queued as they come, from any thread, and one action on *scheduler* delivers everything
     queued so far. The error or the completion comes after every value before it.
+    Deliveries never overlap: a callback that turns the event loop (a modal dialog) gets
+    nothing more until it returns, and then the rest, in order.
     Disposing the subscription stops delivery at once (on the GUI thread, even in the middle
     of a batch) and disposes the upstream subscription; so does disposing *scheduler*, when
     it is a `GuiScheduler` (`TkScheduler`, `QtScheduler`): closing the window then aborts the
@@ -135,21 +137,31 @@ class _OnGui(abc.DisposableBase):
     # -- GUI side ----------------------------------------------------------------------------
 
     def _drain(self, _: abc.SchedulerBase, __: Any = None) -> None:
+        # Items are taken one at a time and `_scheduled` stays set until the queue is seen
+        # empty: a callback that turns the event loop (a modal dialog) then gets no second,
+        # nested drain, which would deliver later items inside it, out of order, and drop
+        # the rest of this batch once it delivered the end.
         with self._lock:
-            batch, self._pending = self._pending, deque()
-            self._scheduled = False
-            ended = self._ended  # then the end is the batch's last item
-        last = len(batch) - 1
-        for index, deliver in enumerate(batch):
-            if self._stopped:
-                return
-            if ended and index == last:
+            budget = len(self._pending)  # what is queued now; later items wait a turn
+        for _turn in range(budget):
+            with self._lock:
+                if self._stopped or not self._pending:
+                    self._scheduled = False
+                    return
+                deliver = self._pending.popleft()
+                last = self._ended and not self._pending
+            if last:
                 self.dispose()  # before the end is delivered, as AutoDetachObserver does
             try:
                 deliver()
             except Exception:
                 self.dispose()
                 raise
+        with self._lock:
+            again = bool(self._pending) and not self._stopped
+            self._scheduled = again
+        if again:
+            self._scheduler.schedule(self._drain)
 
     def dispose(self) -> None:
         with self._lock:

@@ -49,8 +49,8 @@ class TkScheduler(GuiScheduler):
         poll_interval: the period of ``"poll"``, in seconds (default 0.01).
 
     Raises:
-        ValueError: *wakeup* is ``"pipe"`` where Tcl cannot watch a pipe, or
-            *poll_interval* is not positive.
+        ValueError: *wakeup* is not one of the three, or is ``"pipe"`` where Tcl cannot
+            watch a pipe; or *poll_interval* is not positive.
 
     Example:
         >>> root = tkinter.Tk()
@@ -64,6 +64,8 @@ class TkScheduler(GuiScheduler):
     ) -> None:
         import tkinter
 
+        if wakeup not in ("auto", "pipe", "poll"):
+            raise ValueError(f'expected wakeup="auto", "pipe" or "poll", got {wakeup!r}')
         can_pipe = os.name == "posix" and hasattr(widget.tk, "createfilehandler")
         if wakeup == "auto":
             wakeup = "pipe" if can_pipe else "poll"
@@ -130,15 +132,15 @@ class TkScheduler(GuiScheduler):
             scheduler = me()
             if scheduler is None:
                 return
+            # The next poll is armed first: an action that turns the event loop (a modal
+            # dialog) must not stop the polling while it runs. Closing cancels it.
+            widget = scheduler._widget_ref()
+            if not scheduler._closed and widget is not None:
+                scheduler._poll_id = widget.after(scheduler._poll_ms, poll)
             with scheduler._lock:
                 busy = bool(scheduler._queue) or scheduler._awake
-            try:
-                if busy or scheduler.is_disposed:
-                    scheduler._drain()  # once disposed, this releases the Tk resources
-            finally:
-                widget = scheduler._widget_ref()
-                if not scheduler._closed and widget is not None:
-                    scheduler._poll_id = widget.after(scheduler._poll_ms, poll)
+            if busy or scheduler.is_disposed:
+                scheduler._drain()  # once disposed, this releases the Tk resources
 
         return poll
 
