@@ -52,7 +52,7 @@ def test_a_missing_value_says_how_the_run_ended() -> None:
 
 def test_an_extra_value_is_named_with_its_time() -> None:
     with pytest.raises(
-        AssertionError, match=r"expected 1 values, got 2: #1 'lo' \(at 0.6 s\) is one too many"
+        AssertionError, match=r"expected 1 value, got 2: #1 'lo' \(at 0.6 s\) is one too many"
     ):
         assert_emitted(run(HELLO.pipe(text_only())), ["Hel"])
 
@@ -91,7 +91,7 @@ def test_the_end_is_checked_too_by_default_completion() -> None:
     with pytest.raises(AssertionError, match="expected the run not to end, but it failed"):
         assert_emitted(cut, ["Hel", "lo"], end="open")
     with pytest.raises(
-        AssertionError, match=r"expected the run to complete, but it not ended \(still open"
+        AssertionError, match=r"expected the run to complete, but it did not end \(still open"
     ):
         assert_emitted(run(reactivex.never()), [])
 

@@ -245,3 +245,36 @@ def test_an_error_nobody_handles_is_raised_by_the_push_after_every_subscriber_ha
     with pytest.raises(arx.OverloadedError):
         stream.error_event()
     assert [type(e) for e in handled] == [arx.OverloadedError]
+
+
+def test_a_dropped_subscriber_no_longer_counts_so_the_last_one_leaving_aborts() -> None:
+    """As a MessageStream: a subscriber whose callback failed is gone, not still attached."""
+    stream = ManualStream()
+
+    def show(event: StreamEvent) -> None:
+        if event.type == "content_block_delta":
+            raise ValueError("bad view")
+
+    stream.subscribe(show, on_error=lambda _: None)
+    texts: list[str] = []
+    healthy = stream.pipe(text_only()).subscribe(texts.append)
+    with pytest.raises(ValueError, match="bad view"):
+        stream.text("a")
+    assert stream.subscriber_count == 1
+
+    healthy.dispose()
+
+    assert stream.aborted and isinstance(stream.error, arx.StreamAbortedError)
+    assert texts == ["a"]
+
+
+def test_a_late_subscriber_whose_replay_fails_is_not_kept() -> None:
+    stream = ManualStream()
+    stream.text("a")
+
+    def show(event: StreamEvent) -> None:
+        raise ValueError("bad view")
+
+    with pytest.raises(ValueError, match="bad view"):
+        stream.subscribe(show)
+    assert stream.subscriber_count == 0

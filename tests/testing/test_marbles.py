@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from reactivex.scheduler import ImmediateScheduler
 
 import anthropic_rx as arx
 from anthropic_rx.events import ContentBlockDeltaEvent, ContentBlockStartEvent, TextDelta
@@ -25,6 +26,8 @@ from anthropic_rx.testing import (
     marbles,
     run,
 )
+
+from .spy import RacingClock, SpyClock
 
 
 def test_each_character_takes_a_tick_and_letters_become_typed_events() -> None:
@@ -177,3 +180,39 @@ def test_a_malformed_diagram_fails_at_once_saying_where(
 def test_a_malformed_diagram_error_points_at_the_character() -> None:
     with pytest.raises(ValueError, match=r"S-\|-t\n      \^"):
         marbles("S-|-t")
+
+
+def test_frames_are_scheduled_one_at_a_time_so_real_time_delivery_stays_serial() -> None:
+    """Regression: a timer per frame let reactivex's timer threads deliver frames at once."""
+    spy = SpyClock()
+    events = marbles("S-b-tt(tt)-B-D-X|", {"t": ["a", "b", "c", "d"]}, tick=0.01)
+
+    result = run(events.pipe(text_only()), scheduler=spy.clock)
+    texts: list[str] = []
+    events.pipe(text_only()).subscribe(texts.append, scheduler=spy)
+    spy.clock.run_until_idle()
+
+    assert spy.most_waiting == 1
+    assert texts == result.values == ["a", "b", "c", "d"]
+    assert result.times == [0.04, 0.05, 0.06, 0.06]  # offsets from the start: no drift
+
+
+def test_no_frame_is_lost_when_a_timer_fires_before_it_is_scheduled_in_full() -> None:
+    """Regression: the step before replaced, and so cancelled, the timer of the step after."""
+    clock = RacingClock()
+    texts: list[str] = []
+    ended: list[bool] = []
+
+    marbles("S-b-tttt-B-D-X|", {"t": ["a", "b", "c", "d"]}).pipe(text_only()).subscribe(
+        texts.append, on_completed=lambda: ended.append(True), scheduler=clock
+    )
+    clock.clock.run_until_idle()
+
+    assert texts == ["a", "b", "c", "d"] and ended == [True]
+
+
+def test_a_scheduler_that_runs_each_frame_inline_does_not_recurse_per_frame() -> None:
+    events = marbles("S-b-" + "t" * 2000 + "-B-D-X|", tick=0)
+    texts: list[str] = []
+    events.pipe(text_only()).subscribe(texts.append, scheduler=ImmediateScheduler())
+    assert len(texts) == 2000

@@ -194,3 +194,24 @@ def test_running_the_clock_from_inside_a_scheduled_action_is_refused() -> None:
     clock.schedule(nested)
     clock.run_until_idle()
     assert len(errors) == 1
+
+
+def test_an_action_that_calls_stop_ends_the_run_there_as_on_a_test_scheduler() -> None:
+    clock = VirtualClock()
+    ran: list[float] = []
+
+    def note(scheduler: Any, _: Any = None) -> None:
+        ran.append(clock.time)
+
+    def halt(scheduler: Any, _: Any = None) -> None:
+        ran.append(clock.time)
+        clock.stop()
+
+    clock.schedule_relative(1.0, note)
+    clock.schedule_relative(2.0, halt)
+    clock.schedule_relative(3.0, note)
+
+    clock.run_until_idle(until=10)
+    assert ran == [1.0, 2.0] and clock.time == 2.0  # the rest is still scheduled
+    clock.run_until_idle()
+    assert ran == [1.0, 2.0, 3.0]

@@ -28,6 +28,8 @@ from anthropic_rx.operators import (
 )
 from anthropic_rx.testing import StreamScript, assert_emitted, assert_error, assert_text, run
 
+from .spy import SpyClock
+
 WEATHER = (
     StreamScript()
     .text("Let me check ", "the weather.")
@@ -183,3 +185,18 @@ def test_observable_every_sends_one_event_per_interval_in_virtual_time() -> None
 
 def test_a_script_repr_shows_its_blocks_and_end() -> None:
     assert repr(WEATHER.cut()) == "<StreamScript claude-test [text, tool_use] cut>"
+
+
+def test_observable_every_schedules_one_event_at_a_time() -> None:
+    """Regression: a timer per event let reactivex's timer threads deliver events at once."""
+    spy = SpyClock()
+    types: list[str] = []
+
+    StreamScript().text("a", "b").observable(every=0.5, scheduler=spy).subscribe(
+        lambda e: types.append(e.type)
+    )
+    spy.clock.run_until_idle()
+
+    assert spy.most_waiting == 1
+    assert types[0] == "message_start" and types[-1] == "message_stop" and len(types) == 7
+    assert spy.clock.time == 3.0

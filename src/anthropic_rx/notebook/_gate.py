@@ -58,8 +58,19 @@ class Gate:
         """Wait on the running asyncio or trio loop until the gate is open."""
         loop = current_loop()
         event = anyio.Event()
+
+        def wake() -> None:
+            loop.call_soon(event.set)
+
         with self._condition:
             if self._open:
                 return
-            self._wakers.append(lambda: loop.call_soon(event.set))
-        await event.wait()
+            self._wakers.append(wake)
+        try:
+            await event.wait()
+        finally:
+            # Cancelled (a timeout, an interrupted cell): forget this waiter, so waits that
+            # keep timing out on a gate that stays closed do not pile up.
+            with self._condition:
+                if wake in self._wakers:
+                    self._wakers.remove(wake)

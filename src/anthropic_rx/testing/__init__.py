@@ -24,8 +24,8 @@ def test_one_piece_of_text_per_frame():
 
 Time is in seconds everywhere (reactivex's ``TestScheduler`` calls them ticks; a new
 `VirtualClock` starts at 0, and `run` subscribes then). Every event is made from the API's
-JSON by `anthropic_rx.parse_event`, so operators treat it exactly as they treat the wire,
-and an ``event: error`` becomes the typed error (`OverloadedError`, …) in the run.
+JSON by `anthropic_rx.parse_event`, so operators treat it exactly as they treat the wire:
+they turn an ``event: error`` into the typed error (`OverloadedError`, …) in the run.
 """
 
 from __future__ import annotations

@@ -66,14 +66,14 @@ def assert_emitted(
     if len(values) > len(expected):
         at = nexts[len(expected)]
         _fail(
-            f"expected {len(expected)} values, got {len(values)}: #{len(expected)} "
+            f"expected {_count(len(expected))}, got {len(values)}: #{len(expected)} "
             f"{short(values[len(expected)])} (at {records[at].time:g} s) is one too many",
             result,
             at,
         )
     if len(values) < len(expected):
         _fail(
-            f"expected {len(expected)} values, got {len(values)}: #{len(values)} "
+            f"expected {_count(len(expected))}, got {len(values)}: #{len(values)} "
             f"{short(expected[len(values)])} is missing; the run {describe_end(result)}",
             result,
             len(records) - 1 if records else None,
@@ -193,6 +193,10 @@ def _check_end(result: Run[Any], end: End) -> None:
             result,
             mark,
         )
+
+
+def _count(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
 
 
 def _end_index(records: tuple[Record, ...]) -> int | None:

@@ -70,6 +70,9 @@ class VirtualClock(TestScheduler):
             until: stop at this virtual time (seconds), leaving later actions scheduled,
                 and set the clock to it.
 
+        An action may call ``stop()`` (as on any reactivex virtual-time scheduler) to end
+        the run there, leaving later actions scheduled.
+
         Raises:
             RuntimeError: work that keeps scheduling itself at one instant (an endless loop).
         """
@@ -84,6 +87,8 @@ class VirtualClock(TestScheduler):
             at_instant = 0
             while True:
                 with self._lock:
+                    if not self._is_enabled:  # an action called stop(): the clock stays put
+                        return
                     if not self._queue:
                         break
                     item = self._queue.peek()
@@ -305,13 +310,16 @@ def short(value: object, limit: int = 120) -> str:
 
 
 def describe_end(result: Run[Any]) -> str:
-    """How *result* ended, in words: ``completed at 0.5 s``, ``failed with …``, ``not ended``."""
+    """How *result* ended, in words: ``completed at 0.5 s``, ``failed at …``, ``did not end …``.
+
+    It reads after "the run" or "it": "expected the run to complete, but it did not end".
+    """
     for r in result.records:
         if r.kind == "completed":
             return f"completed at {r.time:g} s"
         if r.kind == "error":
             return f"failed at {r.time:g} s with {type(r.value).__name__}: {r.value}"
-    return "not ended (still open when the run stopped)"
+    return "did not end (still open when the run stopped)"
 
 
 def timeline(records: tuple[Record, ...], *, mark: int | None = None, window: int = 3) -> str:

@@ -319,7 +319,11 @@ class ManualStream(Observable[StreamEvent]):
         except Exception as exc:
             # Unlike MessageStream, which hands it to the subscriber's on_error and logs it,
             # the subscriber is dropped and the push raises it: a test fails where it broke.
+            # Dropped for good: it no longer counts, nor keeps the stream from being aborted
+            # when the others leave.
             subscriber.done = True
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
             return exc
         return None
 

@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from .._exceptions import APIConnectionError
@@ -18,6 +17,7 @@ from ..events import (
     StreamEvent,
 )
 from . import _wire
+from ._timed import play
 from ._wire import JSON
 
 __all__ = ["MarbleValue", "marbles"]
@@ -140,10 +140,9 @@ def marbles(
         observer: abc.ObserverBase[StreamEvent], scheduler_: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
         clock = scheduler or scheduler_ or TimeoutScheduler.singleton()
-        pending = CompositeDisposable()
 
-        def at(frame: int, notes: list[_Notification]) -> None:
-            def send(_: abc.SchedulerBase, __: object = None) -> None:
+        def sender(notes: list[_Notification]) -> Callable[[], None]:
+            def send() -> None:
                 for kind, value in notes:
                     if kind == "next":
                         observer.on_next(value)
@@ -152,11 +151,11 @@ def marbles(
                     else:
                         observer.on_error(make_error())
 
-            pending.add(clock.schedule_relative(frame * period, send))
+            return send
 
-        for frame, notes in plan:
-            at(frame, notes)
-        return pending
+        # One frame at a time: on a real-time scheduler, a timer per frame would deliver
+        # frames from several threads at once, out of order.
+        return play(clock, [(frame * period, sender(notes)) for frame, notes in plan])
 
     return Observable(subscribe)
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, final
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from ..events import StreamEvent
 from ..sources import from_bytes
 from . import _wire
+from ._timed import play
 from ._wire import JSON
 
 __all__ = ["StreamScript"]
@@ -260,20 +260,18 @@ class StreamScript:
             observer: abc.ObserverBase[StreamEvent], scheduler_: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             clock = scheduler or scheduler_ or TimeoutScheduler.singleton()
-            pending = CompositeDisposable()
             last = len(events) - 1
 
-            def at(i: int) -> None:
-                def send(_: abc.SchedulerBase, __: object = None) -> None:
+            def sender(i: int) -> Callable[[], None]:
+                def send() -> None:
                     observer.on_next(events[i])
                     if i == last:
                         observer.on_completed()
 
-                pending.add(clock.schedule_relative(i * period, send))
+                return send
 
-            for i in range(len(events)):
-                at(i)
-            return pending
+            # One event at a time, so a real-time scheduler delivers them serially, in order.
+            return play(clock, [(i * period, sender(i)) for i in range(len(events))])
 
         return Observable(subscribe)
 
