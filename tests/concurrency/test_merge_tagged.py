@@ -15,7 +15,7 @@ import anthropic_rx as arx
 from anthropic_rx.concurrency import StreamFailed, Tagged, merge_tagged
 
 from ..events_helpers import encode, text_stream
-from .helpers import Recorder, by_key
+from .helpers import WAIT, Recorder, by_key
 
 
 class Probe:
@@ -208,3 +208,44 @@ def test_items_from_many_threads_are_delivered_one_at_a_time() -> None:
     out.wait()
     assert not out.overlapped
     assert by_key(out.items) == {i: list(range(500)) for i in range(8)}
+
+
+def test_a_producer_never_waits_for_another_sources_slow_consumer() -> None:
+    a: Subject[int] = Subject()
+    b: Subject[int] = Subject()
+    b_finished = threading.Event()
+    waited: list[bool] = []
+    threads: list[str] = []
+
+    def produce_b() -> None:
+        for n in range(3):
+            b.on_next(n)  # queued for the busy consumer: returns at once
+        b.on_completed()
+        b_finished.set()
+
+    producer = threading.Thread(target=produce_b, name="producer-b")
+
+    class Slow(Recorder[Tagged[str, int]]):
+        def on_next(self, item: Tagged[str, int]) -> None:
+            self._enter()
+            try:
+                self.items.append(item)
+                threads.append(threading.current_thread().name)
+                if item == Tagged("a", 1):  # busy with a's item while b's thread produces
+                    producer.start()
+                    waited.append(b_finished.wait(WAIT))
+            finally:
+                self._leave()
+
+    out = Slow()
+    merge_tagged({"a": a, "b": b}).subscribe(out)
+    first = threading.Thread(target=lambda: a.on_next(1), name="producer-a")
+    first.start()
+    first.join(2 * WAIT)
+    producer.join(WAIT)
+    assert waited == [True]  # b's producer finished while a's item was being handled
+    assert not out.overlapped
+    assert [(i.key, i.value) for i in out.items] == [("a", 1), ("b", 0), ("b", 1), ("b", 2)]
+    assert threads == ["producer-a"] * 4  # b's items came on the thread that was delivering
+    a.on_completed()
+    assert out.completed

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import threading
+from typing import Any, cast
 
 import anyio
 import httpx
 import pytest
+from reactivex import Observable
+from reactivex.abc import DisposableBase
+from reactivex.disposable import Disposable
 
 import anthropic_rx as arx
 from anthropic_rx.client import StreamInfo
 from anthropic_rx.concurrency import StreamFailed, Tagged, stream_many
-from anthropic_rx.concurrency._requests import _Pacer  # pyright: ignore[reportPrivateUsage]
+from anthropic_rx.concurrency._requests import (  # pyright: ignore[reportPrivateUsage]
+    _Pacer,
+    _request_source,
+)
 from anthropic_rx.emulator import Emulator
 
 from .helpers import KEY, WAIT, ManualScheduler, Recorder, by_key, params, scenario
@@ -246,3 +253,43 @@ def test_a_rate_limit_error_event_mid_stream_pauses_the_group_too(emu: Emulator)
         clock.advance(60)
         out.wait()
     assert out.completed and prompts_received(emu) == ["r0", "r1"]
+
+
+def test_disposing_while_a_released_start_is_being_made_sends_nothing() -> None:
+    # The pause ends on the timer's thread, which makes the stream; the subscriber disposes
+    # meanwhile. The stream made after that must never start (never send its request).
+    made = threading.Event()
+    release = threading.Event()
+    started: list[str] = []
+
+    class Handle(Observable[arx.StreamEvent]):
+        info = None
+
+    class Messages:
+        def stream(self, **params: Any) -> Handle:
+            made.set()
+            assert release.wait(WAIT)
+
+            def subscribe(observer: Any, scheduler: Any = None) -> DisposableBase:
+                started.append(params["model"])
+                return Disposable()
+
+            return Handle(subscribe)
+
+    class FakeClient:
+        messages = Messages()
+
+    clock = ManualScheduler()
+    pacer = _Pacer(clock, max_pause=60)
+    pacer.rate_limited(1.0)
+    source = _request_source(cast(Any, FakeClient()), params("late"), pacer)
+    out: Recorder[arx.StreamEvent] = Recorder()
+    subscription = source.subscribe(out)
+    timer = threading.Thread(target=clock.advance, args=(1.0,))
+    timer.start()
+    assert made.wait(WAIT)  # the pause is over: the timer's thread is making the stream
+    subscription.dispose()
+    release.set()
+    timer.join(WAIT)
+    assert not timer.is_alive()
+    assert started == []

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 import pytest
 import reactivex
 from reactivex import Observable
+from reactivex.abc import DisposableBase
+from reactivex.disposable import Disposable
 from reactivex.subject import Subject
 
 import anthropic_rx as arx
@@ -136,3 +139,26 @@ def test_when_every_stream_fails_the_isolated_race_completes_without_a_winner() 
     ).subscribe(out)
     assert out.completed
     assert [i.value for i in out.items] == [StreamFailed(e) for e in errors]
+
+
+def test_first_to_finish_starts_no_loser_once_a_finished_stream_has_won() -> None:
+    # A MessageStream that has ended replays at subscribe time, so it wins inside the
+    # subscribe call: the race is over there, and no other source may start after it.
+    finished = arx.from_response(httpx.Response(200, content=encode(text_stream("cached"))))
+    assert finished.pipe(final_message()).run().content[0].text == "cached"  # type: ignore[union-attr]
+    subscribed: list[str] = []
+
+    def never_started(key: str) -> Observable[arx.StreamEvent]:
+        def subscribe(observer: Any, scheduler: Any = None) -> DisposableBase:
+            subscribed.append(key)  # for a request: sent, only to be aborted at once
+            return Disposable()
+
+        return Observable(subscribe)
+
+    for bound in (None, 1):
+        subscribed.clear()
+        out: Recorder[Tagged[str, arx.Message]] = Recorder()
+        sources = {"cached": finished, "b": never_started("b"), "c": never_started("c")}
+        first_to_finish(sources, max_concurrent=bound).subscribe(out)
+        assert out.completed and [i.key for i in out.items] == ["cached"]
+        assert subscribed == [], bound

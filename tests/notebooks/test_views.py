@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +163,25 @@ async def test_awaiting_a_view_returns_its_message_when_it_ends_on_another_threa
     feeder.join()
 
     assert message.content[0].type == "text" and view.text == "Hello world"
+
+
+@pytest.mark.anyio
+async def test_wait_refuses_to_block_the_loop_that_runs_the_stream_and_await_works() -> None:
+    body = encode(text_stream("Hel", "lo"))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body
+
+    stream = arx.from_async_bytes(chunks())  # read by a task of this thread's loop
+    view = live(stream, display=False)
+    with pytest.raises(RuntimeError, match="use `await` instead"):
+        view.wait(timeout=1)  # would block the loop the stream needs, for ever
+    board = compare({"a": arx.from_async_bytes(chunks())}, display=False)
+    with pytest.raises(RuntimeError, match="use `await` instead"):
+        board.wait(timeout=1)
+    assert (await view).content[0].type == "text" and view.text == "Hello"
+    assert view.wait() == view.message  # once it has ended, wait() returns at once
+    assert list(await board) == ["a"]
 
 
 def test_a_view_of_a_client_stream_waits_for_the_reader_thread() -> None:

@@ -99,3 +99,12 @@ async def test_an_async_response_is_read_once_for_many_views() -> None:
     assert await arx.last_value(stream.pipe(text_only(), ops.to_list())) == ["v"]
     assert (await stream.pipe(final_message())).stop_reason == "end_turn"
     assert response.reads == 1 and response.closed
+
+
+async def test_wait_on_the_loop_that_reads_the_stream_is_refused_not_a_hang() -> None:
+    stream = arx.from_async_bytes(chunks("Hel", "lo"))
+    stream.start()
+    with pytest.raises(RuntimeError, match="would block the event loop"):
+        stream.wait(1)
+    assert await stream.pipe(final_text()) == "Hello"
+    assert stream.wait(0)  # ended: nothing left to block on

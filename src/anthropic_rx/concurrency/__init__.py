@@ -2,17 +2,18 @@
 
 ```python
 import anthropic_rx as arx
+from reactivex import operators as ops
 from anthropic_rx.concurrency import side_by_side, stream_many, stream_sources
 
 questions = {
     name: {"model": MODEL, "max_tokens": 512, "messages": [{"role": "user", "content": q}]}
     for name, q in QUESTIONS.items()
 }
-with arx.Client() as client:
-    events = stream_many(client, questions, max_concurrent=8, isolate_errors=True)
-    events.subscribe(lambda item: print(item.key, item.value.type))  # Tagged(key, event)
+with arx.Client() as client:  # closing it aborts its streams: wait for them inside
+    events = stream_many(client, questions, max_concurrent=8)
+    events.pipe(ops.do_action(lambda item: print(item.key, item.value.type))).run()
     answers = {m: {**questions["intro"], "model": m} for m in ("claude-a", "claude-b")}
-    side_by_side(stream_sources(client, answers)).subscribe(show_columns)
+    side_by_side(stream_sources(client, answers)).pipe(ops.do_action(show_columns)).run()
 ```
 
 | function | what comes out |
@@ -26,7 +27,8 @@ with arx.Client() as client:
 What they all promise:
 
 - **Nothing lost, order kept.** Every item of every source comes out, each source's in its
-  own order, one at a time (never two ``on_next`` at once), on the thread that produced it.
+  own order, one at a time (never two ``on_next`` at once), on one of the sources' threads
+  (with an `AsyncClient`, on the loop).
 - **Bounded.** With ``max_concurrent=n`` at most *n* sources are subscribed at once; the
   next one is subscribed (for a request: made and sent) only when one ends.
 - **Errors.** The first error ends everything and is passed on unchanged, typed, with a

@@ -26,6 +26,7 @@ from .._exceptions import AnthropicRxError
 from ..operators._shared import Pipeline
 
 __all__ = [
+    "Merge",
     "StreamFailed",
     "Tagged",
     "check_max_concurrent",
@@ -129,8 +130,13 @@ class _Inner:
         self._push(_COMPLETED, self._index, None)
 
 
-class _Merge(Generic[_K, _T]):
-    """One subscription of `merge_tagged`: the queue, the slots, the inner subscriptions."""
+class Merge(Generic[_K, _T]):
+    """One subscription of `merge_tagged`: the queue, the slots, the inner subscriptions.
+
+    Made first, started second: items may arrive during `start` (a source that replays
+    delivers at subscribe time), so a caller that may stop the merge from one of them
+    holds the merge before it starts.
+    """
 
     def __init__(
         self,
@@ -300,7 +306,9 @@ def merge_tagged(
     Cold: each subscription subscribes the sources anew, in order, at most
     ``max_concurrent`` at a time (all at once by default), the next one when one ends. No
     item is lost and each source's items keep their order; the merged items are delivered
-    one at a time, never concurrently, on the thread of whichever source produced them.
+    one at a time, never concurrently, on one of the sources' threads: the one delivering
+    when the item arrives, which may be another source's (a producer never waits for a
+    busy subscriber, it leaves the item to the thread already delivering).
     Disposing the subscription disposes every running source, which for a `MessageStream`
     (its last subscriber gone) aborts the request and closes its connection.
 
@@ -357,7 +365,7 @@ def merged(
     def subscribe(
         observer: abc.ObserverBase[Tagged[_K, Any]], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        merge: _Merge[_K, _T] = _Merge(
+        merge: Merge[_K, _T] = Merge(
             observer,
             pairs(),
             max_concurrent=max_concurrent,

@@ -151,6 +151,10 @@ def _request_source(
         # An AsyncClient's stream belongs to the loop it is made on: the one subscribing.
         loop: LoopHandle | None = current_loop() if isinstance(client, AsyncClient) else None
         stream = SerialDisposable()
+        # A start the pause releases runs on the timer's thread while the subscriber may
+        # dispose on another: the last check and the subscribe are one step against it.
+        lock = threading.RLock()  # re-entrant: a subscribe may call back into stop()
+        stopped = False
 
         def on_error(error: Exception) -> None:
             if isinstance(error, RateLimitError) and error.status_code is None:
@@ -158,7 +162,7 @@ def _request_source(
             observer.on_error(error)
 
         def begin() -> None:
-            if stream.is_disposed:
+            if stopped:
                 return
             try:
                 handle = client.messages.stream(**params)
@@ -167,9 +171,18 @@ def _request_source(
                 return
             if isinstance(handle.info, StreamInfo):
                 handle.info.add_response_hook(pacer.on_response)
-            stream.disposable = handle.subscribe(
-                observer.on_next, on_error, observer.on_completed, scheduler=scheduler
-            )
+            with lock:
+                if stopped:
+                    return  # disposed while it was being made: never started, nothing sent
+                stream.disposable = handle.subscribe(
+                    observer.on_next, on_error, observer.on_completed, scheduler=scheduler
+                )
+
+        def stop() -> None:
+            nonlocal stopped
+            with lock:
+                stopped = True
+            stream.dispose()  # outside the lock: aborting closes a connection
 
         def start() -> None:
             if loop is None or loop.in_loop():
@@ -177,7 +190,7 @@ def _request_source(
             else:
                 loop.call_soon(begin)
 
-        return CompositeDisposable(pacer.when_open(start), stream)
+        return CompositeDisposable(pacer.when_open(start), Disposable(stop))
 
     return Observable(subscribe)
 

@@ -7,19 +7,18 @@ a stream that ends early is that stream's `IncompleteStreamError`, tagged like a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar, overload
 
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable, SingleAssignmentDisposable
+from reactivex import Observable, Observer, abc
+from reactivex.disposable import Disposable
 
 from .._core import MessageSnapshot
 from ..events import Message, StreamEvent
 from ..operators import accumulate, final_message
 from ..operators._shared import Pipeline
-from ._merge import StreamFailed, Tagged, check_max_concurrent, merged
+from ._merge import Merge, StreamFailed, Tagged, check_max_concurrent, merged
 
 __all__ = ["first_to_finish", "side_by_side"]
 
@@ -160,38 +159,37 @@ def first_to_finish(
     """
     check_max_concurrent(max_concurrent)
     order = list(sources)
-    folded = merged(
-        lambda: [(key, sources[key].pipe(final_message())) for key in order],
-        max_concurrent=max_concurrent,
-        isolate_errors=isolate_errors,
-        where="first_to_finish",
-    )
 
     def subscribe(
         observer: abc.ObserverBase[Tagged[_K, Any]], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        upstream = SingleAssignmentDisposable()
-        lock = threading.Lock()
-        won = False
+        won = False  # the merge delivers one item at a time: no lock needed
 
         def on_next(item: Tagged[_K, Any]) -> None:
             nonlocal won
-            with lock:
-                if won:
-                    return
-                won = isinstance(item.value, Message)
+            if won:
+                return
+            won = isinstance(item.value, Message)
             observer.on_next(item)
             if won:
-                upstream.dispose()  # the losers: abort them before telling anyone it is over
+                merge.dispose()  # the losers: abort them before telling anyone it is over
                 observer.on_completed()
 
         def on_completed() -> None:
             if not won:
                 observer.on_completed()
 
-        upstream.disposable = folded.subscribe(
-            on_next, observer.on_error, on_completed, scheduler=scheduler
+        # Held before it starts: a source that replays (a finished MessageStream) can win
+        # inside start(), and the merge must then subscribe no other source.
+        merge: Merge[_K, Message] = Merge(
+            Observer(on_next, observer.on_error, on_completed),
+            [(key, sources[key].pipe(final_message())) for key in order],
+            max_concurrent=max_concurrent,
+            isolate_errors=isolate_errors,
+            where="first_to_finish",
+            scheduler=scheduler,
         )
-        return Disposable(upstream.dispose)
+        merge.start()
+        return Disposable(merge.dispose)
 
     return Pipeline(subscribe)

@@ -18,6 +18,7 @@ from reactivex import Observable
 
 from .._core import MessageSnapshot
 from ..events import Message, StreamEvent
+from ..sources import MessageStream
 from ._gate import Gate
 from ._painter import Bundle, Painter
 from ._render import PanelState, comparison_html, comparison_text, panel_html, panel_text
@@ -55,6 +56,7 @@ class LiveView:
         interval: float,
     ) -> None:
         """Prepare a view of *source* (use `live`; nothing is subscribed before it starts)."""
+        self._source = source
         self._watch = Watch(source, title)
         self._tool_input = tool_input
         self._thinking = thinking
@@ -127,11 +129,15 @@ class LiveView:
 
         Raises:
             TimeoutError: *timeout* seconds passed first (the stream goes on).
+            RuntimeError: the stream runs on the event loop of this very thread, which
+                waiting would block for ever: ``await view`` instead.
             Exception: the error the stream ended with.
 
         Example:
             >>> print(live(stream).wait().stop_reason)
         """
+        if not self._ended.is_open:
+            _refuse_to_block_its_loop(self._source)
         if not self._ended.wait(timeout):
             raise TimeoutError(f"the stream had not ended after {timeout} s")
         return self._outcome()
@@ -179,6 +185,15 @@ class LiveView:
         state = "ended" if self.done else "streaming"
         return (
             f"<LiveView {self._watch.state().title or 'stream'!r} {state}, {len(self.text)} chars>"
+        )
+
+
+def _refuse_to_block_its_loop(source: Observable[StreamEvent]) -> None:
+    """Raise when *source* is a stream run by the event loop of the calling thread."""
+    if isinstance(source, MessageStream) and source._runs_on_this_thread():  # pyright: ignore[reportPrivateUsage]
+        raise RuntimeError(
+            "wait() would block the event loop that runs this stream (an AsyncClient "
+            "stream, on this thread's loop) for ever: use `await` instead"
         )
 
 
@@ -323,10 +338,15 @@ class Comparison(Mapping[str, LiveView]):
 
         Raises:
             TimeoutError: *timeout* seconds passed first (the streams go on).
+            RuntimeError: a stream runs on the event loop of this very thread, which
+                waiting would block for ever: ``await`` the comparison instead.
 
         Example:
             >>> messages = compare(streams).wait(timeout=60)
         """
+        if not self._ended.is_open:
+            for view in self._views.values():
+                _refuse_to_block_its_loop(view._source)  # pyright: ignore[reportPrivateUsage]
         if not self._ended.wait(timeout):
             raise TimeoutError(f"not every stream had ended after {timeout} s")
         return self.messages

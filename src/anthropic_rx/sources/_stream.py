@@ -143,8 +143,25 @@ class MessageStream(Observable[StreamEvent]):
         It returns once the subscribers present at the end have been handed it and the
         replay has been stored compactly, so memory measured after it is what the stream
         keeps.
+
+        Raises:
+            RuntimeError: the stream is read by a task of the event loop running this very
+                thread, which waiting would block for ever (``await`` a pipeline instead).
         """
+        if not self._settled.is_set() and self._runs_on_this_thread():
+            raise RuntimeError(
+                "wait() would block the event loop that reads this stream, on this thread, "
+                "for ever: await a pipeline instead (await stream.pipe(final_message()))"
+            )
         return self._settled.wait(timeout)
+
+    def _runs_on_this_thread(self) -> bool:
+        """Whether the stream is read by a task of the event loop running this thread.
+
+        Blocking this thread until it ends would then block it for ever (`wait` and the
+        notebook views' ``wait()`` check this first).
+        """
+        return self._is_async and self._loop is not None and self._loop.in_loop()
 
     def start(self) -> MessageStream:
         """Start the source now, if it has not started; return ``self``."""
