@@ -132,6 +132,16 @@ def test_a_snapshot_can_be_copied_and_the_copy_reads_the_same_message() -> None:
     assert twin.to_message() == snap.to_message()
 
 
+def test_a_deep_copy_of_a_snapshot_is_the_snapshot_itself() -> None:
+    # Immutable, so copying it deeply (a pydantic model or dataclass holding one, say) must
+    # work, and need not copy anything: the blocks' builders hold a lock.
+    snap = snapshots(text_stream("Hel", "lo"))[3]
+    holder = {"snapshot": snap, "text": ["kept"]}
+    twin = copy.deepcopy(holder)
+    assert twin["snapshot"] is snap and twin["text"] == ["kept"]
+    assert twin["text"] is not holder["text"]
+
+
 def interleaved() -> list[dict[str, Any]]:
     """Two blocks open at once, their deltas interleaved (as a merging proxy may send)."""
     return [

@@ -205,6 +205,11 @@ class MessageSnapshot:
             self._message = self._frame.head.model_copy(update={"content": list(self.content)})
         return self._message
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> MessageSnapshot:
+        # Immutable, and its blocks are shared by design (their builders hold a lock, which
+        # cannot be copied): a deep copy is the snapshot itself.
+        return self
+
     def __repr__(self) -> str:
         state = "complete" if self._frame.complete else "partial"
         return (
