@@ -26,7 +26,7 @@ Anything out of order is a `StreamProtocolError` that names the event, and endin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast, final
+from typing import Any, final
 
 from .._exceptions import (
     AnthropicRxError,
@@ -125,7 +125,7 @@ class MessageAccumulator:
             index, delta, open_ = event.index, event.delta, self._open
             builder = open_.get(index)
             if builder is not None and delta.type in builder.accepts:
-                log = cast("list[Delta]", builder.log)  # open blocks' logs are lists
+                log: list[Delta] = builder.log  # type: ignore[assignment]  # open: a list
                 log.append(delta)
                 self._last_type = "content_block_delta"
                 if len(open_) == 1:

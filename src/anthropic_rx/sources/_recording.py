@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from .._sse import SSEDecoder
+from .._timed import play
 from ..events import ContentBlockDeltaEvent, StreamEvent, parse_event
 from ._bytes import from_bytes
 
@@ -91,38 +92,18 @@ def from_recording(
         except Exception as exc:
             observer.on_error(exc)
             return CompositeDisposable()
-        pending = SerialDisposable()
-        lock = threading.Lock()
-        latest = 0  # the number of the latest timer, which alone may be stored in `pending`
 
-        def step() -> None:
+        def steps() -> Iterator[tuple[float, Callable[[], None]]]:
             # Parse one event at a time, so a broken one fails after every event before it.
-            sse = next(raw, None)
-            if sse is None:
-                observer.on_completed()
-                return
-            try:
-                event = parse_event(sse)
-            except Exception as exc:
-                observer.on_error(exc)
-                return
+            for sse in raw:
+                try:
+                    event = parse_event(sse)
+                except Exception as exc:
+                    observer.on_error(exc)
+                    return
+                yield _tokens(event) * seconds_per_token, partial(observer.on_next, event)
+            observer.on_completed()
 
-            def emit(_: abc.SchedulerBase, __: object = None) -> None:
-                observer.on_next(event)
-                step()
-
-            nonlocal latest
-            with lock:
-                latest += 1
-                mine = latest
-            timer = clock.schedule_relative(_tokens(event) * seconds_per_token, emit)
-            # A timer thread may fire `emit` (and schedule the next timer) before we get here:
-            # storing this one now would dispose that newer timer and stall the replay.
-            with lock:
-                if mine == latest:
-                    pending.disposable = timer
-
-        step()
-        return pending
+        return play(clock, steps(), relative=True)
 
     return Observable(subscribe)

@@ -218,7 +218,7 @@ class MessageStream(Observable[StreamEvent]):
         ready: list[_Subscriber[Any]] = []
         behind: list[_Subscriber[Any]] = []
         with self._lock:  # one lock for every subscriber that is caught up: the common case
-            steps = cast("list[Step]", self._steps)
+            steps: list[Step] = self._steps  # type: ignore[assignment]  # a list while it runs
             steps.append(step)
             latest = len(steps)
             for subscriber in self._subscribers:

@@ -10,6 +10,7 @@ from reactivex import Observable, abc
 from reactivex.scheduler import TimeoutScheduler
 
 from .._exceptions import APIConnectionError
+from .._timed import play
 from ..events import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -17,7 +18,6 @@ from ..events import (
     StreamEvent,
 )
 from . import _wire
-from ._timed import play
 from ._wire import JSON
 
 __all__ = ["MarbleValue", "marbles"]

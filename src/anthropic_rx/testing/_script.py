@@ -9,10 +9,10 @@ from typing import Any, Literal, final
 from reactivex import Observable, abc
 from reactivex.scheduler import TimeoutScheduler
 
+from .._timed import play
 from ..events import StreamEvent
 from ..sources import from_bytes
 from . import _wire
-from ._timed import play
 from ._wire import JSON
 
 __all__ = ["StreamScript"]
