@@ -38,6 +38,8 @@ FIXED = {
         "from_recording",
         "from_sdk_stream",
         "MessageStream",
+        "Partial",
+        "OutputValidationError",
     ],
     "anthropic_rx.operators": [
         "accumulate",
@@ -53,6 +55,9 @@ FIXED = {
         "stop_reason",
         "coalesce_text",
         "latest",
+        "parsed_output",
+        "partial_output",
+        "partial_tool_input",
     ],
 }
 
