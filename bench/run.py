@@ -5,8 +5,10 @@ Run ``python bench/run.py`` (about 1.5 minutes on 2 cores) or ``python bench/run
 ``bench_core`` (bytes → final message), ``bench_sse`` (decoding) and ``bench_load``
 (concurrent streams through the emulator), and adds: ``on_tool_input()`` reading
 ``update.snapshot`` at every delta against the SDK's ``InputJsonEvent.snapshot``; four
-pipelines on one `MessageStream` against ``final_message()`` alone; and the memory a
-completed `MessageStream` retains (its replay buffer) against the raw bytes of the stream.
+pipelines on one `MessageStream` against ``final_message()`` alone; the memory a
+completed `MessageStream` retains (its replay buffer) against the raw bytes of the stream;
+and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 → 16,000
+deltas, against the SDK re-parsing the accumulated text with its partial JSON parser.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -37,6 +39,7 @@ except ImportError:  # run from a checkout without installing
 import anthropic  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_load as load  # noqa: E402
+import bench_partial as partial  # noqa: E402
 import bench_sse as sse  # noqa: E402
 import httpx2  # noqa: E402
 
@@ -477,6 +480,18 @@ def load_rows(streams: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 8: partial objects (bench_partial): partial_output(Model) per event, vs the SDK's re-parse
+# ---------------------------------------------------------------------------------------------
+
+
+def partial_rows(repeat: int, budget: float) -> None:
+    for workload, ours, reference, ratio, goal, met in partial.rows(
+        (1_000, 16_000), repeat, budget
+    ):
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -492,6 +507,7 @@ def main() -> None:
     decoding_rows(3 if args.quick else 9, args.quick)
     replay_rows()
     load_rows(200 if args.quick else 1000)
+    partial_rows(repeat, budget)
     elapsed = time.perf_counter() - started
     print()
     print_table()
