@@ -165,9 +165,9 @@ def parsed_output(output_format: Any = None) -> Operator[StreamEvent, Any]:
         >>> weather = await stream.pipe(parsed_output())          # the stream's format
 
     Marble:
-        -S-b-t({"ci)-t(ty":"Paris"})-B-D-X-|
-        [       parsed_output(City)        ]
-        ---------------------------------v-|     v: City(city="Paris")
+        -S-b-t-u-B-D-X-|      t {"ci   u ty": "Paris", "temp": 21}
+        [parsed_output(W)]
+        -------------v-|      v: Weather(city="Paris", temp=21)
 
     Errors:
         As `accumulate`; `OutputValidationError` at the stop of a text block that is not
@@ -619,10 +619,10 @@ def partial_output(output_format: Any = None) -> Operator[StreamEvent, Partial[A
         >>> stream.pipe(partial_output(Weather)).subscribe(lambda p: show(p.get("city")))
 
     Marble:
-        -S-b-t({"ci)-t(ty": "Pa)-t(ris", "t)-t(emp": 2)-t(1})-B-D-X-|
-        [                  partial_output(Weather)                  ]
-        -------------p-----------p------------------------------P---|
-        p: {}, {"city": "Pa"}, {"city": "Paris"}, …   P: complete, .value = Weather(...)
+        -S-b-t-u-v-w-x-B-D-X-|     t {"ci  u ty": "Pa  v ris", "t  w emp": 2  x 1}
+        [partial_output(Weather)]
+        -----p-q-r---s-P-----|     p {}  q {"city": "Pa"}  r {"city": "Paris"}
+                                   s {"city": "Paris", "temp": 21}  P: s, complete
 
     Errors:
         As `accumulate`; `OutputValidationError` at the stop of a text block that is not
@@ -658,9 +658,10 @@ def partial_tool_input(
         ...     lambda p: editor.show(p.get("path"), p.get("text", "")))
 
     Marble:
-        -S-b(tool)-j({"pa)-j(th": "a.py", "te)-j(xt": "hi"})-B-D-X-|
-        [            partial_tool_input(WriteFile)                 ]
-        -----------p--------p------------------p--------------P----|
+        -S-b-j-k-l-m-n-B-D-X-|     b tool_use  j {"pa  k th": "a.py", "te  l xt": "hi"
+        [partial_tool_input(F)]    m , "mode": 42  n 0}
+        -----p-q-r---s-F-----|     p {}  q {"path": "a.py"}  r + "text": "hi"
+                                   s + "mode": 420  F: s, complete (validated)
 
     Errors:
         As `accumulate` (`ToolInputError` for input that is not JSON at its stop);
