@@ -22,7 +22,7 @@ import pydantic
 from reactivex import Observable
 
 from .._core import MessageSnapshot
-from .._core.tool_input import PartialJSON, PartialJSONError
+from .._core.tool_input import PartialJSON, PartialJSONError, parse_complete
 from .._exceptions import OutputValidationError
 from ..events import (
     ContentBlockDeltaEvent,
@@ -511,7 +511,12 @@ def _partials(
             if kind == "text":
                 if not isinstance(block, TextBlock):
                     return False
-                trackers[index] = (_Tracker(_Builder(output_format)), PartialJSON())
+                tracker, parser = _Tracker(_Builder(output_format)), PartialJSON()
+                try:
+                    parser.feed(block.text)  # "" but for a block sent with its text
+                except PartialJSONError:
+                    tracker.broken = True
+                trackers[index] = (tracker, parser)
                 return True
             if not _is_tool(block) or (tool_name is not None and block.name != tool_name):
                 return False
@@ -525,7 +530,7 @@ def _partials(
             if kind == "text":
                 text: str = block.text
                 value = _validate_json(output_format, text, index=index, snapshot=snapshot)
-                data = json.loads(text)
+                data = parse_complete(text)
             else:
                 data = block.input
                 text = "".join(tracker.pieces) or json.dumps(data)
