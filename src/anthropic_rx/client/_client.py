@@ -222,7 +222,9 @@ class Client:
     ) -> None:
         settings = _settings(options)
         http = http_client or httpx.Client(
-            timeout=settings.http_timeout(), limits=settings.http_limits()
+            timeout=settings.http_timeout(),
+            limits=settings.http_limits(),
+            mounts=settings.http_mounts(httpx.HTTPTransport),
         )
         self._state = _State(settings, http)
         self._owns_http = http_client is None
@@ -286,7 +288,9 @@ class AsyncClient:
     ) -> None:
         settings = _settings(options)
         http = http_client or httpx.AsyncClient(
-            timeout=settings.http_timeout(), limits=settings.http_limits()
+            timeout=settings.http_timeout(),
+            limits=settings.http_limits(),
+            mounts=settings.http_mounts(httpx.AsyncHTTPTransport),
         )
         self._state = _State(settings, http)
         self._owns_http = http_client is None
