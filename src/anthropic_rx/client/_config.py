@@ -289,6 +289,8 @@ class Settings:
         return {
             "anthropic-version": API_VERSION,
             "content-type": "application/json",
+            # Only what `_http.Inflate` decodes in bounded pieces (not br or zstd).
+            "accept-encoding": "gzip, deflate",
             "user-agent": user_agent(),
             **self.default_headers,
         }
