@@ -7,17 +7,17 @@ the bytes by hand; every assertion waits for a condition with a generous bound.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import math
 import socket
 import threading
-import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -62,11 +62,8 @@ class RawServer:
             thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self._handler(conn, self)
-            except OSError:
-                pass
+        with conn, contextlib.suppress(OSError):
+            self._handler(conn, self)
 
     def note(self, **notes: Any) -> None:
         with self.changed:
@@ -211,15 +208,15 @@ def _holds_key(value: object, key: str, depth: int, seen: set[int]) -> bool:
     """Whether *value* holds *key* (str or bytes) within *depth* levels, a `Secret` aside."""
     if isinstance(value, str):
         return key in value
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return key.encode() in bytes(value)
+    if isinstance(value, (bytes, bytearray)):
+        return key.encode() in value
     if depth == 0 or id(value) in seen or isinstance(value, (Secret, type, FrameType)):
         return False
     seen.add(id(value))
     if isinstance(value, dict):
-        items: list[object] = [*value.keys(), *value.values()]  # pyright: ignore[reportUnknownMemberType]
+        items: list[object] = [*value.keys(), *value.values()]
     elif isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value)  # pyright: ignore[reportUnknownArgumentType]
+        items = list(cast("Iterable[object]", value))
     else:
         items = list(getattr(value, "__dict__", {}).values())
         for cls in type(value).__mro__:
@@ -269,7 +266,11 @@ ERROR_SCENARIOS: list[tuple[str, dict[str, Any], dict[str, Any], type[Exception]
     ("code", "options", "settings", "kind"), ERROR_SCENARIOS, ids=[s[0] for s in ERROR_SCENARIOS]
 )
 def test_no_traceback_frame_of_a_stream_error_holds_the_key(
-    emu: Emulator, code: str, options: dict[str, Any], settings: dict[str, Any], kind: type
+    emu: Emulator,
+    code: str,
+    options: dict[str, Any],
+    settings: dict[str, Any],
+    kind: type[Exception],
 ) -> None:
     with client(emu, max_retries=0, **settings) as c:
         run = run_sync(c.messages.stream(**params(extra_headers=scenario(code, **options))))
@@ -282,7 +283,11 @@ def test_no_traceback_frame_of_a_stream_error_holds_the_key(
     ("code", "options", "settings", "kind"), ERROR_SCENARIOS, ids=[s[0] for s in ERROR_SCENARIOS]
 )
 async def test_no_traceback_frame_of_an_async_stream_error_holds_the_key(
-    emu: Emulator, code: str, options: dict[str, Any], settings: dict[str, Any], kind: type
+    emu: Emulator,
+    code: str,
+    options: dict[str, Any],
+    settings: dict[str, Any],
+    kind: type[Exception],
 ) -> None:
     async with async_client(emu, max_retries=0, **settings) as c:
         run = await run_async(c.messages.stream(**params(extra_headers=scenario(code, **options))))
@@ -298,9 +303,8 @@ def test_no_traceback_frame_of_a_connection_or_create_error_holds_the_key(emu: E
     assert isinstance(run.error, arx.APIConnectionError)
     assert frames_holding_key(run.error) == []
     assert frames_holding_key(refused.value) == []
-    with client(emu, max_retries=0) as c:
-        with pytest.raises(arx.APIStatusError) as status:
-            c.messages.create(**params(extra_headers=scenario("F21")))
+    with client(emu, max_retries=0) as c, pytest.raises(arx.APIStatusError) as status:
+        c.messages.create(**params(extra_headers=scenario("F21")))
     assert frames_holding_key(status.value) == []
 
 
@@ -380,12 +384,20 @@ async def test_plain_http_from_the_async_client_never_goes_through_a_proxy(
     assert proxy.accepted == 0
 
 
-def test_https_keeps_the_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    with arx.Client(api_key=KEY) as c:
-        transport = c.http_client._transport_for_url(c.http_client.build_request("GET", c.base_url).url)  # pyright: ignore[reportPrivateUsage]
-    assert type(transport).__name__ == "HTTPTransport"
-    assert "Proxy" in type(transport._pool).__name__  # pyright: ignore[reportAttributeAccessIssue,reportUnknownMemberType,reportUnknownArgumentType]
+def test_https_keeps_the_proxy_variables_and_the_proxy_sees_only_connect(
+    raw: Callable[[Handler], RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = raw(fake_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    with arx.Client(api_key=KEY, base_url="https://127.0.0.1:9", max_retries=0) as c:
+        run = run_sync(c.messages.stream(**params()))
+    assert isinstance(run.error, arx.APIConnectionError)  # the fake proxy tunnels nothing
+    assert proxy.wait_for(lambda s: "request" in s.notes)
+    request: bytes = proxy.notes["request"]
+    assert request.startswith(b"CONNECT 127.0.0.1:9 ")  # a TLS tunnel: the key goes inside
+    assert KEY.encode() not in request and b"x-api-key" not in request.lower()
 
 
 # -- item 7: bounded memory by default ---------------------------------------------------------
@@ -413,10 +425,8 @@ def serve_gzip(body: bytes) -> Handler:
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n"
             b"content-length: %d\r\n\r\n" % len(body)
         )
-        try:
+        with contextlib.suppress(OSError):
             conn.sendall(body)
-        except OSError:
-            pass
         peer_closed(conn, WAIT)
 
     return handler
@@ -532,7 +542,7 @@ def test_bad_request_input_is_a_value_error_at_stream_before_any_connection(
 
 
 def test_a_bad_value_names_nan_or_infinity(emu: Emulator) -> None:
-    with client(emu) as c, pytest.raises(ValueError, match="NaN|infinity"):
+    with client(emu) as c, pytest.raises(ValueError, match=r"NaN|infinity"):
         c.messages.stream(**params(temperature=math.nan))
 
 

@@ -155,7 +155,7 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             character or a non-ASCII character.
     """
     for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str):
+        if not isinstance(name, str) or not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"expected str header names and values in {where}, got {name!r}")
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"expected a header name made of token characters, got {name!r}")

@@ -107,12 +107,8 @@ def make_request(
 
 def _forget(request: object) -> None:
     if isinstance(request, httpcore.Request):
-        headers = request.headers
-        kept = [(k, v) for k, v in headers if k.lower() != _KEY_HEADER_BYTES]
-        if isinstance(headers, list):
-            headers[:] = kept  # in place: every frame that holds the list sees it go
-        else:  # pragma: no cover - httpcore always makes a list
-            request.headers = kept
+        # In place: every frame that holds the list itself sees the key go too.
+        request.headers[:] = [(k, v) for k, v in request.headers if k.lower() != _KEY_HEADER_BYTES]
 
 
 def forget_key(
