@@ -140,9 +140,9 @@ def check_api_key(key: Secret) -> None:
     for position, char in enumerate(value):
         if not "!" <= char <= "~":
             raise ValueError(
-                f"expected api_key to be visible ASCII, but {key} holds {_describe(char)} at "
-                f"position {position} of {len(value)} (a paste gone wrong? check for a "
-                "trailing newline)"
+                f"expected api_key to be visible ASCII, but {str(key)!r} holds "
+                f"{_describe(char)} at position {position} of {len(value)} (a paste gone "
+                "wrong? check for a trailing newline)"
             )
 
 
