@@ -201,6 +201,18 @@ def test_abort_acts_before_the_headers_and_closes_the_connection(
     assert isinstance(run.error, arx.StreamAbortedError)
 
 
+@pytest.mark.anyio
+async def test_the_async_deadline_acts_before_the_headers_too(
+    raw: Callable[[Handler], RawServer],
+) -> None:
+    server = raw(trickle)
+    async with arx.AsyncClient(api_key=KEY, base_url=server.url, deadline=0.5) as c:
+        run = await run_async(c.messages.stream(**params()))
+    assert isinstance(run.error, arx.DeadlineExceededError), run.error
+    assert server.wait_for(lambda s: "closed_after" in s.notes or "finished" in s.notes)
+    assert server.notes.get("closed_after", 99) < HALF, server.notes
+
+
 # -- item 4: no traceback frame holds the key --------------------------------------------------
 
 
