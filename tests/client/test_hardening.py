@@ -429,13 +429,15 @@ def gzip_bomb() -> bytes:
     return b"".join(parts)
 
 
-def serve_gzip(body: bytes) -> Handler:
+def serve_gzip(
+    body: bytes, encoding: bytes = b"gzip", kind: bytes = b"text/event-stream"
+) -> Handler:
     def handler(conn: socket.socket, server: RawServer) -> None:
         if not read_request(conn):
             return
         conn.sendall(
-            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\n"
-            b"content-length: %d\r\n\r\n" % len(body)
+            b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\ncontent-encoding: %s\r\n"
+            b"content-length: %d\r\n\r\n" % (kind, encoding, len(body))
         )
         with contextlib.suppress(OSError):
             conn.sendall(body)
@@ -477,8 +479,26 @@ async def test_an_async_gzip_bomb_fails_early_with_a_typed_error(
     assert peak < 64 * MiB, f"peak {peak / MiB:.0f} MiB"
 
 
-def test_a_gzipped_stream_is_read_as_it_arrives(
-    emu: Emulator, raw: Callable[[Handler], RawServer]
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
+ENCODINGS: dict[str, tuple[bytes, Callable[[bytes], bytes]]] = {
+    "gzip": (b"gzip", gzip.compress),
+    "x-gzip": (b"x-gzip", gzip.compress),
+    "deflate (zlib)": (b"deflate", zlib.compress),
+    "deflate (raw)": (b"deflate", _raw_deflate),
+    "identity": (b"identity", bytes),
+}
+
+
+@pytest.mark.parametrize(("encoding", "pack"), ENCODINGS.values(), ids=list(ENCODINGS))
+def test_a_compressed_stream_or_answer_is_read_whole(
+    emu: Emulator,
+    raw: Callable[[Handler], RawServer],
+    encoding: bytes,
+    pack: Callable[[bytes], bytes],
 ) -> None:
     with client(emu) as c:
         normal = run_sync(c.messages.stream(**params()))
@@ -486,11 +506,29 @@ def test_a_gzipped_stream_is_read_as_it_arrives(
         b"event: %s\ndata: %s\n\n" % (e.type.encode(), e.model_dump_json().encode())
         for e in normal.events
     )
-    server = raw(serve_gzip(gzip.compress(raw_sse)))
+    server = raw(serve_gzip(pack(raw_sse), encoding))
     with arx.Client(api_key=KEY, base_url=server.url, max_retries=0) as c:
         run = run_sync(c.messages.stream(**params()))
     assert run.completed, run.error
     assert run.dumps() == normal.dumps()
+    server = raw(serve_gzip(pack(MESSAGE_JSON), encoding, b"application/json"))
+    with arx.Client(api_key=KEY, base_url=server.url, max_retries=0) as c:
+        assert c.messages.create(**params()).id == "msg_1"
+
+
+def test_an_encoding_not_asked_for_is_a_typed_error(raw: Callable[[Handler], RawServer]) -> None:
+    server = raw(serve_gzip(b"\x00\x01", b"br"))
+    with arx.Client(api_key=KEY, base_url=server.url, max_retries=0) as c:
+        run = run_sync(c.messages.stream(**params()))
+    assert isinstance(run.error, arx.APIResponseValidationError), run.error
+    assert "'br'" in str(run.error)
+
+
+def test_a_bad_gzip_body_is_a_connection_error(raw: Callable[[Handler], RawServer]) -> None:
+    server = raw(serve_gzip(b"not gzip at all"))
+    with arx.Client(api_key=KEY, base_url=server.url, max_retries=0) as c:
+        run = run_sync(c.messages.stream(**params()))
+    assert isinstance(run.error, arx.APIConnectionError), run.error
 
 
 # -- item 10: bad input refused before anything is sent ----------------------------------------
