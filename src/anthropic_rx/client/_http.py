@@ -1,9 +1,11 @@
 """The one boundary where httpx's exceptions and error responses become our typed errors.
 
-Everything here is a pure function of an exception or a response already read, so the sync
-and the async request share it. Each error says what was expected and what arrived
-(STYLE.md §7), carries the response's ``request-id`` and the attempt count, and never holds
-the request (whose headers hold the key): only response headers are kept.
+Everything here is shared by the sync and the async request: building a request with the key
+(`make_request`) and taking the key out again (`forget_key`), decoding a compressed body in
+bounded pieces (`Inflate`), and turning an exception or a response already read into a typed
+error. Each error says what was expected and what arrived (STYLE.md §7), carries the
+response's ``request-id`` and the attempt count, and never holds the request (whose headers
+hold the key): only response headers are kept.
 """
 
 from __future__ import annotations
