@@ -31,6 +31,12 @@ ends before ``message_stop`` is `IncompleteStreamError`.
 
 Events already delivered are never delivered again; each error carries ``.request_id``,
 ``.attempts`` and the partial ``.snapshot``. Every exit closes the response.
+
+Hardened (issue 10): ``abort()`` and ``deadline`` act before the response headers too, on
+both clients; no frame of an error's traceback holds the key; a key or header value that
+cannot be a header, NaN in the body and malformed options are a `ValueError` before
+anything is sent; plain http never goes through a proxy; one event (and what a gzip body
+inflates to) is bounded by ``max_event_bytes``, 32 MiB by default.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import anyio
 import httpx
@@ -25,8 +25,12 @@ from ._config import Settings
 from ._http import (
     CLOSE_LIMIT,
     aclose_response,
+    aread_body,
     aread_some,
+    body_decoder,
+    forget_key,
     is_event_stream,
+    make_request,
     message_from_json,
     redirect_error,
     status_error,
@@ -47,12 +51,18 @@ _T = TypeVar("_T")
 class _Attempt:
     """One HTTP request: its number, its event gate, its content watchdog."""
 
-    __slots__ = ("gate", "number", "watchdog")
+    __slots__ = ("gate", "number", "sent", "watchdog")
 
     def __init__(self, number: int, watchdog: anyio.CancelScope) -> None:
         self.number = number
         self.watchdog = watchdog
         self.gate: EventGate | None = None
+        self.sent: object = None  # httpcore's copy of the request, to forget the key in
+
+    async def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        """httpcore's ``trace`` extension: keep its copy of the request, to forget the key."""
+        if name.endswith("send_request_headers.started"):
+            self.sent = info.get("request")
 
     @property
     def delivered(self) -> bool:
@@ -145,35 +155,30 @@ class AsyncCall(Generic[_T]):
 
     async def _send(self, attempt: _Attempt, read: _Read[_T]) -> _T:
         settings = self._settings
-        headers = {
-            **settings.headers(),
-            "accept": self._accept,
-            "x-arx-attempt": str(attempt.number),
-            **self._parts["headers"],
-            "x-api-key": settings.api_key.reveal(),
-        }
-        request = self._http.build_request(
-            "POST",
-            settings.url,
-            content=self._parts["body"],
-            headers=headers,
-            params=self._parts["query"] or None,
+        request = make_request(
+            self._http,
+            settings,
+            self._parts,
+            accept=self._accept,
+            attempt=attempt.number,
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=self._read_timeout,
                 write=self._read_timeout,
                 pool=self._read_timeout,
             ),
+            trace=attempt.trace,
         )
         _log.debug("anthropic_rx: POST %s (attempt %d)", request.url, attempt.number)
         with attempt.watchdog:
             try:
                 response = await self._http.send(request, stream=True, follow_redirects=False)
-            except httpx.HTTPError as exc:
-                raise self._translate(exc, attempt) from exc
-            finally:
-                # The request outlives the call in exceptions and responses; the key must not.
-                request.headers.pop("x-api-key", None)
+            except BaseException as exc:
+                forget_key(request, attempt.sent, exc)
+                if isinstance(exc, httpx.HTTPError):
+                    raise self._translate(exc, attempt) from exc
+                raise
+            forget_key(request, attempt.sent, response=response)
             try:
                 request_id = self._info.note_response(response)
                 _log.debug("anthropic_rx: %d, request-id %s", response.status_code, request_id)
@@ -245,10 +250,17 @@ class AsyncRequestSource:
                 )
             gate = attempt.gate = EventGate(emit, self._max_event_bytes)
             content_timeout = self._content_timeout
-            chunks = response.aiter_bytes()
+            inflate = body_decoder(response)
+            chunks = response.aiter_raw()
             try:
                 async for chunk in chunks:
-                    if gate.feed(chunk) and content_timeout is not None:
+                    if inflate is None:
+                        active = gate.feed(chunk)
+                    else:
+                        active = False
+                        for piece in inflate(chunk):
+                            active = gate.feed(piece) or active
+                    if active and content_timeout is not None:
                         attempt.watchdog.deadline = anyio.current_time() + content_timeout
             finally:
                 await aclose_response(response, chunks)
@@ -263,7 +275,8 @@ async def async_create(
     """Send a non-streaming request with retries and return its `Message`."""
 
     async def read(response: httpx.Response, attempt: _Attempt) -> Message:
-        return message_from_json(response, await response.aread(), attempt.number)
+        content = await aread_body(response, settings.max_event_bytes)
+        return message_from_json(response, content, attempt.number)
 
     call: AsyncCall[Message] = AsyncCall(
         http,

@@ -121,6 +121,9 @@ class Messages:
 
         Raises:
             TypeError: a required parameter is missing, or an unknown one was given.
+            ValueError: a number is NaN or infinite (JSON has neither), or an
+                ``extra_headers`` value holds CR, LF or another character a header may not;
+                raised here, before any connection, and never retried.
 
         Example:
             >>> with arx.Client() as client:
@@ -185,31 +188,47 @@ class Client:
 
     Args:
         api_key: the API key; default ``ANTHROPIC_API_KEY``. Sent only as ``x-api-key``,
-            never shown by a repr, a log line or an error.
-        base_url: default ``ANTHROPIC_BASE_URL``, else ``https://api.anthropic.com``. Plain
-            http is refused unless the host is loopback (``allow_insecure_http=True``
-            overrides). Redirects are never followed: a 3xx is an `APIStatusError`.
-        http_client: the httpx client to send with; ``close()`` leaves it open.
+            never shown by a repr, a log line, an error or a traceback's local variables.
+            Visible ASCII only: a newline, a control character, a space or a non-ASCII
+            character is a `ValueError` that shows the key masked (``sk-…wxyz``).
+        base_url: default ``ANTHROPIC_BASE_URL``, else ``https://api.anthropic.com``;
+            without ``/v1`` (the path is added for you). An empty or malformed one is a
+            `ValueError`. Plain http is refused unless the host is loopback
+            (``allow_insecure_http=True`` overrides), and never goes through a proxy;
+            https honours ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` as httpx does (the
+            proxy relays the TLS tunnel and never sees the key). Redirects are never
+            followed: a 3xx is an `APIStatusError`.
+        http_client: the httpx client to send with; ``close()`` leaves it open. Its own
+            proxy settings then apply, plain http included.
         max_retries: retries after the first attempt (default 2). Only before any content
             event went downstream, for 408, 409, 429, 5xx, 529, ``x-should-retry: true``, an
             ``event: error`` before content, connection failures and timeouts.
         max_retry_wait: the longest ``retry-after`` honoured, in seconds (default 60); a
             longer one, or a spend-limit 429, fails at once with `RateLimitError`.
-        connect_timeout: seconds to connect (default 5), then `APITimeoutError`.
+        connect_timeout: seconds to connect (default 5), then `APITimeoutError`. Every
+            timeout is a positive, finite number (``None`` where none is allowed).
         idle_timeout: seconds without a byte, pings included, before
             `StreamIdleTimeoutError` (default 60; the official SDK waits 600).
         content_timeout: seconds without a content event, pings not counted, before
             `ContentTimeoutError` (default: none).
         deadline: seconds for the whole request, retries and waits included, before
-            `DeadlineExceededError` (default: none).
+            `DeadlineExceededError` (default: none). It, and ``abort()``, act before the
+            response headers too: the connection is shut at once.
         create_timeout: seconds ``messages.create()`` waits for its answer (default 600, as
             the SDK): a non-streaming answer sends no byte until it is whole.
-        default_headers: headers added to every request.
+        default_headers: headers added to every request (no CR, LF or control character).
         allow_insecure_http: allow plain http to a host that is not loopback.
-        max_event_bytes: the most one event may take before `EventTooLargeError`.
+        max_event_bytes: the most one event may take before `EventTooLargeError`
+            (default 32 MiB, ten times the largest real event; ``None``: no limit). A gzip
+            or deflate body is inflated in 64 KiB pieces, so a compressed bomb stops there
+            too, and so does the body of ``messages.create()``.
 
     Raises:
-        ValueError: no API key, an invalid option, or plain http off loopback.
+        ValueError: no API key, a key that cannot be a header, an invalid option (a
+            timeout that is not positive and finite, ``max_event_bytes < 1``), a malformed
+            or empty base_url or one ending in ``/v1``, a header with CR or LF, or plain
+            http off loopback. Each names the argument.
+        TypeError: an option of the wrong type.
 
     Example:
         >>> with arx.Client() as client:
@@ -223,7 +242,9 @@ class Client:
     ) -> None:
         settings = _settings(options)
         http = http_client or httpx.Client(
-            timeout=settings.http_timeout(), limits=settings.http_limits()
+            timeout=settings.http_timeout(),
+            limits=settings.http_limits(),
+            mounts=settings.http_mounts(httpx.HTTPTransport),
         )
         self._state = _State(settings, http)
         self._owns_http = http_client is None
@@ -287,7 +308,9 @@ class AsyncClient:
     ) -> None:
         settings = _settings(options)
         http = http_client or httpx.AsyncClient(
-            timeout=settings.http_timeout(), limits=settings.http_limits()
+            timeout=settings.http_timeout(),
+            limits=settings.http_limits(),
+            mounts=settings.http_mounts(httpx.AsyncHTTPTransport),
         )
         self._state = _State(settings, http)
         self._owns_http = http_client is None

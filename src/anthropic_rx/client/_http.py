@@ -1,18 +1,22 @@
 """The one boundary where httpx's exceptions and error responses become our typed errors.
 
-Everything here is a pure function of an exception or a response already read, so the sync
-and the async request share it. Each error says what was expected and what arrived
-(STYLE.md §7), carries the response's ``request-id`` and the attempt count, and never holds
-the request (whose headers hold the key): only response headers are kept.
+Everything here is shared by the sync and the async request: building a request with the key
+(`make_request`) and taking the key out again (`forget_key`), decoding a compressed body in
+bounded pieces (`Inflate`), and turning an exception or a response already read into a typed
+error. Each error says what was expected and what arrived (STYLE.md §7), carries the
+response's ``request-id`` and the attempt count, and never holds the request (whose headers
+hold the key): only response headers are kept.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, cast
 
 import anyio
+import httpcore
 import httpx
 import jiter
 from pydantic import ValidationError
@@ -23,6 +27,7 @@ from .._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    EventTooLargeError,
     RateLimitError,
     StreamIdleTimeoutError,
     error_for_status,
@@ -30,14 +35,22 @@ from .._exceptions import (
     excerpt,
 )
 from ..events import Message
+from ._config import Settings
+from ._params import RequestParts
 from ._retry import parse_retry_after
 
 __all__ = [
     "CLOSE_LIMIT",
     "ERROR_BODY_LIMIT",
+    "Inflate",
     "aclose_response",
+    "aread_body",
     "aread_some",
+    "body_decoder",
+    "forget_key",
     "is_event_stream",
+    "make_request",
+    "read_body",
     "read_some",
     "redirect_error",
     "status_error",
@@ -51,25 +64,226 @@ ERROR_BODY_LIMIT = 64 * 1024
 CLOSE_LIMIT = 5.0
 
 
+#: The most decompression makes of one piece of input at a time: memory stays bounded
+#: by the event limit plus this, however much a body inflates (a gzip bomb, issue 10).
+INFLATE_PIECE = 64 * 1024
+_KEY_HEADER = "x-api-key"
+_KEY_HEADER_BYTES = b"x-api-key"
+
+
+def make_request(
+    http: httpx.Client | httpx.AsyncClient,
+    settings: Settings,
+    parts: RequestParts,
+    *,
+    accept: str,
+    attempt: int,
+    timeout: httpx.Timeout,
+    trace: Callable[..., Any],
+) -> httpx.Request:
+    """Build one attempt's request, the key in its headers and in no local variable.
+
+    The key goes straight from the `Secret` into the request's headers, so no frame of an
+    error's traceback holds it (Sentry, rich and ``pytest -l`` show locals); `forget_key`
+    takes it out again once the request is sent. *trace* is httpcore's ``trace``
+    extension: it sees the transport's own request (to forget the key there too) and the
+    connection's socket (so that an abort can act before the response headers come).
+    """
+    request = http.build_request(
+        "POST",
+        settings.url,
+        content=parts["body"],
+        headers={
+            **settings.headers(),
+            "accept": accept,
+            "x-arx-attempt": str(attempt),
+            **parts["headers"],
+        },
+        params=parts["query"] or None,
+        timeout=timeout,
+        extensions={"trace": trace},
+    )
+    request.headers[_KEY_HEADER] = settings.api_key.reveal()
+    return request
+
+
+def _forget(request: object) -> None:
+    if isinstance(request, httpcore.Request):
+        # In place: every frame that holds the list itself sees the key go too.
+        request.headers[:] = [(k, v) for k, v in request.headers if k.lower() != _KEY_HEADER_BYTES]
+
+
+def forget_key(
+    request: httpx.Request,
+    sent: object = None,
+    error: BaseException | None = None,
+    response: httpx.Response | None = None,
+) -> None:
+    """Take the key out of a sent request, of httpcore's copy *sent*, and of *error*'s frames.
+
+    The request outlives the call in exceptions, responses and tracebacks (httpx's
+    ``Headers`` repr masks only ``authorization``). httpcore copies the headers into a
+    request of its own, which its frames on a connection error's traceback hold; those are
+    found through *error*'s traceback (only on the error path: the hot path never walks).
+    A redirect's *response* holds the request httpx would send next, with the key.
+    """
+    request.headers.pop(_KEY_HEADER, None)
+    _forget(sent)
+    if response is not None and response.next_request is not None:
+        response.next_request.headers.pop(_KEY_HEADER, None)
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        tb = error.__traceback__
+        while tb is not None:
+            for value in tb.tb_frame.f_locals.values():
+                _forget(value)
+            tb = tb.tb_next
+        error = error.__cause__ or error.__context__
+
+
+class Inflate:
+    """Decompress a gzip or deflate body in bounded pieces (`INFLATE_PIECE` bytes at most).
+
+    httpx inflates each network chunk whole, so 64 KiB of a gzip bomb can become 64 MiB at
+    once; here no call makes more than a piece, and the event decoder's ``max_event_bytes``
+    stops a bomb after that many bytes (`EventTooLargeError`).
+    """
+
+    __slots__ = ("_inflater", "_raw_deflate")
+
+    def __init__(self, encoding: str) -> None:
+        self._raw_deflate = encoding == "deflate"  # zlib-wrapped or raw: seen in the first byte
+        self._inflater = None if self._raw_deflate else zlib.decompressobj(zlib.MAX_WBITS | 16)
+
+    def __call__(self, data: bytes) -> Iterator[bytes]:
+        """Yield what *data* inflates to, one bounded piece at a time.
+
+        Raises:
+            httpx.DecodingError: the body is not valid gzip or deflate.
+        """
+        inflater = self._inflater
+        if inflater is None:
+            if not data:
+                return
+            # RFC 1950: a zlib stream starts with CM = 8 and a header divisible by 31.
+            wrapped = len(data) > 1 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            inflater = self._inflater = zlib.decompressobj(
+                zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+            )
+        while True:
+            try:
+                piece = inflater.decompress(data, INFLATE_PIECE)
+            except zlib.error as exc:
+                raise httpx.DecodingError(f"the compressed body is invalid: {exc}") from exc
+            if piece:
+                yield piece
+            data = inflater.unconsumed_tail
+            if not data and len(piece) < INFLATE_PIECE:
+                return
+
+
+def body_decoder(response: httpx.Response) -> Inflate | None:
+    """The bounded decoder of *response*'s ``content-encoding``; ``None`` for none.
+
+    Raises:
+        APIResponseValidationError: an encoding that was not asked for (we send
+            ``accept-encoding: gzip, deflate``).
+    """
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return Inflate("deflate" if encoding == "deflate" else "gzip")
+    raise APIResponseValidationError(
+        f"expected a body encoded as gzip, deflate or not at all (accept-encoding), got "
+        f"content-encoding {encoding!r}",
+        status_code=response.status_code,
+        request_id=response.headers.get("request-id"),
+    )
+
+
+def _pieces(chunk: bytes, inflate: Inflate | None) -> Iterator[bytes]:
+    if inflate is None:
+        yield chunk
+    else:
+        yield from inflate(chunk)
+
+
+def _excerpt_decoder(response: httpx.Response) -> Inflate | None:
+    try:
+        return body_decoder(response)
+    except APIResponseValidationError:
+        return None  # an error body in an encoding not asked for: its raw start will do
+
+
 def read_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
-    """Read up to *limit* bytes of a body; the caller closes the response."""
-    return _join(response.iter_bytes(), limit)
+    """Read up to *limit* bytes of a (decoded) body; the caller closes the response."""
+    inflate = _excerpt_decoder(response)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_raw():
+        for piece in _pieces(chunk, inflate):
+            parts.append(piece)
+            size += len(piece)
+            if size >= limit:
+                return b"".join(parts)[:limit]
+    return b"".join(parts)
 
 
 async def aread_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
-    """Read up to *limit* bytes of a body asynchronously, then close the response."""
+    """Read up to *limit* bytes of a (decoded) body asynchronously, then close the response."""
+    inflate = _excerpt_decoder(response)
     parts: list[bytes] = []
     size = 0
-    chunks = response.aiter_bytes()
+    chunks = response.aiter_raw()
     try:
         async for chunk in chunks:
-            parts.append(chunk)
-            size += len(chunk)
+            for piece in _pieces(chunk, inflate):
+                parts.append(piece)
+                size += len(piece)
             if size >= limit:
                 break
     finally:
         await aclose_response(response, chunks)
     return b"".join(parts)[:limit]
+
+
+def read_body(response: httpx.Response, limit: int | None) -> bytes:
+    """Read a whole (decoded) body of at most *limit* bytes: a non-streaming answer.
+
+    Raises:
+        EventTooLargeError: the body grew past *limit* (``max_event_bytes``).
+        APIResponseValidationError: an encoding that was not asked for.
+    """
+    inflate = body_decoder(response)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in response.iter_raw():
+        for piece in _pieces(chunk, inflate):
+            size += len(piece)
+            if limit is not None and size > limit:
+                raise EventTooLargeError(limit=limit, size=size)
+            parts.append(piece)
+    return b"".join(parts)
+
+
+async def aread_body(response: httpx.Response, limit: int | None) -> bytes:
+    """The async twin of `read_body`."""
+    inflate = body_decoder(response)
+    parts: list[bytes] = []
+    size = 0
+    chunks = response.aiter_raw()
+    try:
+        async for chunk in chunks:
+            for piece in _pieces(chunk, inflate):
+                size += len(piece)
+                if limit is not None and size > limit:
+                    raise EventTooLargeError(limit=limit, size=size)
+                parts.append(piece)
+    finally:
+        await aclose_response(response, chunks)
+    return b"".join(parts)
 
 
 async def aclose_response(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
@@ -86,17 +300,6 @@ async def aclose_response(response: httpx.Response, chunks: AsyncIterator[bytes]
         with contextlib.suppress(Exception):  # httpx.ReadError: the socket is closed
             async for _ in chunks:
                 pass
-
-
-def _join(chunks: Iterator[bytes], limit: int) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        parts.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(parts)[:limit]
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Any, Literal, Required, TypedDict, cast
 
 from pydantic import BaseModel
 
+from ._config import check_headers
 from ._output import merge_output_config
 
 __all__ = ["MessageParams", "RequestParts", "build_request"]
@@ -76,12 +77,30 @@ def _jsonable(value: object) -> Any:
     raise TypeError(f"expected JSON-compatible request parameters, got {type(value).__name__}")
 
 
+def _dumps(value: object) -> str:
+    return json.dumps(
+        value, default=_jsonable, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+
+
+def _non_finite(body: Mapping[str, Any]) -> str:
+    """Name the parameter whose value holds NaN or an infinity (``json`` does not say)."""
+    for name, value in body.items():
+        try:
+            _dumps(value)
+        except ValueError:
+            return repr(name)
+    return "the request body"  # pragma: no cover - the whole failed, so one part does
+
+
 def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
     """Check *params* and build the request's parts.
 
     Raises:
         TypeError: a required parameter is missing, or an unknown one was given, or
             ``output_format`` is not a type pydantic can build a JSON schema for.
+        ValueError: a number is NaN or infinite (JSON has neither), or a header in
+            ``extra_headers`` holds CR, LF or another character a header may not hold.
     """
     unknown = sorted(set(params) - _KNOWN)
     if unknown:
@@ -103,10 +122,20 @@ def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
     if {k.lower() for k in params.get("extra_headers", {})} & {"x-api-key", "authorization"}:
         # The key has one home, the client's Secret (DESIGN.md decision 10).
         raise TypeError("pass the key as Client(api_key=...) or with_options(api_key=...)")
+    headers = dict(params.get("extra_headers", {}))
+    check_headers(headers, "extra_headers")
     body.update(params.get("extra_body", {}))
-    data = json.dumps(body, default=_jsonable, ensure_ascii=False, separators=(",", ":"))
+    try:
+        data = _dumps(body)
+    except ValueError as exc:
+        if "Out of range float" not in str(exc):
+            raise  # a circular reference: json's own message says it
+        raise ValueError(
+            f"expected finite numbers in {_non_finite(body)}, got NaN or infinity: "
+            "JSON has neither, and the API would refuse the request"
+        ) from None
     return RequestParts(
         body=data.encode(),
-        headers=dict(params.get("extra_headers", {})),
+        headers=headers,
         query=dict(params.get("extra_query", {})),
     )

@@ -5,23 +5,26 @@ stream it runs on the `MessageStream`'s background thread (`SyncRequestSource`);
 ``create()`` on the caller's thread.
 
 Bounded time (DESIGN.md decision 8) with blocking sockets: every attempt's httpx timeouts
-are cut to what the deadline and the content watchdog leave, which bounds the wait for the
-headers; once the body streams, a watchdog thread (only when ``content_timeout`` or
-``deadline`` is set) and `SyncRequestSource.close` interrupt a blocked read by shutting the
-socket down, which wakes ``recv`` at once, where closing it from another thread would not.
-Before the headers arrive httpx exposes no socket, so an abort then takes effect when they
-come or when the (capped) read timeout passes; subscribers are told at once either way.
+are cut to what the deadline and the content watchdog leave, and a watchdog thread (only
+when ``content_timeout`` or ``deadline`` is set) and `SyncRequestSource.close` interrupt a
+blocked read or write by shutting the socket down, which wakes ``recv`` at once, where
+closing it from another thread would not. The socket is known from the moment the
+connection is made or taken from the pool (httpcore's ``trace`` extension, `_Attempt.trace`),
+so an abort or the deadline acts before the response headers too: a server that trickles
+its status line cannot hold a request past its deadline. Only the TCP connect itself
+cannot be interrupted; ``connect_timeout`` (cut to the deadline) bounds it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -34,8 +37,12 @@ from .._exceptions import (
 from ..events import Message
 from ._config import Settings
 from ._http import (
+    body_decoder,
+    forget_key,
     is_event_stream,
+    make_request,
     message_from_json,
+    read_body,
     read_some,
     redirect_error,
     status_error,
@@ -64,6 +71,7 @@ class _Attempt:
         self.reason: str | None = None  # "abort", "content" or "deadline" once interrupted
         self.gate: EventGate | None = None
         self.ended = threading.Event()
+        self.sent: object = None  # httpcore's copy of the request, to forget the key in
         self._socket: socket.socket | None = None
 
     @property
@@ -74,13 +82,41 @@ class _Attempt:
     def received(self) -> bool:
         return self.gate is not None and self.gate.received
 
+    def trace(self, name: str, info: Mapping[str, Any]) -> None:
+        """httpcore's ``trace`` extension: learn the socket before any response byte.
+
+        A new connection's socket comes with ``connect_tcp`` and, over TLS, ``start_tls``;
+        a pooled one's from the connection about to send (the caller's ``self``, found on
+        the stack, since httpcore names no stream in that event). Called a few times per
+        request, never per event.
+        """
+        if name.endswith(("connect_tcp.complete", "start_tls.complete")):
+            self.bind(info.get("return_value"))
+        elif name.endswith("send_request_headers.started"):
+            self.sent = info.get("request")
+            frame = inspect.currentframe()
+            for _ in range(8):  # Trace.trace, Trace.__enter__, then the connection
+                frame = frame.f_back if frame is not None else None
+                stream = getattr(
+                    frame.f_locals.get("self") if frame else None, "_network_stream", None
+                )
+                if stream is not None:
+                    self.bind(stream)
+                    break
+            del frame
+
+    def bind(self, stream: object) -> None:
+        """Shut down *stream*'s socket on interrupt (at once if one already came)."""
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if isinstance(sock, socket.socket):
+            with self.lock:
+                self._socket = sock
+                if self.reason is not None:
+                    self._shutdown()
+
     def attach(self, response: httpx.Response) -> None:
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        with self.lock:
-            self._socket = sock if isinstance(sock, socket.socket) else None
-            if self.reason is not None:
-                self._shutdown()
+        self.bind(response.extensions.get("network_stream"))
 
     def detach(self) -> None:
         # Before the response is closed: a pooled connection's socket must never be shut.
@@ -223,31 +259,25 @@ class SyncCall(Generic[_T]):
         return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
 
     def _send(self, attempt: _Attempt, read: Callable[[httpx.Response, _Attempt], _T]) -> _T:
-        settings = self._settings
-        headers = {
-            **settings.headers(),
-            "accept": self._accept,
-            "x-arx-attempt": str(attempt.number),
-            **self._parts["headers"],
-            "x-api-key": settings.api_key.reveal(),
-        }
-        request = self._http.build_request(
-            "POST",
-            settings.url,
-            content=self._parts["body"],
-            headers=headers,
-            params=self._parts["query"] or None,
+        request = make_request(
+            self._http,
+            self._settings,
+            self._parts,
+            accept=self._accept,
+            attempt=attempt.number,
             timeout=self._timeouts(attempt),
+            trace=attempt.trace,
         )
         _log.debug("anthropic_rx: POST %s (attempt %d)", request.url, attempt.number)
         try:
             response = self._http.send(request, stream=True, follow_redirects=False)
-        except httpx.HTTPError as exc:
-            raise self._translate(exc, attempt) from exc
-        finally:
-            # The request object outlives the call in exceptions and responses; the key
-            # must not (httpx's Headers repr masks only `authorization`).
-            request.headers.pop("x-api-key", None)
+        except BaseException as exc:
+            attempt.detach()
+            forget_key(request, attempt.sent, exc)
+            if isinstance(exc, httpx.HTTPError):
+                raise self._translate(exc, attempt) from exc
+            raise
+        forget_key(request, attempt.sent, response=response)
         try:
             attempt.attach(response)
             request_id = self._info.note_response(response)
@@ -336,10 +366,17 @@ class SyncRequestSource:
                     response, content, expected="text/event-stream", attempts=attempt.number
                 )
             gate = attempt.gate = EventGate(emit, self._max_event_bytes)
-            for chunk in response.iter_bytes():
+            inflate = body_decoder(response)
+            for chunk in response.iter_raw():
                 if attempt.reason is not None:
                     break  # interrupted while bytes still flow (a drip under a deadline)
-                if gate.feed(chunk) and self._content_timeout is not None:
+                if inflate is None:
+                    active = gate.feed(chunk)
+                else:
+                    active = False
+                    for piece in inflate(chunk):
+                        active = gate.feed(piece) or active
+                if active and self._content_timeout is not None:
                     attempt.activity = time.monotonic()
             if attempt.reason is not None:
                 raise httpx.ReadError("interrupted")  # named by SyncCall._translate
@@ -358,7 +395,8 @@ def sync_create(
     """Send a non-streaming request with retries and return its `Message`."""
 
     def read(response: httpx.Response, attempt: _Attempt) -> Message:
-        return message_from_json(response, response.read(), attempt.number)
+        content = read_body(response, settings.max_event_bytes)
+        return message_from_json(response, content, attempt.number)
 
     call: SyncCall[Message] = SyncCall(
         http,
