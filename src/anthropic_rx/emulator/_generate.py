@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from ._phrases import ToolOutcome, answer_from_results, phrase, sentences
-from ._schema import Prompt, fit, name_parts
+from ._schema import Prompt, fit, is_slot, name_parts
 from ._wire import PING, Event, JSONObject, dumps, frame, is_list
 
 __all__ = ["WORDS", "Answer", "count_input_tokens", "generate", "last_user_text", "tokenize"]
@@ -267,7 +267,14 @@ _STOP = {
 
 
 def _has_value(clause: str, tool: JSONObject) -> bool:
-    """Whether *clause* names a thing of its own: a proper noun or a quoted string."""
+    """Whether *clause* names a thing of its own (a proper noun or a quoted string) that
+    could go in one of the tool's top-level string fields for places, names or queries."""
+    schema = tool.get("input_schema")
+    properties = cast("JSONObject", schema).get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or not any(
+        is_slot(name, sub) for name, sub in cast("JSONObject", properties).items()
+    ):
+        return False
     prompt = Prompt(clause, avoid=name_parts(str(tool["name"])))
     return bool(prompt.proper or prompt.quoted)
 

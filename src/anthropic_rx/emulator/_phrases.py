@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from ._wire import is_list
+
 __all__ = ["ToolOutcome", "answer_from_results", "phrase", "sentences", "summarise"]
 
 _SENTENCES = (
@@ -130,8 +132,8 @@ def summarise(content: str) -> str:
         if pairs:
             return ", ".join(f"{key.replace('_', ' ')} {_scalar(item)}" for key, item in pairs)
         return "an empty result"
-    if isinstance(value, list):
-        items = cast("list[Any]", value)
+    if is_list(value):
+        items = value
         shown = ", ".join(_scalar(item) for item in items[:3])
         more = f" and {len(items) - 3} more" if len(items) > 3 else ""
         return f"{len(items)} item{'s' if len(items) != 1 else ''}" + (

@@ -18,6 +18,7 @@ the seeded generator, so the same request always gets the same value.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import uuid
@@ -26,7 +27,7 @@ from typing import Any, cast
 
 from ._phrases import phrase
 
-__all__ = ["Prompt", "fit", "name_parts"]
+__all__ = ["Prompt", "fit", "is_slot", "name_parts"]
 
 _PLACE = {
     "city", "location", "place", "country", "destination", "region", "town", "address",
@@ -36,6 +37,8 @@ _PLACE = {
 _NAME = {
     "name", "person", "user", "username", "author", "who", "recipient", "contact", "owner",
     "customer", "company", "artist", "team", "player", "employee", "client", "organization",
+    "guest", "patient", "passenger", "student", "speaker", "traveler", "traveller", "attendee",
+    "member", "friend", "sender", "assignee", "manager", "brand", "product",
 }  # fmt: skip
 _QUERY = {
     "query", "q", "search", "term", "terms", "keyword", "keywords", "text", "prompt",
@@ -46,7 +49,7 @@ _PLACES = ("Paris", "Tokyo", "Lisbon", "Nairobi", "Toronto", "Melbourne", "Oslo"
 _PEOPLE = ("Ada Lovelace", "Alan Turing", "Grace Hopper", "Katherine Johnson", "Tim Peters")
 _FROM = {"origin", "from", "source", "departure"}
 _TO = {"destination", "to", "target", "arrival"}
-_COMMON = {
+_FUNCTION_WORDS = {
     "a", "an", "the", "i", "i'm", "i'd", "what", "what's", "whats", "when", "where", "which",
     "who", "whom", "whose", "why", "how", "is", "are", "was", "were", "be", "can", "could",
     "would", "should", "will", "shall", "do", "does", "did", "please", "tell", "show", "give",
@@ -58,6 +61,15 @@ _COMMON = {
     "thursday", "friday", "saturday", "sunday", "use", "call", "run", "compute", "calculate",
     "weather", "time",
 }  # fmt: skip
+# Verbs that open a request ("Describe Paris"): capitalised, yet no proper noun.
+_VERBS = {
+    "describe", "explain", "list", "book", "order", "plan", "send", "create", "write", "make",
+    "summarise", "summarize", "translate", "compare", "recommend", "suggest", "add", "remove",
+    "schedule", "buy", "convert", "lookup", "fetch", "reserve", "cancel", "update", "delete",
+    "open", "close", "start", "stop", "draft", "email", "remind", "set", "turn", "play", "read",
+    "save", "share", "ask", "help", "try", "just", "maybe", "could", "weather", "forecast",
+}  # fmt: skip
+_COMMON = _FUNCTION_WORDS | _VERBS
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -84,6 +96,14 @@ def name_parts(name: str) -> list[str]:
     ['get', 'current', 'weather']
     """
     return [part.lower() for part in _CAMEL.findall(name)]
+
+
+def is_slot(name: str, schema: Any) -> bool:
+    """Whether property *name* is a string for a place, a name or a query (one per call)."""
+    if not isinstance(schema, dict):
+        return False
+    kind = cast("dict[str, Any]", schema).get("type", "string")
+    return kind == "string" and bool(set(name_parts(name)) & (_PLACE | _NAME | _QUERY))
 
 
 def _stem(word: str) -> str:
@@ -424,22 +444,32 @@ def _array(
 
 
 def _bounds(schema: Mapping[str, Any], integer: bool) -> tuple[float, float]:
+    """The closed range a number may take (infinite where the schema sets no bound)."""
     step = 1 if integer else 0.1
-    low = schema.get("minimum")
-    if schema.get("exclusiveMinimum") is not None:
-        low = float(schema["exclusiveMinimum"]) + step
-    high = schema.get("maximum")
-    if schema.get("exclusiveMaximum") is not None:
-        high = float(schema["exclusiveMaximum"]) - step
-    lo = float(low) if low is not None else (float(high) - 99 if high is not None else 1.0)
-    hi = float(high) if high is not None else lo + 99
-    return lo, max(lo, hi)
+    low: float = -math.inf
+    high: float = math.inf
+    if isinstance(schema.get("minimum"), int | float):
+        low = float(schema["minimum"])
+    if isinstance(schema.get("exclusiveMinimum"), int | float):
+        low = max(low, float(schema["exclusiveMinimum"]) + step)
+    if isinstance(schema.get("maximum"), int | float):
+        high = float(schema["maximum"])
+    if isinstance(schema.get("exclusiveMaximum"), int | float):
+        high = min(high, float(schema["exclusiveMaximum"]) - step)
+    if integer:
+        low, high = (
+            math.ceil(low) if low > -math.inf else low,
+            (math.floor(high) if high < math.inf else high),
+        )
+    return low, max(low, high)
 
 
 def _number(
     schema: dict[str, Any], rng: random.Random, prompt: Prompt, name: str, *, integer: bool
 ) -> int | float:
     lo, hi = _bounds(schema, integer)
+    pick_lo = lo if lo > -math.inf else (hi - 99 if hi < math.inf else 1.0)
+    pick_hi = max(pick_lo, hi if hi < math.inf else pick_lo + 99)
     found: float | None = None
     known = prompt.known_value(name) if name else None
     if isinstance(known, int | float) and not isinstance(known, bool):
@@ -453,13 +483,19 @@ def _number(
     if found is None:
         found = prompt.number(name_parts(name), integer=integer)
     if found is None:
-        found = rng.randint(int(lo), int(hi)) if integer else round(rng.uniform(lo, hi), 1)
+        found = (
+            rng.randint(int(pick_lo), int(pick_hi))
+            if integer
+            else round(rng.uniform(pick_lo, pick_hi), 1)
+        )
     value = min(max(found, lo), hi)
     step = schema.get("multipleOf")
     if isinstance(step, int | float) and step > 0:
         value = round(value / step) * step
         if value < lo:
             value += step
+        if value > hi:
+            value -= step
     if integer:
         return round(value)
     return int(value) if value == int(value) and abs(value) < 2**53 else value
