@@ -18,6 +18,7 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message
 
 from .helpers import KEY, RawResponse, body, send
+from .schema_check import problems
 from .test_generate import accumulate
 
 WEATHER: dict[str, Any] = {
@@ -108,69 +109,6 @@ ORDER: dict[str, Any] = {
         },
     },
 }
-
-
-# -- a small JSON-schema checker, enough for the schemas above --------------------------------
-
-
-def problems(schema: Any, value: Any, root: Any = None, path: str = "$") -> list[str]:
-    """Return what is wrong with *value* for *schema* (empty when it fits)."""
-    root = schema if root is None else root
-    if "$ref" in schema:
-        target = root
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        return problems(target, value, root, path)
-    if "anyOf" in schema:
-        if all(problems(s, value, root, path) for s in schema["anyOf"]):
-            return [f"{path}: fits no anyOf branch"]
-        return []
-    if "enum" in schema:
-        return [] if value in schema["enum"] else [f"{path}: {value!r} not in the enum"]
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
-    checks = {
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    if kinds and not any(checks[k](value) for k in kinds):
-        return [f"{path}: {value!r} is not of type {kinds}"]
-    found: list[str] = []
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        found += [f"{path}: {k} is required" for k in schema.get("required", []) if k not in value]
-        if schema.get("additionalProperties") is False:
-            found += [f"{path}: {k} is not allowed" for k in value if k not in properties]
-        for key, item in value.items():
-            if key in properties:
-                found += problems(properties[key], item, root, f"{path}.{key}")
-    elif isinstance(value, list):
-        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 10**9):
-            found.append(f"{path}: {len(value)} items")
-        if schema.get("uniqueItems") and len({json.dumps(v) for v in value}) < len(value):
-            found.append(f"{path}: items are not unique")
-        for i, item in enumerate(value):
-            found += problems(schema.get("items", {}), item, root, f"{path}[{i}]")
-    elif isinstance(value, str):
-        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", 10**9):
-            found.append(f"{path}: length {len(value)}")
-        if schema.get("format") == "email" and "@" not in value:
-            found.append(f"{path}: not an email")
-        if schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
-            found.append(f"{path}: not a date")
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            found.append(f"{path}: {value} < minimum")
-        if "maximum" in schema and value > schema["maximum"]:
-            found.append(f"{path}: {value} > maximum")
-        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            found.append(f"{path}: {value} <= exclusiveMinimum")
-    return found
 
 
 def test_the_checker_catches_what_it_should() -> None:

@@ -18,6 +18,7 @@ the seeded generator, so the same request always gets the same value.
 
 from __future__ import annotations
 
+import ast
 import math
 import random
 import re
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from ._phrases import phrase
+from ._wire import is_list
 
 __all__ = ["Prompt", "fit", "is_slot", "name_parts"]
 
@@ -296,6 +298,53 @@ def _merge(schemas: list[Any]) -> dict[str, Any]:
     return merged
 
 
+_HINT = re.compile(
+    r"\b(minimum|maximum|exclusiveMinimum|exclusiveMaximum|multipleOf|minLength|maxLength"
+    r"|minItems|maxItems|uniqueItems|minProperties|format):\s*([-\w.]+)"
+)
+
+
+def _hinted(schema: dict[str, Any]) -> dict[str, Any]:
+    """Take back the constraints the SDK moved into the description (``{minimum: 3}``).
+
+    The official SDK's ``transform_schema`` strips keywords the API does not enforce and
+    writes them into ``description`` for the model to read; the model honours them, so the
+    emulator does too.
+    """
+    description = schema.get("description")
+    if not isinstance(description, str) or ":" not in description:
+        return schema
+    hints: dict[str, Any] = {}
+    for key, raw in _HINT.findall(description):
+        if key in schema:
+            continue
+        if key == "format":
+            hints[key] = raw
+        elif key == "uniqueItems":
+            hints[key] = raw.lower() == "true"
+        else:
+            try:
+                number = float(raw)
+            except ValueError:
+                continue
+            hints[key] = int(number) if number == int(number) else number
+    at = description.find("prefixItems: [")
+    if at >= 0 and "prefixItems" not in schema:  # written as a Python list of dicts
+        start = at + len("prefixItems: ")
+        depth = 0
+        for end in range(start, len(description)):
+            depth += {"[": 1, "]": -1}.get(description[end], 0)
+            if depth == 0:
+                try:
+                    prefix: Any = ast.literal_eval(description[start : end + 1])
+                except (ValueError, SyntaxError):
+                    break
+                if is_list(prefix):
+                    hints["prefixItems"] = prefix
+                break
+    return {**schema, **hints} if hints else schema
+
+
 def _first_not_null(schemas: list[Any]) -> Any:
     for schema in schemas:
         if not (isinstance(schema, dict) and cast("dict[str, Any]", schema).get("type") == "null"):
@@ -341,7 +390,7 @@ def fit(
     schema = _resolve(schema, root)
     if not isinstance(schema, dict):
         return phrase(rng)
-    schema = cast("dict[str, Any]", schema)
+    schema = _hinted(cast("dict[str, Any]", schema))
     if schema.get("allOf"):
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         parts = [_resolve(s, root) for s in cast("list[Any]", schema["allOf"])]
@@ -425,10 +474,15 @@ def _array(
     if items.get("enum"):  # the enum values the prompt mentions, else the first ones
         choices = cast("list[Any]", items["enum"])
         mentioned = [v for v in choices if isinstance(v, str) and prompt.mentions(v)]
-        picked = (mentioned or choices[: max(1, low)])[: high - len(values)]
-        return values + picked
+        picked = values + (mentioned or choices[: max(1, low)])[: high - len(values)]
+        i = 0
+        while len(picked) < low and not schema.get("uniqueItems"):
+            picked.append(choices[i % len(choices)])  # fewer values than items: repeat them
+            i += 1
+        return picked
     singular = name_parts(name)
-    if _kind(items) == "string" and ({_stem(p) for p in singular} & (_PLACE | _NAME)):
+    plain = items.get("type") == "string" and not set(items) - {"type", "title", "description"}
+    if plain and ({_stem(p) for p in singular} & (_PLACE | _NAME)):
         nouns = prompt.proper_nouns()[: high - len(values)]
         values += nouns
     count = max(low, min(high, 2 if depth < 4 else low))
