@@ -29,6 +29,7 @@ class Problem:
     status: int
     type: str
     message: str
+    details: JSONObject | None = None
 
 
 def _bad(message: str) -> Problem:
