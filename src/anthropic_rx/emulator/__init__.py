@@ -58,6 +58,11 @@ built-in phrase bank (no model, no download), the same for the same request and 
 - *Programmatic tool calls*: with the ``programmatic`` option, the calls arrive whole inside
   ``message_start`` (each with a ``caller``, the message with a ``container`` and its
   ``stop_reason``), followed only by ``message_stop``.
+- *Message threads* (the ``message-threads`` beta the SDK's ``tool_runner`` uses by default):
+  ``"thread": {"type": "create"}`` keeps the conversation under the reply's id, and
+  ``{"type": "continue", "previous_message_id": ...}`` sends only the new messages (none, to
+  resume a paused turn); the answer is the one the whole history would get. An unknown id
+  gets 404 ``not_found_error`` with ``details.error_code: "thread_not_found"``.
 
 **Choosing per request.** Server-wide defaults come from the constructor (``scenario=``,
 ``options=``, ``pace=``, ``recording=``). A request overrides them with headers (the SDK's
