@@ -248,6 +248,17 @@ def test_two_places_give_two_parallel_calls(emu: Emulator) -> None:
     assert message["content"][0]["text"] == "I'll use the get_weather tool."
 
 
+def test_places_of_several_words_and_mixed_requests_split_into_calls(emu: Emulator) -> None:
+    prompt = "Compare the weather in New York and Los Angeles for 7 days, and the time in Oslo"
+    message = message_of(ask(emu, tools=[SEARCH, WEATHER, CLOCK], messages=user(prompt)))
+    assert calls(message) == [
+        ("get_weather", {"city": "New York", "days": 7}),
+        ("get_weather", {"city": "Los Angeles", "days": 7}),
+        ("get_time", {"city": "Oslo"}),
+    ]
+    assert message["content"][0]["text"] == "I'll use the get_weather and get_time tools."
+
+
 def test_two_requests_give_one_call_of_each_tool(emu: Emulator) -> None:
     prompt = "What's the weather in Paris for 2 days, and what time is it in New York?"
     message = message_of(ask(emu, tools=[WEATHER, CLOCK], messages=user(prompt)))

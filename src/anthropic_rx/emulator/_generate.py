@@ -316,12 +316,19 @@ def _groups(question: str, tools: list[JSONObject]) -> list[tuple[JSONObject, st
     for clause in (c for c in _CLAUSES.split(question) if c and c.strip()):
         scores = [_score(clause, tool) for tool in tools]
         best = max(range(len(tools)), key=lambda i: scores[i])
-        has_value = _has_value(clause, tools[best])
-        if scores[best] > 0 and not (groups and groups[-1][0] is tools[best] and not has_value):
-            groups.append([tools[best], pending + clause])
-            pending = ""
-        elif groups and has_value and _has_value(groups[-1][1], groups[-1][0]):
-            groups.append([groups[-1][0], clause])
+        if scores[best] > 0:
+            same = bool(groups) and groups[-1][0] is tools[best]
+            if not (same and not _has_value(clause, tools[best])):
+                groups.append([tools[best], pending + clause])
+                pending = ""
+            else:
+                groups[-1][1] += ", " + clause
+        elif (
+            groups
+            and _has_value(clause, groups[-1][0])
+            and _has_value(groups[-1][1], groups[-1][0])
+        ):
+            groups.append([groups[-1][0], clause])  # "… in Paris and Tokyo": Tokyo, same tool
         elif groups:
             groups[-1][1] += ", " + clause
         else:
