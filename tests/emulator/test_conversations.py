@@ -603,6 +603,17 @@ def test_a_tool_result_for_an_unknown_call_is_refused_as_the_api_refuses_it(
     assert first.startswith("messages.0.content.0: unexpected `tool_use_id`")
 
 
+def test_a_tool_result_of_the_wrong_shape_is_refused(emu: Emulator) -> None:
+    for result, expected in (
+        ({"content": 3}, "tool_result.content: Input should be a valid string or list"),
+        ({"content": "x", "is_error": "yes"}, "tool_result.is_error: Input should be a valid"),
+    ):
+        block = {"type": "tool_result", "tool_use_id": "toolu_A", **result}
+        turn = {"role": "user", "content": [block]}
+        message = error_of(emu, [*user("Hi"), ASSISTANT_CALL, turn])
+        assert message.startswith(f"messages.2.content.0.{expected}")
+
+
 def test_a_call_without_its_result_is_refused(emu: Emulator) -> None:
     message = error_of(emu, [*user("Hi"), ASSISTANT_CALL, *user("and?")])
     assert message == (
@@ -786,3 +797,41 @@ def test_an_unknown_thread_gets_the_api_404_the_sdk_recovers_from(emu: Emulator)
     bad = send(emu.base_url, body(thread={"type": "fork"}))
     assert bad.status == 400
     assert bad.json()["error"]["message"] == "thread.type: Input should be 'create' or 'continue'"
+
+
+@pytest.mark.parametrize(
+    ("tool", "call", "result"),
+    [
+        (
+            {"type": "web_fetch_20250910", "name": "web_fetch"},
+            "web_fetch",
+            "web_fetch_tool_result",
+        ),
+        (
+            {"type": "code_execution_20250825", "name": "code_execution"},
+            "bash_code_execution",
+            "bash_code_execution_tool_result",
+        ),
+    ],
+)
+def test_other_server_tools_pause_and_resume_in_the_sdk_shapes(
+    sdk: anthropic.Anthropic, tool: dict[str, Any], call: str, result: str
+) -> None:
+    messages: list[Any] = user("Fetch https://example.org/page and count its words")
+    ask = {
+        "model": "claude-emulated",
+        "max_tokens": 1000,
+        "tools": [tool],
+        "extra_headers": {"x-emulator-options": '{"pause_turn": 1, "preface": false}'},
+    }
+    paused = sdk.beta.messages.create(messages=messages, **ask)
+    assert paused.stop_reason == "pause_turn"
+    (use,) = paused.content
+    assert use.type == "server_tool_use" and use.name == call
+    messages.append({"role": "assistant", "content": paused.content})
+    done = sdk.beta.messages.create(messages=messages, **ask)
+    assert done.stop_reason == "end_turn"
+    assert [b.type for b in done.content] == [result, "text"]
+    assert getattr(done.content[0], "tool_use_id", None) == use.id
+    if call == "web_fetch":
+        assert use.input == {"url": "https://example.org/page"}
