@@ -579,7 +579,7 @@ def _string(schema: dict[str, Any], rng: random.Random, prompt: Prompt, name: st
 
 def _string_value(schema: dict[str, Any], rng: random.Random, prompt: Prompt, name: str) -> str:
     known = prompt.known_value(name) if name else None
-    if isinstance(known, str):
+    if isinstance(known, str) and "format" not in schema:
         return known
     written = prompt.explicit(name) if name else None
     if written is not None and not isinstance(schema.get("format"), str):
