@@ -835,3 +835,12 @@ def test_other_server_tools_pause_and_resume_in_the_sdk_shapes(
     assert getattr(done.content[0], "tool_use_id", None) == use.id
     if call == "web_fetch":
         assert use.input == {"url": "https://example.org/page"}
+
+
+def test_reset_forgets_the_held_threads(emu: Emulator) -> None:
+    reply = message_of(ask(emu, messages=user("Hi"), thread={"type": "create"}))
+    assert len(emu.app.threads) == 1
+    emu.reset()
+    assert len(emu.app.threads) == 0
+    thread = {"type": "continue", "previous_message_id": reply["id"]}
+    assert send(emu.base_url, body(messages=user("again"), thread=thread)).status == 404

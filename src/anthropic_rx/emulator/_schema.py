@@ -157,6 +157,8 @@ class Prompt:
                 if match.group(1)
                 else float(_NUMBER_WORDS[match.group(2).lower()])
             )
+            if not abs(value) < 1e15:
+                continue  # too large to be meant as a count (and to convert safely)
             after = text[match.end() :].split()
             self.numbers.append((value, after[0].lower().strip(".,;:?!") if after else ""))
 
@@ -183,12 +185,14 @@ class Prompt:
         return None
 
     def known_value(self, name: str) -> Any:
+        """Return the value already known under *name* (any case), or ``None``."""
         for prompt in self._chain():
             if name.lower() in prompt.known:
                 return prompt.known[name.lower()]
         return None
 
     def quote(self) -> str | None:
+        """Take the first quoted string not used yet."""
         for prompt in self._chain():
             for value in prompt.quoted:
                 if self._free(value):
@@ -196,6 +200,7 @@ class Prompt:
         return None
 
     def proper_noun(self, prefer: Iterable[str] = ()) -> str | None:
+        """Take the first proper noun not used yet, preferring one after a word in *prefer*."""
         prefer = set(prefer)
         for prompt in self._chain():
             free = [(noun, before) for noun, before in prompt.proper if self._free(noun)]
@@ -205,6 +210,7 @@ class Prompt:
         return None
 
     def proper_nouns(self) -> list[str]:
+        """Return every proper noun of the nearest prompt that has any, once each."""
         for prompt in self._chain():
             nouns = [noun for noun, _ in prompt.proper]
             if nouns:
@@ -212,6 +218,7 @@ class Prompt:
         return []
 
     def number(self, parts: list[str], *, integer: bool) -> float | None:
+        """Take a number not used yet: one followed by a word of *parts* ("5 days"), else any."""
         stems = {_stem(part) for part in parts}
         for prompt in self._chain():
             usable = [(v, after) for v, after in prompt.numbers if not integer or v == int(v)]
@@ -227,12 +234,15 @@ class Prompt:
         return None
 
     def mentions(self, value: str) -> bool:
+        """Tell whether the prompt mentions *value* as a word (any case, ``_`` as a space)."""
         spoken = re.escape(value).replace("_", "[ _]")
         return any(
             re.search(rf"(?<![\w]){spoken}(?![\w])", p.text, re.IGNORECASE) for p in self._chain()
         )
 
     def query(self) -> str:
+        """Return what a search is about: a quoted string, the words after "for"/"about", or
+        the clause without its opening request words."""
         quoted = self.quote()
         if quoted is not None:
             return quoted
@@ -246,6 +256,7 @@ class Prompt:
         return " ".join(words) or text
 
     def expression(self) -> str | None:
+        """Return the first arithmetic expression written in the prompt ("12 * (3 + 4)")."""
         for prompt in self._chain():
             match = _EXPR.search(prompt.text)
             if match:
@@ -253,6 +264,7 @@ class Prompt:
         return None
 
     def pattern(self, regex: re.Pattern[str]) -> str | None:
+        """Return the first match of *regex* in the prompt (a date, an email, a URL)."""
         for prompt in self._chain():
             match = regex.search(prompt.text)
             if match:

@@ -42,6 +42,10 @@ class Threads:
     def __len__(self) -> int:
         return len(self._held)
 
+    def clear(self) -> None:
+        """Forget every held conversation (continuing one then gets ``thread_not_found``)."""
+        self._held.clear()
+
     def expand(self, body: Mapping[str, Any]) -> tuple[JSONObject, Problem | None]:
         """Return *body* as its whole conversation, without ``thread``, or why it can't be.
 
