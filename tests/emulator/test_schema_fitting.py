@@ -7,10 +7,12 @@ import random
 from typing import Any, Literal
 
 import pydantic
+import pytest
 from anthropic.lib._parse._transform import transform_schema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from anthropic_rx.emulator._phrases import summarise
 from anthropic_rx.emulator._schema import Prompt, fit
 
 from .schema_check import problems
@@ -145,3 +147,30 @@ def test_pydantic_models_validate_raw_and_sdk_transformed_schemas() -> None:
             assert trip.nights == 7  # 12 asked, 7 allowed: clamped to the bound
     trip = Trip.model_validate(fit(transform_schema(Trip), random.Random(0), Prompt(text)))
     assert (trip.traveler, trip.destination, trip.budget) == ("Tim Peters", "Lisbon", 900)
+
+
+@pytest.mark.parametrize(
+    ("content", "summary"),
+    [
+        (
+            '{"temperature": 18, "sunny": true, "wind": {"kmh": 5}}',
+            'temperature 18, sunny yes, wind {"kmh": 5}',
+        ),
+        ("{}", "an empty result"),
+        ('["a", 2, null, "d"]', "4 items: a, 2, null and 1 more"),
+        ("[]", "0 items"),
+        ("   ", "nothing"),
+        ("Sunny.", '"Sunny"'),
+        ("{not json", '"{not json"'),
+    ],
+)
+def test_tool_results_are_summarised_by_shape(content: str, summary: str) -> None:
+    assert summarise(content) == summary
+
+
+def test_a_long_result_is_cut_at_a_sentence_or_a_word() -> None:
+    sentence = "The forecast for the whole week is mild and mostly dry with some wind. "
+    cut = summarise(sentence * 5)
+    assert cut.startswith('"The forecast') and len(cut) <= 165
+    words = summarise("word " * 100)
+    assert words.endswith('…"') and len(words) <= 165
