@@ -18,6 +18,7 @@ import anyio
 import anyio.abc
 import pydantic
 import pytest
+from reactivex import operators as ops
 
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
@@ -252,3 +253,60 @@ async def test_a_schema_the_api_rejects_passes_its_400_through_with_its_message(
         assert caught.status_code == 400 and caught.attempts == 1
     assert len(bodies) == 2  # 400 is not retried
     assert json.loads(bodies[0])["output_config"]["format"]["schema"]["$ref"] == "#/$defs/Node"
+
+
+# -- end to end: the emulator answers output_config.format with JSON that fits ------------------
+
+
+class Forecast(pydantic.BaseModel):
+    city: str
+    days: Annotated[int, pydantic.Field(ge=1, le=14)]
+    summary: str
+    highs: list[int]
+
+
+def _forecast_params() -> dict[str, Any]:
+    return params(
+        max_tokens=512,
+        output_format=Forecast,
+        messages=[{"role": "user", "content": "Forecast for Paris for 5 days?"}],
+    )
+
+
+def test_a_structured_answer_streams_partials_then_the_parsed_model(emu: Emulator) -> None:
+    from anthropic_rx.operators import parsed_output, partial_output
+
+    with client(emu) as c:
+        stream = c.messages.stream(**_forecast_params())
+        partials = stream.pipe(partial_output(Forecast), ops.to_list()).run()
+        forecast = stream.pipe(parsed_output(Forecast)).run()  # the same request, replayed
+        untyped = stream.pipe(parsed_output()).run()  # the format the stream was asked with
+
+    assert isinstance(forecast, Forecast)
+    assert untyped == forecast
+    assert len(emu.stats.requests()) == 1
+    assert len(partials) > 2  # the answer fills in over several deltas
+    assert partials[-1].complete and partials[-1].value == forecast
+    assert not any(p.complete for p in partials[:-1])
+    final = forecast.model_dump()
+    for partial in partials:  # a partial never contradicts the final answer
+        for key, value in partial.data.items():
+            if isinstance(value, str):
+                assert final[key].startswith(value)
+            elif isinstance(value, list):
+                items: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
+                assert final[key][: len(items)] == items
+            else:
+                assert final[key] == value
+
+
+@pytest.mark.anyio
+async def test_a_structured_answer_awaited_on_the_async_client(emu: Emulator) -> None:
+    from anthropic_rx.operators import parsed_output
+
+    async with async_client(emu) as c:
+        forecast = await c.messages.stream(**_forecast_params()).pipe(parsed_output(Forecast))
+        message = await c.messages.create(**_forecast_params())
+
+    assert isinstance(forecast, Forecast)
+    assert arx.parse_output(message, Forecast) == forecast  # the same seed, the same answer
