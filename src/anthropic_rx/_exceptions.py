@@ -42,6 +42,9 @@ mapped by its ``error.type``, not by the HTTP status (which is 200 there): an
 
 Messages say what was expected and what arrived. No error message, repr or attribute ever
 holds the API key.
+
+Every error survives ``pickle`` (a worker process can send one back), ``copy.copy`` and
+``copy.deepcopy``, with its type, message, attributes and snapshot.
 """
 
 from __future__ import annotations
@@ -116,6 +119,20 @@ class AnthropicRxError(Exception):
         super().__init__(message)
         self.message = message
         self.snapshot = snapshot
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuild without calling ``__init__``: what pickle, ``copy`` and ``deepcopy`` use.
+
+        Exception's own ``__reduce__`` calls the class with ``self.args`` alone, which the
+        keyword-only arguments of most subclasses refuse. This one makes the instance with
+        ``__new__`` and restores every attribute (snapshot, request id, status, notes…).
+
+        Example:
+            >>> error = pickle.loads(pickle.dumps(arx.EventTooLargeError(limit=8, size=9)))
+            >>> type(error).__name__, error.limit, error.size
+            ('EventTooLargeError', 8, 9)
+        """
+        return (_rebuild, (type(self), self.args), dict(self.__dict__))
 
     def with_snapshot(self, snapshot: MessageSnapshot | None) -> AnthropicRxError:
         """Attach *snapshot* unless one is already attached, and return ``self``."""
@@ -416,6 +433,11 @@ class APIResponseValidationError(APIError):
         super().__init__(message, request_id=request_id, attempts=attempts)
         self.status_code = status_code
         self.body = body
+
+
+def _rebuild(cls: type[AnthropicRxError], args: tuple[Any, ...]) -> AnthropicRxError:
+    """Make an error of *cls* with *args* and no ``__init__`` (its state is set after)."""
+    return cls.__new__(cls, *args)
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

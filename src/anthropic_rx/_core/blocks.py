@@ -106,6 +106,30 @@ class BlockBuilder:
         builder.stopped, builder.final = True, block
         return builder
 
+    @classmethod
+    def restored(
+        cls, index: int, start: ContentBlock, deltas: list[Delta], final: ContentBlock | None
+    ) -> BlockBuilder:
+        """Rebuild a block from what `seen_at` kept (what an unpickled snapshot reads)."""
+        builder = cls(index, start)
+        builder.log = deltas
+        if final is not None:
+            builder.stopped, builder.final = True, final
+        return builder
+
+    def seen_at(
+        self, version: int | None
+    ) -> tuple[int, ContentBlock, list[Delta], ContentBlock | None]:
+        """What `restored` needs to rebuild this block as a snapshot sees it.
+
+        *version* is the snapshot's version of an open block, ``None`` for a finished one:
+        only the deltas it sees are kept, without the lock and caches (which cannot be
+        pickled) or the deltas that came later.
+        """
+        if version is None:
+            return self.index, self.start, [], self.final
+        return self.index, self.start, list(self.log[:version]), None
+
     @property
     def is_tool(self) -> bool:
         """Whether this block's input streams as JSON."""
