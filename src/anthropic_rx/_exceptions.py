@@ -9,7 +9,7 @@ AnthropicRxError                 catch this to catch everything we raise
 ├── NoTextError                  5 ``final_text()`` of a message with no text block
 ├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)
 │   ├── StreamProtocolError      3 an event that cannot follow the ones before it
-│   ├── ToolInputError           3 tool input that is not JSON at ``content_block_stop``
+│   ├── ToolInputError           3 tool input not whole JSON at its block's stop or ``message_stop``
 │   └── IncompleteStreamError    3 the stream ended before ``message_stop``
 └── APIError                     6 talking to the API failed (``.request_id``, ``.attempts``)
     ├── APIStatusError           6 an error answer: an HTTP status, or ``event: error`` mid-stream
@@ -235,7 +235,13 @@ class StreamProtocolError(StreamError):
 
 
 class ToolInputError(StreamError, ValueError):
-    """A tool block's input is still not valid JSON when its ``content_block_stop`` arrives.
+    """A tool block's input is not whole JSON when its block ends.
+
+    At its ``content_block_stop``, or at ``message_stop`` for a tool block that was never
+    stopped (a ``max_tokens`` cut): the model never finished the call's arguments, so no
+    operator passes it off as a finished call. ``.snapshot`` holds the message so far
+    (``stop_reason`` included, when ``message_delta`` came), the tool input as far as it
+    parsed.
 
     Attributes:
         index: the block's index.

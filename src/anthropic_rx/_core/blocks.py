@@ -241,31 +241,20 @@ class BlockBuilder:
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.
 
-        A tool block's input is parsed once here, with jiter. At ``content_block_stop`` it
-        must be whole JSON: a tool call with cut arguments is never passed off as finished.
-        A block that ``message_stop`` finishes without its stop (cut by ``max_tokens``)
-        keeps its input as far as it is valid, unfinished strings and numbers left out,
-        much as the SDK does.
+        A tool block's input is parsed once here, with jiter, and must be whole JSON, at
+        its stop or when ``message_stop`` ends a block never stopped (cut by ``max_tokens``):
+        a tool call with cut arguments is never passed off as finished. Other blocks end as
+        far as they got.
 
         Raises:
-            ValueError: a tool block's input text is not whole JSON at its stop, or not even
-                the start of JSON at the end.
+            ValueError: a tool block's input text is not whole JSON.
         """
         if self.is_tool:
             text = self.json_text()
             if not text:
                 block = self.start
             else:
-                try:
-                    value: Any = parse_complete(text)
-                except ValueError:
-                    if complete:
-                        raise
-                    parser = PartialJSON()
-                    parser.feed(text)  # raises PartialJSONError (a ValueError) on garbage
-                    partial: Any = parser.value("complete")
-                    value = {} if partial is None else partial
-                block = self.start.model_copy(update={"input": value})
+                block = self.start.model_copy(update={"input": parse_complete(text)})
         else:
             block = self.block_at(len(self.log))
         with self._lock:
