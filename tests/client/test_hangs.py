@@ -23,7 +23,7 @@ import reactivex.operators as ops
 import trio
 
 import anthropic_rx as arx
-from anthropic_rx.concurrency import merge_tagged
+from anthropic_rx.concurrency import first_to_finish, merge_tagged, side_by_side, stream_many
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message, text_only
 
@@ -50,6 +50,8 @@ def blocking_calls(stream: arx.MessageStream) -> dict[str, Callable[[], Any]]:
         "stream.wait()": lambda: stream.wait(),
         "reactivex pipeline.run()": lambda: stream.pipe(ops.map(lambda e: e.type)).run(),
         "merge_tagged(...).run()": lambda: merge_tagged({"a": stream}).run(),
+        "side_by_side(...).run()": lambda: side_by_side({"a": stream}).run(),
+        "first_to_finish(...).run()": lambda: first_to_finish({"a": stream}).run(),
         "text_only() after ops.filter": lambda: stream.pipe(
             ops.filter(lambda _: True), text_only()
         ).run(),
@@ -91,6 +93,17 @@ async def test_a_refused_run_while_the_stream_runs_leaves_it_running(emu: Emulat
             stream.pipe(final_message()).run()
         message = await stream.pipe(final_message())
     assert "".join(texts) == message.content[0].model_dump()["text"]
+    assert emu.stats.wait_idle(WAIT), emu.stats
+
+
+@pytest.mark.anyio
+async def test_run_of_stream_many_on_an_async_client_inside_its_loop_is_refused(
+    emu: Emulator,
+) -> None:
+    """The concurrency helpers make their AsyncClient streams on the subscribing loop."""
+    async with async_client(emu) as c:
+        with pytest.raises(RuntimeError, match=r"would block for ever: .*await"):
+            stream_many(c, {"a": params(), "b": params()}).run()
     assert emu.stats.wait_idle(WAIT), emu.stats
 
 
