@@ -10,7 +10,7 @@ AnthropicRxError                 catch this to catch everything we raise
 ├── OutputValidationError        5 structured output or tool input that does not fit its type
 ├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)
 │   ├── StreamProtocolError      3 an event that cannot follow the ones before it
-│   ├── ToolInputError           3 tool input that is not JSON at ``content_block_stop``
+│   ├── ToolInputError           3 tool input not whole JSON at its block's stop or ``message_stop``
 │   └── IncompleteStreamError    3 the stream ended before ``message_stop``
 └── APIError                     6 talking to the API failed (``.request_id``, ``.attempts``)
     ├── APIStatusError           6 an error answer: an HTTP status, or ``event: error`` mid-stream
@@ -43,6 +43,9 @@ mapped by its ``error.type``, not by the HTTP status (which is 200 there): an
 
 Messages say what was expected and what arrived. No error message, repr or attribute ever
 holds the API key.
+
+Every error survives ``pickle`` (a worker process can send one back), ``copy.copy`` and
+``copy.deepcopy``, with its type, message, attributes and snapshot.
 """
 
 from __future__ import annotations
@@ -118,6 +121,20 @@ class AnthropicRxError(Exception):
         super().__init__(message)
         self.message = message
         self.snapshot = snapshot
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuild without calling ``__init__``: what pickle, ``copy`` and ``deepcopy`` use.
+
+        Exception's own ``__reduce__`` calls the class with ``self.args`` alone, which the
+        keyword-only arguments of most subclasses refuse. This one makes the instance with
+        ``__new__`` and restores every attribute (snapshot, request id, status, notes…).
+
+        Example:
+            >>> error = pickle.loads(pickle.dumps(arx.EventTooLargeError(limit=8, size=9)))
+            >>> type(error).__name__, error.limit, error.size
+            ('EventTooLargeError', 8, 9)
+        """
+        return (_rebuild, (type(self), self.args), dict(self.__dict__))
 
     def with_snapshot(self, snapshot: MessageSnapshot | None) -> AnthropicRxError:
         """Attach *snapshot* unless one is already attached, and return ``self``."""
@@ -220,7 +237,13 @@ class StreamProtocolError(StreamError):
 
 
 class ToolInputError(StreamError, ValueError):
-    """A tool block's input is still not valid JSON when its ``content_block_stop`` arrives.
+    """A tool block's input is not whole JSON when its block ends.
+
+    At its ``content_block_stop``, or at ``message_stop`` for a tool block that was never
+    stopped (a ``max_tokens`` cut): the model never finished the call's arguments, so no
+    operator passes it off as a finished call. ``.snapshot`` holds the message so far
+    (``stop_reason`` included, when ``message_delta`` came), the tool input as far as it
+    parsed.
 
     Attributes:
         index: the block's index.
@@ -418,6 +441,11 @@ class APIResponseValidationError(APIError):
         super().__init__(message, request_id=request_id, attempts=attempts)
         self.status_code = status_code
         self.body = body
+
+
+def _rebuild(cls: type[AnthropicRxError], args: tuple[Any, ...]) -> AnthropicRxError:
+    """Make an error of *cls* with *args* and no ``__init__`` (its state is set after)."""
+    return cls.__new__(cls, *args)
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -127,16 +127,74 @@ def test_partial_input_leaves_out_an_unfinished_number() -> None:
     assert snaps[2].input_of(0) == {"path": "a.py"}
 
 
-def test_an_open_tool_block_at_message_stop_keeps_its_valid_prefix() -> None:
+CUT_CALL = [
+    message_start(),
+    block_start(0, type="text", text=""),
+    text(0, "Reading it."),
+    block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
+    input_json(1, '{"path": "/'),
+]
+
+
+@pytest.mark.parametrize(
+    ("ending", "where"),
+    [
+        ([message_delta("max_tokens"), MESSAGE_STOP], "when message_stop ended the message"),
+        ([stop(1), message_delta("max_tokens"), MESSAGE_STOP], "at content_block_stop"),
+    ],
+    ids=["message_stop-without-block-stop", "block-stop"],
+)
+def test_a_tool_call_with_unfinished_json_is_a_tool_input_error_never_a_finished_message(
+    ending: list[dict[str, Any]], where: str
+) -> None:
+    """Issue 10 item 8: the model never finished the call's arguments, so no `Message` is
+    made with them (the SDK returns one with input {}); the error carries the snapshot."""
+    acc = run(CUT_CALL + ending[:-1]) if len(ending) == 2 else run(CUT_CALL)
+    last = ending[-1] if len(ending) == 2 else ending[0]  # the event that fails
+    before = acc.snapshot
+    with pytest.raises(arx.ToolInputError, match=where) as caught:
+        acc.feed(event(last))
+    error = caught.value
+    assert (error.index, error.partial_json) == (1, '{"path": "/')
+    assert '\'{"path": "/\'' in str(error)
+    snapshot = error.snapshot
+    assert snapshot is not None and snapshot is before and not snapshot.complete
+    assert snapshot.text == "Reading it."
+    assert snapshot.input_of(1) == {"path": "/"}  # the partial value, for display only
+    assert not acc.complete
+    with pytest.raises(arx.IncompleteStreamError):
+        acc.message()
+
+
+def test_the_error_at_message_stop_names_the_stop_reason() -> None:
+    acc = run([*CUT_CALL, message_delta("max_tokens")])
+    with pytest.raises(arx.ToolInputError, match="stop_reason 'max_tokens'") as caught:
+        acc.feed(event(MESSAGE_STOP))
+    assert caught.value.snapshot is not None
+    assert caught.value.snapshot.stop_reason == "max_tokens"
+
+
+def test_an_open_tool_block_whose_json_is_whole_at_message_stop_is_finished() -> None:
+    """Only its content_block_stop is missing: the arguments are whole, the call stands."""
     objs = [
         message_start(),
         block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
-        input_json(0, '{"lines": ["one", "two", "thr'),
-        message_delta("max_tokens"),
+        input_json(0, '{"lines": ["one", "two"]}'),
+        message_delta("tool_use"),
         MESSAGE_STOP,
     ]
-    # Like the SDK's partial_mode=True: the unfinished string is left out.
     assert run(objs).message().content[0].model_dump()["input"] == {"lines": ["one", "two"]}
+
+
+def test_an_open_tool_block_without_json_at_message_stop_keeps_its_start_input() -> None:
+    objs = [
+        message_start(),
+        block_start(0, type="tool_use", id="toolu_1", name="now", input={}),
+        input_json(0, ""),
+        message_delta("tool_use"),
+        MESSAGE_STOP,
+    ]
+    assert run(objs).message().content[0].model_dump()["input"] == {}
 
 
 def test_signature_delta_replaces_the_signature() -> None:

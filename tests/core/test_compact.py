@@ -35,7 +35,11 @@ def steps_of(data: bytes) -> tuple[MessageAccumulator, list[Step]]:
     steps: list[Step] = []
     for sse in arx.SSEDecoder().decode(data):
         event = arx.parse_event(sse)
-        steps.append(Step(event, acc.feed(event)))
+        try:
+            snapshot = acc.feed(event)
+        except arx.ToolInputError:  # a tool call cut at message_stop: the stream ends there
+            break
+        steps.append(Step(event, snapshot))
     return acc, steps
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from anthropic_rx.events import TextBlock, ToolUseBlock
 from ..events_helpers import (
     MESSAGE_STOP,
     block_start,
+    delta,
     event,
     input_json,
     message_delta,
@@ -157,6 +159,31 @@ def interleaved() -> list[dict[str, Any]]:
         message_delta("tool_use"),
         MESSAGE_STOP,
     ]
+
+
+def test_every_snapshot_survives_pickle_and_reads_what_it_saw_then() -> None:
+    """Issue 10 item 9: an error carrying a snapshot can cross to another process."""
+    objs = interleaved()
+    objs.insert(5, delta(0, type="brand_new_delta", payload=1))  # an unknown delta is kept
+    snaps = snapshots(objs)
+    for snap in snaps:
+        again = pickle.loads(pickle.dumps(snap))
+        assert again is not snap
+        assert again.to_message() == snap.to_message()
+        assert (again.complete, again.text, again.stop_reason) == (
+            snap.complete,
+            snap.text,
+            snap.stop_reason,
+        )
+        assert again.unknown_deltas == snap.unknown_deltas
+        if len(snap.content) > 1:
+            assert again.input_of(1) == snap.input_of(1)
+            assert again.started_block(1) == snap.started_block(1)
+    # Later deltas are not carried: a snapshot with block 1 open at `{"q": "pa` stays there,
+    # even though the builder it shares has more by the time it is pickled.
+    both_open = pickle.loads(pickle.dumps(snaps[4]))
+    assert both_open.input_of(1) == {"q": "pa"}
+    assert snaps[-1].complete and pickle.loads(pickle.dumps(snaps[-1])).complete
 
 
 def test_blocks_open_at_once_are_each_built_from_their_own_deltas() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ import IPython
 import IPython.display
 import pytest
 import reactivex
+import reactivex.operators
 from reactivex.subject import Subject
 
 import anthropic_rx as arx
@@ -20,6 +21,7 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.notebook import Comparison, LiveView, Timeline, compare, live
 from anthropic_rx.operators import final_message
 from tests.conftest import ROOT, read_recording
+from tests.sources.fakes import FakeResponse
 
 from ..events_helpers import (
     MESSAGE_STOP,
@@ -174,14 +176,63 @@ async def test_wait_refuses_to_block_the_loop_that_runs_the_stream_and_await_wor
 
     stream = arx.from_async_bytes(chunks())  # read by a task of this thread's loop
     view = live(stream, display=False)
-    with pytest.raises(RuntimeError, match="use `await` instead"):
+    with pytest.raises(RuntimeError, match=r"would block for ever: .*await instead"):
         view.wait(timeout=1)  # would block the loop the stream needs, for ever
     board = compare({"a": arx.from_async_bytes(chunks())}, display=False)
-    with pytest.raises(RuntimeError, match="use `await` instead"):
+    with pytest.raises(RuntimeError, match=r"would block for ever: .*await instead"):
         board.wait(timeout=1)
     assert (await view).content[0].type == "text" and view.text == "Hello"
     assert view.wait() == view.message  # once it has ended, wait() returns at once
     assert list(await board) == ["a"]
+
+
+@pytest.mark.anyio
+async def test_wait_refuses_for_a_piped_stream_and_a_timeline_too() -> None:
+    """Issue 10 item 1: not only a bare MessageStream: whatever the view's or timeline's
+    subscription reached is asked, so a stream behind an operator is refused as well."""
+    body = encode(text_stream("Hel", "lo"))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body
+
+    stream = arx.from_async_bytes(chunks())
+    view = live(stream.pipe(reactivex.operators.filter(lambda _: True)), display=False)
+    with pytest.raises(RuntimeError, match=r"would block for ever: .*await instead"):
+        view.wait(timeout=1)
+    timeline = Timeline()
+    stream.pipe(timeline.record("a")).subscribe()
+    with pytest.raises(RuntimeError, match=r"would block for ever: .*await instead"):
+        timeline.wait(timeout=1)
+    assert (await view).content[0].type == "text"
+    await timeline
+    timeline.wait(timeout=0)  # every recorded stream ended: returns at once
+    assert timeline.active == 0
+
+
+def test_wait_in_a_callback_of_the_stream_on_its_reader_thread_is_refused() -> None:
+    """Issue 10 item 1: the view follows the stream whose reader thread would wait."""
+    gate = threading.Event()
+
+    class Gated(FakeResponse):
+        def iter_bytes(self) -> Iterator[bytes]:
+            gate.wait(10)  # until both subscribers are there: they then run on the reader
+            yield from super().iter_bytes()
+
+    stream = arx.from_response(Gated([encode(text_stream("Hel", "lo"))]))
+    view = live(stream, display=False)
+    refused: list[str] = []
+
+    def on_next(_: arx.StreamEvent) -> None:
+        if not refused:
+            try:
+                view.wait(timeout=5)
+            except RuntimeError as error:
+                refused.append(str(error))
+
+    stream.subscribe(on_next)
+    gate.set()
+    assert view.wait(timeout=10).stop_reason == "end_turn"
+    assert len(refused) == 1 and "own callbacks" in refused[0]
 
 
 def test_a_view_of_a_client_stream_waits_for_the_reader_thread() -> None:

@@ -71,20 +71,40 @@ def test_content_blocks_marble_emits_blocks_prefilled_in_message_start_at_once()
     assert timeline(out, summary) == expect(output, {"P": ("text", "Sure:"), "T": ("text", " yes")})
 
 
-def test_content_blocks_marble_emits_a_block_left_open_at_message_stop_as_far_as_it_got() -> None:
-    source = "-S-b-t-u-B-c-j-D-X-|"
-    output = "---------T-------U-|"
+def test_content_blocks_marble_emits_a_text_block_left_open_at_message_stop_as_far_as_it_got() -> (
+    None
+):
+    source = "-S-b-t-u-D-X-|"
+    output = "-----------T-|"
     out = run(source, content_blocks(), BLOCKS)
-    assert timeline(out, summary) == expect(output, {"T": ("text", "Hello"), "U": ("tool_use", {})})
+    assert timeline(out, summary) == expect(output, {"T": ("text", "Hello")})
 
 
-def test_content_blocks_of_a_real_max_tokens_stream_include_the_cut_tool_call() -> None:
+def test_content_blocks_marble_ends_with_tool_input_error_when_message_stop_cuts_a_tool_call() -> (
+    None
+):
+    """Issue 10 item 8: a tool block whose JSON is unfinished at message_stop is never
+    emitted as a finished block; the error carries the snapshot."""
+    source = "-S-b-t-u-B-c-j-D-X-|"
+    output = "---------T-------#"
+    out = run(source, content_blocks(), BLOCKS)
+    assert timeline(out, summary) == expect(
+        output, {"T": ("text", "Hello")}, error=arx.ToolInputError
+    )
+    error = error_of(out)
+    assert isinstance(error, arx.ToolInputError) and error.index == 1
+    assert error.snapshot is not None and error.snapshot.stop_reason == "tool_use"
+
+
+def test_content_blocks_of_a_real_max_tokens_stream_end_with_the_cut_tool_call_as_an_error() -> (
+    None
+):
     data = read_recording("sdkpy-max-tokens-truncated-tool-json.sse")
     out = record(arx.from_bytes(data).pipe(content_blocks()))
-    message = arx.from_bytes(data).pipe(arx.operators.final_message()).run()
-    assert out.completed
-    assert out.values == message.content
-    assert [b.type for b in out.values] == ["text", "tool_use"]
+    assert [b.type for b in out.values] == ["text"]
+    assert isinstance(out.error, arx.ToolInputError) and out.error.snapshot is not None
+    assert out.values[0] == out.error.snapshot.content[0]
+    assert out.error.snapshot.stop_reason == "max_tokens"
 
 
 def test_content_blocks_keeps_what_it_emitted_per_subscription() -> None:

@@ -82,10 +82,15 @@ def test_tool_calls_marble_a_call_without_input_deltas_keeps_the_input_it_starte
     )
 
 
-def test_tool_calls_marble_does_not_emit_a_call_still_open_at_message_stop() -> None:
-    """A call cut by max_tokens is not finished: it is in the message, never emitted."""
+def test_tool_calls_marble_ends_with_tool_input_error_when_message_stop_cuts_a_call() -> None:
+    """Issue 10 item 8: a call cut by max_tokens is not finished: never emitted, and the
+    stream ends with ToolInputError carrying the snapshot (not a finished-looking end)."""
     out = run("-S-b-t-B-c-j-D-X-|", tool_calls(), CALLS)
-    assert timeline(out) == expect("-----------------|")
+    assert timeline(out) == expect("---------------#", error=arx.ToolInputError)
+    error = error_of(out)
+    assert isinstance(error, arx.ToolInputError)
+    assert error.partial_json == '{"city": "Pa' and error.snapshot is not None
+    assert error.snapshot.input_of(1) == {"city": "Pa"}
 
 
 def test_tool_calls_marble_ends_with_tool_input_error_when_an_input_is_not_json() -> None:

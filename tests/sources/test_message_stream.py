@@ -195,3 +195,36 @@ def test_an_aborted_stream_compacts_its_replay_once_its_source_has_stopped() -> 
     late: list[str] = []
     stream.pipe(text_only()).subscribe(late.append, lambda _: None)
     assert late == ["a", "b", "c"]
+
+
+def test_a_stream_whose_task_the_ending_loop_cancels_before_it_began_is_aborted() -> None:
+    """Issue 10 item 2: a task asyncio cancels before its first step (what asyncio.run()
+    does to tasks left when its main task returns) never runs the stream, so the stream
+    says so to its subscribers (StreamAbortedError) instead of leaving them waiting."""
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def make() -> arx.MessageStream:
+            return arx.from_response(FakeAsyncResponse([encode(text_stream("never"))]))
+
+        stream = loop.run_until_complete(make())
+        out = record(stream)  # from outside the loop: the task is made when it runs next
+
+        def cancel_the_stream_task() -> None:
+            for task in asyncio.all_tasks(loop):
+                if getattr(task.get_coro(), "__qualname__", "").endswith("spawn.<locals>.run"):
+                    task.cancel()
+
+        loop.call_soon(cancel_the_stream_task)
+
+        async def a_few_turns() -> None:
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+        loop.run_until_complete(a_few_turns())
+        assert stream.wait(0)
+        assert isinstance(out.error, arx.StreamAbortedError)
+        assert "event loop ended before the stream began" in str(out.error)
+        assert out.values == []
+    finally:
+        loop.close()

@@ -16,7 +16,9 @@ the final message, and are stricter where the SDK fails silently or with a bare
 * ``content_block_stop`` finishes the block (tool input parsed once here).
 * ``message_delta`` sets the stop reason, stop sequence and details, and overwrites usage
   fields that are present (they are cumulative totals).
-* ``message_stop`` completes the message; blocks still open are finished as far as they got.
+* ``message_stop`` completes the message; blocks still open are finished as far as they got,
+  except a tool block whose input JSON is unfinished: that is a `ToolInputError` carrying the
+  snapshot, never a cut tool call passed off as whole (the SDK returns it as final).
 * ``ping`` and unknown events change nothing. ``error`` raises its typed error.
 
 Anything out of order is a `StreamProtocolError` that names the event, and ending before
@@ -118,7 +120,8 @@ class MessageAccumulator:
 
         Raises:
             StreamProtocolError: the event cannot follow the ones before it.
-            ToolInputError: a tool block's input is not JSON at its ``content_block_stop``.
+            ToolInputError: a tool block's input is not whole JSON at its ``content_block_stop``,
+                or at ``message_stop`` for a tool block never stopped.
             APIStatusError: the event is an ``event: error`` (a subclass chosen by its type).
         """
         if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: a fast path
@@ -274,11 +277,17 @@ class MessageAccumulator:
             builder.finish(complete=complete)
         except ValueError as exc:
             text = builder.json_text()
-            expected = "JSON at content_block_stop" if complete else "the start of JSON"
-            where = "" if complete else " when message_stop ended it"
+            if complete:
+                where = "at content_block_stop"
+            else:
+                assert self._head is not None
+                where = (
+                    "when message_stop ended the message without the block's "
+                    f"content_block_stop (stop_reason {self._head.stop_reason!r})"
+                )
             raise ToolInputError(
                 f"expected the input of block {builder.index} ({builder.start.type}) to be "
-                f"{expected}{where}, got {text[:200]!r}: {exc}",
+                f"whole JSON {where}, got {text[:200]!r}: {exc}",
                 index=builder.index,
                 partial_json=text,
                 snapshot=self._snapshot,

@@ -106,6 +106,30 @@ class BlockBuilder:
         builder.stopped, builder.final = True, block
         return builder
 
+    @classmethod
+    def restored(
+        cls, index: int, start: ContentBlock, deltas: list[Delta], final: ContentBlock | None
+    ) -> BlockBuilder:
+        """Rebuild a block from what `seen_at` kept (what an unpickled snapshot reads)."""
+        builder = cls(index, start)
+        builder.log = deltas
+        if final is not None:
+            builder.stopped, builder.final = True, final
+        return builder
+
+    def seen_at(
+        self, version: int | None
+    ) -> tuple[int, ContentBlock, list[Delta], ContentBlock | None]:
+        """What `restored` needs to rebuild this block as a snapshot sees it.
+
+        *version* is the snapshot's version of an open block, ``None`` for a finished one:
+        only the deltas it sees are kept, without the lock and caches (which cannot be
+        pickled) or the deltas that came later.
+        """
+        if version is None:
+            return self.index, self.start, [], self.final
+        return self.index, self.start, list(self.log[:version]), None
+
     @property
     def is_tool(self) -> bool:
         """Whether this block's input streams as JSON."""
@@ -217,31 +241,20 @@ class BlockBuilder:
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.
 
-        A tool block's input is parsed once here, with jiter. At ``content_block_stop`` it
-        must be whole JSON: a tool call with cut arguments is never passed off as finished.
-        A block that ``message_stop`` finishes without its stop (cut by ``max_tokens``)
-        keeps its input as far as it is valid, unfinished strings and numbers left out,
-        much as the SDK does.
+        A tool block's input is parsed once here, with jiter, and must be whole JSON, at
+        its stop or when ``message_stop`` ends a block never stopped (cut by ``max_tokens``):
+        a tool call with cut arguments is never passed off as finished. Other blocks end as
+        far as they got.
 
         Raises:
-            ValueError: a tool block's input text is not whole JSON at its stop, or not even
-                the start of JSON at the end.
+            ValueError: a tool block's input text is not whole JSON.
         """
         if self.is_tool:
             text = self.json_text()
             if not text:
                 block = self.start
             else:
-                try:
-                    value: Any = parse_complete(text)
-                except ValueError:
-                    if complete:
-                        raise
-                    parser = PartialJSON()
-                    parser.feed(text)  # raises PartialJSONError (a ValueError) on garbage
-                    partial: Any = parser.value("complete")
-                    value = {} if partial is None else partial
-                block = self.start.model_copy(update={"input": value})
+                block = self.start.model_copy(update={"input": parse_complete(text)})
         else:
             block = self.block_at(len(self.log))
         with self._lock:

@@ -205,6 +205,23 @@ class MessageSnapshot:
             self._message = self._frame.head.model_copy(update={"content": list(self.content)})
         return self._message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle what this snapshot sees, and nothing else (later deltas, locks, caches).
+
+        The unpickled snapshot reads the same: fields, blocks, text, tool inputs (partial
+        ones too) and ``complete``. So an error carrying one can cross to another process.
+
+        Example:
+            >>> again = pickle.loads(pickle.dumps(snapshot))
+            >>> again.to_message() == snapshot.to_message()
+            True
+        """
+        frame = self._frame
+        versions = dict(self._open)
+        blocks = [b.seen_at(versions.get(b.index)) for b in frame.builders[: frame.count]]
+        unknown = list(frame.unknown[: frame.unknown_count])
+        return (_restore, (frame.head, blocks, frame.complete, unknown, self._open))
+
     def __deepcopy__(self, memo: dict[int, Any]) -> MessageSnapshot:
         # Immutable, and its blocks are shared by design (their builders hold a lock, which
         # cannot be copied): a deep copy is the snapshot itself.
@@ -216,3 +233,17 @@ class MessageSnapshot:
             f"<MessageSnapshot {self._frame.head.id} {state}, {self._frame.count} blocks, "
             f"stop_reason={self._frame.head.stop_reason!r}>"
         )
+
+
+def _restore(
+    head: Message,
+    blocks: list[tuple[int, ContentBlock, list[Any], ContentBlock | None]],
+    complete: bool,
+    unknown: list[tuple[int, UnknownDelta]],
+    open_versions: tuple[tuple[int, int], ...],
+) -> MessageSnapshot:
+    """Rebuild a snapshot from what `MessageSnapshot.__reduce__` kept."""
+    from .blocks import BlockBuilder  # blocks imports (through compact) this module
+
+    builders = [BlockBuilder.restored(*block) for block in blocks]
+    return MessageSnapshot(Frame(head, builders, complete, unknown), open_versions)

@@ -26,7 +26,7 @@ from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposab
 from reactivex.scheduler import TimeoutScheduler
 
 from .._exceptions import RateLimitError
-from .._loop import LoopHandle, current_loop
+from .._loop import LoopHandle, current_loop, loop_ended_error
 from ..client import AsyncClient, Client, StreamInfo
 from ..client._retry import backoff, parse_retry_after
 from ..events import StreamEvent
@@ -187,8 +187,8 @@ def _request_source(
         def start() -> None:
             if loop is None or loop.in_loop():
                 begin()
-            else:
-                loop.call_soon(begin)
+            elif not loop.call_soon(begin):  # the loop has ended: never a silent hang
+                observer.on_error(loop_ended_error("this AsyncClient request"))
 
         return CompositeDisposable(pacer.when_open(start), Disposable(stop))
 

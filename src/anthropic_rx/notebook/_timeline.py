@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, final
 from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable, SingleAssignmentDisposable
 
+from .._blocking import collecting, refuse
 from ..events import (
     CitationsDelta,
     ContentBlockDeltaEvent,
@@ -132,7 +133,7 @@ class TimelineRow(NamedTuple):
 class _Recording:
     """One subscription's share of a timeline: numbers its rows and notes its end once."""
 
-    __slots__ = ("_ended", "_label", "_lock", "_seq", "_timeline")
+    __slots__ = ("_ended", "_label", "_lock", "_seq", "_timeline", "streams")
 
     def __init__(self, timeline: Timeline, label: str) -> None:
         self._timeline = timeline
@@ -140,6 +141,7 @@ class _Recording:
         self._lock = threading.Lock()  # a dispose may race the stream's own end
         self._seq = 0
         self._ended = False
+        self.streams: list[object] = []  # the streams its subscription reached
 
     def note(self, kind: str, event: str = "", chars: int = 0) -> None:
         with self._lock:
@@ -152,7 +154,7 @@ class _Recording:
                 return
             self._note(kind, event, 0)
             self._ended = True
-        self._timeline._stream_ended()  # pyright: ignore[reportPrivateUsage]
+        self._timeline._stream_ended(self)  # pyright: ignore[reportPrivateUsage]
 
     def _note(self, kind: str, event: str, chars: int) -> None:
         self._timeline._append(self._label, self._seq, kind, event, chars)  # pyright: ignore[reportPrivateUsage]
@@ -186,6 +188,7 @@ class Timeline:
         self._origin: float | None = None
         self._active = 0
         self._idle = Gate(is_open=True)
+        self._running: set[_Recording] = set()
 
     def record(self, label: str, /) -> Operator[StreamEvent, StreamEvent]:
         """Return an operator that passes events through and records when each arrived.
@@ -229,9 +232,10 @@ class Timeline:
                     observer.on_completed()
 
                 upstream = SingleAssignmentDisposable()
-                upstream.disposable = source.subscribe(
-                    on_next, on_error, on_completed, scheduler=scheduler
-                )
+                with collecting() as recording.streams:
+                    upstream.disposable = source.subscribe(
+                        on_next, on_error, on_completed, scheduler=scheduler
+                    )
                 return CompositeDisposable(upstream, Disposable(lambda: recording.end("disposed")))
 
             return Pipeline(subscribe)
@@ -299,10 +303,15 @@ class Timeline:
 
         Raises:
             TimeoutError: *timeout* seconds passed first.
+            RuntimeError: a recorded stream could never end while this thread waits (an
+                `AsyncClient` stream on this thread's running loop: ``await timeline``).
 
         Example:
             >>> timeline.wait(timeout=30)
         """
+        with self._lock:
+            streams = [stream for r in self._running for stream in r.streams]
+        refuse(streams, "wait()")
         if not self._idle.wait(timeout):
             raise TimeoutError(f"{self.active} recorded stream(s) still running after {timeout} s")
 
@@ -350,6 +359,8 @@ class Timeline:
             self._active += 1
             self._idle.close()
         recording = _Recording(self, label)
+        with self._lock:
+            self._running.add(recording)
         recording.note("request")
         return recording
 
@@ -361,8 +372,9 @@ class Timeline:
             self._labels.setdefault(label)
             self._rows.append(TimelineRow(label, seq, kind, event, now - self._origin, chars))
 
-    def _stream_ended(self) -> None:
+    def _stream_ended(self, recording: _Recording) -> None:
         with self._lock:  # under the lock, so a stream beginning now cannot be missed
+            self._running.discard(recording)
             self._active -= 1
             if self._active == 0:
                 self._idle.open()

@@ -4,8 +4,8 @@ A view subscribes to its stream at once, keeps the latest snapshot, and repaints
 at most once per ``interval`` from whichever thread delivers the events; when the stream
 ends it paints the final state, then lets waiters go. A cell that must end with the final
 state on screen waits: ``view.wait()`` in a sync cell, ``await view`` in an async one (the
-kernel's loop keeps running, so an `AsyncClient` stream on it goes on too). Don't use
-``.run()`` on a notebook's running loop: it blocks the loop the stream may need.
+kernel's loop keeps running, so an `AsyncClient` stream on it goes on too). ``wait()`` and
+``.run()`` refuse, with a `RuntimeError`, to block the loop such a stream needs.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any, final
 
 from reactivex import Observable
 
+from .._blocking import refuse
 from .._core import MessageSnapshot
 from ..events import Message, StreamEvent
-from ..sources import MessageStream
 from ._gate import Gate
 from ._painter import Bundle, Painter
 from ._render import PanelState, comparison_html, comparison_text, panel_html, panel_text
@@ -129,15 +129,16 @@ class LiveView:
 
         Raises:
             TimeoutError: *timeout* seconds passed first (the stream goes on).
-            RuntimeError: the stream runs on the event loop of this very thread, which
-                waiting would block for ever: ``await view`` instead.
+            RuntimeError: the stream runs on the event loop of this very thread (``await
+                view`` instead), or this is a callback of the stream on its reader thread:
+                waiting would block for ever.
             Exception: the error the stream ended with.
 
         Example:
             >>> print(live(stream).wait().stop_reason)
         """
         if not self._ended.is_open:
-            _refuse_to_block_its_loop(self._source)
+            refuse(self._watch.streams, "wait()")
         if not self._ended.wait(timeout):
             raise TimeoutError(f"the stream had not ended after {timeout} s")
         return self._outcome()
@@ -185,15 +186,6 @@ class LiveView:
         state = "ended" if self.done else "streaming"
         return (
             f"<LiveView {self._watch.state().title or 'stream'!r} {state}, {len(self.text)} chars>"
-        )
-
-
-def _refuse_to_block_its_loop(source: Observable[StreamEvent]) -> None:
-    """Raise when *source* is a stream run by the event loop of the calling thread."""
-    if isinstance(source, MessageStream) and source._runs_on_this_thread():  # pyright: ignore[reportPrivateUsage]
-        raise RuntimeError(
-            "wait() would block the event loop that runs this stream (an AsyncClient "
-            "stream, on this thread's loop) for ever: use `await` instead"
         )
 
 
@@ -346,7 +338,7 @@ class Comparison(Mapping[str, LiveView]):
         """
         if not self._ended.is_open:
             for view in self._views.values():
-                _refuse_to_block_its_loop(view._source)  # pyright: ignore[reportPrivateUsage]
+                refuse(view._watch.streams, "wait()")  # pyright: ignore[reportPrivateUsage]
         if not self._ended.wait(timeout):
             raise TimeoutError(f"not every stream had ended after {timeout} s")
         return self.messages

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from reactivex import Observable
 from reactivex.disposable import SerialDisposable
 
+from .._blocking import collecting
 from .._core import MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from ..events import StreamEvent
@@ -46,6 +47,7 @@ class Watch:
         self._first_token: float | None = None
         self._ended: float | None = None
         self._subscription = SerialDisposable()
+        self.streams: list[object] = []  # the streams its subscription reached (to wait on)
         self._on_change: list[Callable[[], None]] = []
         self._on_end: list[Callable[[], None]] = []
 
@@ -58,9 +60,10 @@ class Watch:
         """Subscribe to the stream (a synchronous source may end before this returns)."""
         with self._lock:
             self._started = self._clock()
-        self._subscription.disposable = folded(self._source).subscribe(
-            self._next, self._fail, self._complete
-        )
+        with collecting() as self.streams:
+            self._subscription.disposable = folded(self._source).subscribe(
+                self._next, self._fail, self._complete
+            )
 
     def dispose(self) -> None:
         """Stop watching; a stream still running ends with `StreamAbortedError`."""

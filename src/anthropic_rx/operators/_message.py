@@ -23,7 +23,8 @@ def content_blocks() -> Operator[StreamEvent, ContentBlock]:
     """Emit each content block once, finished: at its ``content_block_stop``.
 
     Blocks that arrive whole inside ``message_start`` are emitted then; a block still open
-    at ``message_stop`` (cut by ``max_tokens``) is emitted there, as far as it got.
+    at ``message_stop`` (cut by ``max_tokens``) is emitted there, as far as it got, except a
+    tool block whose input JSON is unfinished: the stream then ends with `ToolInputError`.
 
     Example:
         >>> events.pipe(content_blocks()).subscribe(lambda b: print(b.type))

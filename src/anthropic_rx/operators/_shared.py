@@ -19,6 +19,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import SingleAssignmentDisposable
 
 from .._async import last_value
+from .._blocking import WaitingScheduler
 from .._core import MessageAccumulator, Step
 from .._exceptions import AnthropicRxError
 from ..events import StreamEvent
@@ -34,10 +35,26 @@ class Pipeline(Observable[_T]):
 
     ``await pipeline`` gives the last value, on asyncio or trio, even when the values come
     from another thread (reactivex's own ``await`` is asyncio-only and not thread-safe).
+    ``.run()`` blocks for it, and refuses at once where it could never return.
     """
 
     def __await__(self) -> Generator[Any, None, _T]:
         return last_value(self).__await__()
+
+    def run(self, scheduler: abc.SchedulerBase | None = None) -> _T:
+        """Block until the pipeline completes and return its last value.
+
+        Raises:
+            RuntimeError: at once, when a stream it reads could never end while this thread
+                waits: an `AsyncClient` stream read by the event loop running this thread
+                (``await pipeline`` instead), or a stream whose own callback, on its reader
+                thread, called this.
+            Exception: the pipeline's ``on_error``.
+
+        Example:
+            >>> message = arx.from_recording(HELLO).pipe(final_message()).run()
+        """
+        return super().run(scheduler or WaitingScheduler("run()"))
 
 
 def folded(source: Observable[StreamEvent]) -> Observable[Step]:

@@ -134,7 +134,8 @@ def tool_calls(*, server: bool = False) -> Operator[StreamEvent, ToolCall]:
         -U----------------------|   U: the whole call of message_start
 
     Errors:
-        As `accumulate`; `ToolInputError` when an input is not JSON at its block's stop.
+        As `accumulate`; `ToolInputError` when an input is not whole JSON at its block's
+        stop, or at ``message_stop`` for a call whose stop never came (cut by ``max_tokens``).
     """
     kinds = (ToolUseBlock, ServerToolUseBlock, MCPToolUseBlock) if server else (ToolUseBlock,)
 

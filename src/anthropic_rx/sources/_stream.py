@@ -14,6 +14,12 @@ one) or, for a late subscriber's backlog, the subscribing thread. A subscriber w
 callback raises gets that exception as its ``on_error`` and is dropped; the producer and the
 other subscribers go on. ``abort()``, or the last subscriber disposing before the end,
 closes the connection; remaining subscribers then get `StreamAbortedError`.
+
+Blocking calls that could never return where they are made (``.run()`` or ``wait()`` on the
+thread of the event loop that reads the stream, or on its reader thread inside its own
+callbacks) raise `RuntimeError` at once, saying what to do instead. A stream of an
+`AsyncClient` whose loop has ended fails its subscribers with a `RuntimeError` (nothing can
+start), and `StreamAbortedError` if the loop ended before its task began.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast, final
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
+from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
@@ -118,6 +125,8 @@ class MessageStream(Observable[StreamEvent]):
         self._started = False
         self._aborted = False
         self._cancel: Callable[[], None] | None = None
+        self._reader: int | None = None  # the thread running a sync source
+        self._ender: int | None = None  # the thread that told subscribers the end
         self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
 
     # -- the handle ----------------------------------------------------------------------
@@ -142,26 +151,54 @@ class MessageStream(Observable[StreamEvent]):
 
         It returns once the subscribers present at the end have been handed it and the
         replay has been stored compactly, so memory measured after it is what the stream
-        keeps.
+        keeps. From a callback of the end itself it returns ``True`` at once.
 
         Raises:
-            RuntimeError: the stream is read by a task of the event loop running this very
-                thread, which waiting would block for ever (``await`` a pipeline instead).
+            RuntimeError: waiting here could never end: the stream is read by the event loop
+                running this very thread (``await`` a pipeline instead), or this is its own
+                reader thread, inside one of its callbacks.
         """
-        if not self._settled.is_set() and self._runs_on_this_thread():
-            raise RuntimeError(
-                "wait() would block the event loop that reads this stream, on this thread, "
-                "for ever: await a pipeline instead (await stream.pipe(final_message()))"
-            )
+        if self._settled.is_set():
+            return True
+        if self._done.is_set() and self._ender == threading.get_ident():
+            return True  # a callback of the end: the rest follows on this thread
+        refuse((self,), "wait()")
         return self._settled.wait(timeout)
 
-    def _runs_on_this_thread(self) -> bool:
-        """Whether the stream is read by a task of the event loop running this thread.
+    def run(self, scheduler: abc.SchedulerBase | None = None) -> StreamEvent:
+        """Block until the stream ends and return its last event (reactivex's ``run()``).
 
-        Blocking this thread until it ends would then block it for ever (`wait` and the
-        notebook views' ``wait()`` check this first).
+        Raises:
+            RuntimeError: at once, where it could never return (see `wait`).
+            Exception: the error the stream ended with.
         """
-        return self._is_async and self._loop is not None and self._loop.in_loop()
+        if scheduler is not None:
+            refuse((self,), "run()")
+        return super().run(scheduler or WaitingScheduler("run()"))
+
+    def _arx_blocks(self, thread: int) -> str | None:
+        """Why blocking *thread* until the stream ends would never return, or ``None``.
+
+        The protocol of the blocking checks (`.._blocking`): operators' ``run()``, views'
+        and timelines' ``wait()`` ask every stream they would wait on.
+        """
+        if self._done.is_set():
+            return None
+        if self._is_async:
+            assert self._loop is not None
+            if self._loop.runs_on(thread):
+                return (
+                    "this AsyncClient stream is read by the event loop of this very thread, "
+                    "which cannot run while the thread waits: await instead, as in "
+                    "`await stream.pipe(final_message())` (or `await view`)"
+                )
+        elif thread == self._reader:
+            return (
+                "it is called in one of this stream's own callbacks, on the thread that "
+                "reads the stream, which cannot read on while it waits: act in on_completed "
+                "instead, or wait from another thread"
+            )
+        return None
 
     def start(self) -> MessageStream:
         """Start the source now, if it has not started; return ``self``."""
@@ -171,7 +208,11 @@ class MessageStream(Observable[StreamEvent]):
             self._started = True
         if self._is_async:
             assert self._loop is not None
-            self._cancel = self._loop.spawn(self._run_async)
+            try:
+                self._cancel = self._loop.spawn(self._run_async, lost=self._lost)
+            except RuntimeError as exc:  # the loop has ended: nothing can ever start
+                self._finish(exc)
+                self._settled.set()
         else:
             thread = threading.Thread(
                 target=self._run_sync, name="anthropic-rx-stream", daemon=True
@@ -271,7 +312,19 @@ class MessageStream(Observable[StreamEvent]):
         with self._lock:
             self._steps = steps
 
+    def _lost(self) -> None:
+        # The loop ended (asyncio.run() returned) after the task was made, before it began.
+        self._finish(
+            StreamAbortedError(
+                "the stream's event loop ended before the stream began: keep the loop "
+                "running until the stream ends (await it)",
+                snapshot=self.snapshot,
+            )
+        )
+        self._settled.set()
+
     def _run_sync(self) -> None:
+        self._reader = threading.get_ident()
         source = cast(SyncSource, self._source)
         outcome: BaseException | None = None
         try:
@@ -310,6 +363,7 @@ class MessageStream(Observable[StreamEvent]):
             if self._done.is_set():
                 return
             self._error = error
+            self._ender = threading.get_ident()
             self._done.set()
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
@@ -320,14 +374,19 @@ class MessageStream(Observable[StreamEvent]):
     def _subscribe_core(
         self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        return self._attach(_Subscriber(observer, steps=False))
+        return self._attach(_Subscriber(observer, steps=False), scheduler)
 
     def _subscribe_steps(
         self, observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        return self._attach(_Subscriber(observer, steps=True))
+        return self._attach(_Subscriber(observer, steps=True), scheduler)
 
-    def _attach(self, subscriber: _Subscriber[Any]) -> abc.DisposableBase:
+    def _attach(
+        self, subscriber: _Subscriber[Any], scheduler: abc.SchedulerBase | None
+    ) -> abc.DisposableBase:
+        # For a blocking call (run()) that this stream would starve, this raises before
+        # anything starts; reactivex hands it to the subscriber as on_error.
+        subscribed(self, scheduler)
         with self._lock:
             self._subscribers.append(subscriber)
         self.start()
