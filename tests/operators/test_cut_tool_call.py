@@ -32,20 +32,24 @@ from ..events_helpers import (
 from ..sources.fakes import FakeResponse
 from .helpers import record
 
-#: Operators of time (their own tests cover passing an error through): the rest are walked.
-TIMED = {"coalesce_text", "latest"}
+#: Operators of time (their own tests cover passing an error through), and those that read the
+#: answer's text as JSON (this text is prose: they end at its block with OutputValidationError,
+#: before the cut call, as their own tests show): the rest are walked.
+SKIPPED = {"coalesce_text", "latest", "parsed_output", "partial_output", "parse_output"}
+#: Arguments for the operators that need some.
+ARGS: dict[str, tuple[Any, ...]] = {"partial_tool_input": (dict[str, Any],)}
 
 
 def stream_operators() -> list[str]:
     names = []
     for name in operators.__all__:
         factory = getattr(operators, name)
-        if name in TIMED or not inspect.isfunction(factory):
+        if name in SKIPPED or not inspect.isfunction(factory):
             continue
         required = [
             p for p in inspect.signature(factory).parameters.values() if p.default is p.empty
         ]
-        assert not required, f"{name}() needs arguments: give it some here"
+        assert not required or name in ARGS, f"{name}() needs arguments: give it some in ARGS"
         names.append(name)
     return names
 
@@ -84,7 +88,7 @@ def test_every_operator_ends_with_tool_input_error_never_completes(
     name: str, source: str, with_block_stop: bool
 ) -> None:
     events = SOURCES[source](cut(with_block_stop=with_block_stop))
-    out = record(events.pipe(getattr(operators, name)()))
+    out = record(events.pipe(getattr(operators, name)(*ARGS.get(name, ()))))
     if source == "MessageStream":
         assert isinstance(events, arx.MessageStream)
         assert events.wait(10.0)
