@@ -56,6 +56,9 @@ from ._version import __version__ as __version__
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
 from .client import StreamInfo as StreamInfo
+from .conversations import Conversation as Conversation
+from .conversations import Tool as Tool
+from .conversations import tool as tool
 from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
 from .events import ErrorEvent as ErrorEvent
@@ -86,6 +89,7 @@ __all__ = [
     "ConflictError",
     "ContentBlock",
     "ContentTimeoutError",
+    "Conversation",
     "DeadlineExceededError",
     "Delta",
     "ErrorEvent",
@@ -114,6 +118,7 @@ __all__ = [
     "StreamIdleTimeoutError",
     "StreamInfo",
     "StreamProtocolError",
+    "Tool",
     "ToolInputError",
     "UnknownEvent",
     "UnprocessableEntityError",
@@ -126,6 +131,7 @@ __all__ = [
     "last_value",
     "parse_event",
     "to_async_iterable",
+    "tool",
 ]
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, Required, TypedDict, cast
 
 from pydantic import BaseModel
 
-__all__ = ["MessageParams", "RequestParts", "build_request"]
+__all__ = ["ConversationParams", "MessageParams", "RequestParts", "build_request"]
 
 
 class MessageParams(TypedDict, total=False):
@@ -29,6 +29,34 @@ class MessageParams(TypedDict, total=False):
     max_tokens: Required[int]
     system: str | Iterable[Mapping[str, Any]]
     tools: Iterable[Mapping[str, Any]]
+    tool_choice: Mapping[str, Any]
+    thinking: Mapping[str, Any]
+    temperature: float
+    top_p: float
+    top_k: int
+    stop_sequences: Iterable[str]
+    metadata: Mapping[str, Any]
+    service_tier: Literal["auto", "standard_only"] | str
+    container: str | Mapping[str, Any]
+    mcp_servers: Iterable[Mapping[str, Any]]
+    context_management: Mapping[str, Any]
+    output_config: Mapping[str, Any]
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, str]
+    extra_body: Mapping[str, Any]
+
+
+class ConversationParams(TypedDict, total=False):
+    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
+
+    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts). Kept in step with
+    `MessageParams` by a test: a field added there is added here.
+    """
+
+    model: Required[str]
+    messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
+    max_tokens: Required[int]
+    system: str | Iterable[Mapping[str, Any]]
     tool_choice: Mapping[str, Any]
     thinking: Mapping[str, Any]
     temperature: float
