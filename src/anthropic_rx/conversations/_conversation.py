@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast, final
+from typing import Any, TypeVar, cast, final
 
 import anyio
 from pydantic import BaseModel
@@ -59,6 +59,7 @@ OpenTurn = Callable[..., MessageStream]
 #: Called after each turn whose tool results are in: ``True`` stops the conversation.
 StopWhen = Callable[["Conversation"], bool]
 
+_T = TypeVar("_T")
 _RUNNING, _STOPPED, _FAILED, _CLOSED, _IDLE = "running", "stopped", "failed", "closed", "idle"
 
 
@@ -113,7 +114,7 @@ class Conversation(Observable[ConversationEvent]):
         ...     model=MODEL, max_tokens=1024, tools=[get_weather],
         ...     messages=[{"role": "user", "content": "Weather in Paris?"}],
         ... )
-        >>> conversation.stream_events().pipe(text_only()).subscribe(print)
+        >>> conversation.each_turn(text_only()).subscribe(print)
         >>> message = conversation.final_message()        # runs tools, loops, returns
         >>> conversation.send("And in Rome?")             # a chat: same handle, history kept
         >>> conversation.final_message().content
@@ -394,8 +395,22 @@ class Conversation(Observable[ConversationEvent]):
             ops.map(lambda e: cast(TurnStarted, e).stream),
         )
 
+    def each_turn(
+        self, operator: Callable[[Observable[StreamEvent]], Observable[_T]]
+    ) -> Observable[_T]:
+        """Apply *operator* to each turn's stream, and give its values, turn after turn.
+
+        Example:
+            >>> conversation.each_turn(text_only()).subscribe(print)   # every turn's text
+        """
+        return self.turns.pipe(ops.concat_map(lambda stream: stream.pipe(operator)))
+
     def stream_events(self) -> Observable[StreamEvent]:
-        """The raw stream events of every turn, in order (operators apply to them)."""
+        """The raw stream events of every turn, in order.
+
+        Several messages follow each other here, so single-message operators
+        (``text_only()``, ``final_message()``) go on each turn instead: `each_turn`.
+        """
         return self.pipe(
             ops.filter(lambda e: isinstance(e, TurnEvent)),
             ops.map(lambda e: cast(TurnEvent, e).event),
