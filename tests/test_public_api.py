@@ -39,6 +39,8 @@ FIXED = {
         "from_recording",
         "from_sdk_stream",
         "MessageStream",
+        "Partial",
+        "OutputValidationError",
     ],
     "anthropic_rx.conversations": [
         "tool",
@@ -65,6 +67,9 @@ FIXED = {
         "stop_reason",
         "coalesce_text",
         "latest",
+        "parsed_output",
+        "partial_output",
+        "partial_tool_input",
     ],
 }
 

@@ -38,6 +38,7 @@ from ._exceptions import IncompleteStreamError as IncompleteStreamError
 from ._exceptions import InternalServerError as InternalServerError
 from ._exceptions import NoTextError as NoTextError
 from ._exceptions import NotFoundError as NotFoundError
+from ._exceptions import OutputValidationError as OutputValidationError
 from ._exceptions import OverloadedError as OverloadedError
 from ._exceptions import PermissionDeniedError as PermissionDeniedError
 from ._exceptions import RateLimitError as RateLimitError
@@ -67,6 +68,8 @@ from .events import PingEvent as PingEvent
 from .events import StreamEvent as StreamEvent
 from .events import UnknownEvent as UnknownEvent
 from .events import parse_event as parse_event
+from .operators import Partial as Partial
+from .operators import parse_output as parse_output
 from .sources import MessageStream as MessageStream
 from .sources import from_async_bytes as from_async_bytes
 from .sources import from_bytes as from_bytes
@@ -103,7 +106,9 @@ __all__ = [
     "MessageStream",
     "NoTextError",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
+    "Partial",
     "PermissionDeniedError",
     "PingEvent",
     "RateLimitError",
@@ -130,6 +135,7 @@ __all__ = [
     "from_sdk_stream",
     "last_value",
     "parse_event",
+    "parse_output",
     "to_async_iterable",
     "tool",
 ]

@@ -7,6 +7,7 @@ AnthropicRxError                 catch this to catch everything we raise
 ├── EventParseError              2 data that is not JSON, or a known type that does not fit
 ├── StreamAbortedError           4 ``abort()`` was called, or the last subscriber left, mid-stream
 ├── NoTextError                  5 ``final_text()`` of a message with no text block
+├── OutputValidationError        5 structured output or tool input that does not fit its type
 ├── StreamError                  3 the events do not make a complete message (carries ``.snapshot``)
 │   ├── StreamProtocolError      3 an event that cannot follow the ones before it
 │   ├── ToolInputError           3 tool input that is not JSON at ``content_block_stop``
@@ -71,6 +72,7 @@ __all__ = [
     "InternalServerError",
     "NoTextError",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -459,3 +461,36 @@ def error_for_status(status_code: int) -> type[APIStatusError]:
 def error_for_type(error_type: str | None) -> type[APIStatusError]:
     """Return the error class for an API ``error.type`` (`APIStatusError` when unknown)."""
     return _BY_TYPE.get(error_type or "", APIStatusError)
+
+
+# -- layer 5: structured output (appended) ----------------------------------------------------
+
+
+class OutputValidationError(AnthropicRxError, ValueError):
+    """A structured answer (``output_format=``) or a tool's input does not fit its type.
+
+    The JSON is not whole (cut by ``max_tokens``), is not JSON at all (a refusal in
+    prose), or does not validate against the model. Picklable and copyable: everything it
+    carries is plain data (``.snapshot`` aside, which is the stream's, as on every error).
+
+    Attributes:
+        text: the whole raw text that was validated (the answer's text block, or the tool
+            call's input JSON).
+        errors: pydantic's errors, as JSON-safe dicts (``loc``, ``msg``, ``type``, ``input``,
+            ``ctx``); empty when there was nothing to validate.
+        index: the content block's index, or ``None`` when the message had no text block.
+    """
+
+    def __init__(
+        self,
+        message: str = "the output does not fit its type",
+        *,
+        text: str = "",
+        errors: list[dict[str, Any]] | None = None,
+        index: int | None = None,
+        snapshot: MessageSnapshot | None = None,
+    ) -> None:
+        super().__init__(message, snapshot=snapshot)
+        self.text = text
+        self.errors: list[dict[str, Any]] = list(errors or [])
+        self.index = index

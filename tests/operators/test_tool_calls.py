@@ -8,6 +8,7 @@ import anthropic_rx as arx
 from anthropic_rx.events import MCPToolUseBlock, ServerToolUseBlock, ToolUseBlock
 from anthropic_rx.operators import tool_calls
 
+from ..conftest import read_recording
 from ..events_helpers import (
     MESSAGE_STOP,
     block_start,
@@ -17,6 +18,7 @@ from ..events_helpers import (
     stop,
     text,
 )
+from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 CALLS = {
@@ -117,3 +119,65 @@ def test_tool_calls_marble_ends_with_incomplete_stream_error_after_the_calls() -
         {"U": ("ToolUseBlock", "toolu_1", {"city": "Paris"})},
         error=arx.IncompleteStreamError,
     )
+
+
+WHOLE = {
+    **CALLS,
+    "S": message_start(
+        content=[
+            {"type": "text", "text": "Rolling."},
+            {
+                "type": "tool_use",
+                "id": "toolu_w",
+                "name": "rollDie",
+                "input": {"player": "player2"},
+                "caller": {"type": "code_execution_20250825", "tool_id": "srvtoolu_x"},
+            },
+            {"type": "server_tool_use", "id": "srvtoolu_x", "name": "code_execution", "input": {}},
+        ]
+    ),
+    "c": block_start(3, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": input_json(3, '{"city": "Pa'),
+    "k": input_json(3, 'ris"}'),
+    "C": stop(3),
+}
+
+
+def test_tool_calls_marble_emits_a_call_that_came_whole_in_message_start_at_message_start() -> None:
+    """Programmatic tool calling: the call is in message_start, with no block events."""
+    out = run("-S-c-j-k-C-D-X-|", tool_calls(), WHOLE)
+    assert timeline(out, call) == expect(
+        "-W-------U-----|",
+        {
+            "W": ("ToolUseBlock", "toolu_w", {"player": "player2"}),
+            "U": ("ToolUseBlock", "toolu_1", {"city": "Paris"}),
+        },
+    )
+
+
+def test_tool_calls_marble_emits_whole_server_calls_of_message_start_with_server_true() -> None:
+    out = run("-S-D-X-|", tool_calls(server=True), WHOLE)
+    assert timeline(out, call) == [
+        (201, ("ToolUseBlock", "toolu_w", {"player": "player2"})),
+        (201, ("ServerToolUseBlock", "srvtoolu_x", {})),
+        (207, "|"),
+    ]
+
+
+def test_tool_calls_a_stop_for_a_whole_call_of_message_start_is_a_protocol_error() -> None:
+    """The whole call is emitted once: its block is never open, so a stop cannot follow."""
+    out = run("-S-B-D-X-|", tool_calls(), {**WHOLE, "B": stop(1)})
+    assert timeline(out, call) == [
+        (201, ("ToolUseBlock", "toolu_w", {"player": "player2"})),
+        (203, arx.StreamProtocolError),
+    ]
+
+
+def test_tool_calls_on_the_recorded_programmatic_call_whole_in_message_start() -> None:
+    data = read_recording("vercel-ptc-2-prefilled-message-start-only.sse")
+    for source in (arx.from_bytes(data), arx.from_bytes(data).pipe(lambda o: o)):
+        out = record(source.pipe(tool_calls()))
+        assert out.error is None and out.completed
+        assert [(c.id, c.name, c.input) for c in out.values] == [
+            ("toolu_015dGLMbwBKv1ZRQr6KdJzeH", "rollDie", {"player": "player2"})
+        ]

@@ -74,7 +74,8 @@ class _State(Generic[_H]):
     def begin(self, params: MessageParams, *, stream: bool) -> tuple[RequestParts, StreamInfo]:
         if self.closed or self.root.closed:
             raise RuntimeError("this client is closed")
-        return build_request(params, stream=stream), StreamInfo(str(self.settings.url))
+        parts = build_request(params, stream=stream)
+        return parts, StreamInfo(str(self.settings.url), output_format=params.get("output_format"))
 
     def track(self, stream: MessageStream) -> MessageStream:
         self.streams.add(stream)

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import final
+from typing import Any, final
 
 import httpx
 
@@ -36,6 +36,8 @@ class StreamInfo:
         status_code: the HTTP status of the latest response, or ``None``.
         headers: the latest response's headers (lower-case names; never the request's).
         ratelimit: its ``anthropic-ratelimit-*`` headers (limits, remaining, RFC 3339 resets).
+        output_format: the ``output_format=`` type the request asked for, or ``None``
+            (`parsed_output` and `partial_output` with no argument read it).
 
     Example:
         >>> stream = client.messages.stream(model=MODEL, max_tokens=64, messages=msgs)
@@ -48,6 +50,7 @@ class StreamInfo:
         "_lock",
         "attempts",
         "headers",
+        "output_format",
         "ratelimit",
         "request_id",
         "request_ids",
@@ -55,10 +58,11 @@ class StreamInfo:
         "url",
     )
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, output_format: Any = None) -> None:
         """Describe a request to *url* that has not started."""
         self._lock = threading.Lock()
         self.url = url
+        self.output_format: Any = output_format
         self.attempts = 0
         self.request_id: str | None = None
         self.request_ids: tuple[str, ...] = ()

@@ -13,6 +13,8 @@ from typing import Any, Literal, Required, TypedDict, cast
 
 from pydantic import BaseModel
 
+from ._output import merge_output_config
+
 __all__ = ["ConversationParams", "MessageParams", "RequestParts", "build_request"]
 
 
@@ -20,7 +22,11 @@ class MessageParams(TypedDict, total=False):
     """The keyword arguments of ``client.messages.stream()`` and ``.create()``.
 
     The API's fields keep the API's names and JSON shapes (docs.claude.com/en/api/messages);
-    a field left out is not sent. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
+    a field left out is not sent. ``output_format`` (ours, as the SDK's) is a type, a
+    pydantic model or any type pydantic can build a JSON schema for: it is sent as
+    ``output_config.format`` (merged into any ``output_config`` given), its schema
+    transformed as the SDK transforms it; read the answer with `parsed_output`,
+    `partial_output` or `parse_output`. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
     (or override) the request for fields this version does not know.
     """
 
@@ -41,6 +47,7 @@ class MessageParams(TypedDict, total=False):
     mcp_servers: Iterable[Mapping[str, Any]]
     context_management: Mapping[str, Any]
     output_config: Mapping[str, Any]
+    output_format: Any
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, str]
     extra_body: Mapping[str, Any]
@@ -101,7 +108,8 @@ def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
     """Check *params* and build the request's parts.
 
     Raises:
-        TypeError: a required parameter is missing, or an unknown one was given.
+        TypeError: a required parameter is missing, or an unknown one was given, or
+            ``output_format`` is not a type pydantic can build a JSON schema for.
     """
     unknown = sorted(set(params) - _KNOWN)
     if unknown:
@@ -113,6 +121,10 @@ def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
     if missing:
         raise TypeError(f"missing required keyword argument(s) {', '.join(map(repr, missing))}")
     body: dict[str, Any] = {k: v for k, v in params.items() if k not in _EXTRA and v is not None}
+    if body.pop("output_format", None) is not None:
+        body["output_config"] = merge_output_config(
+            params.get("output_config"), params["output_format"]
+        )
     if "stream" in params.get("extra_body", {}):
         raise TypeError("extra_body may not set 'stream': use messages.stream() or .create()")
     body["stream"] = stream

@@ -20,7 +20,10 @@ By theme:
 | message | `accumulate` (snapshots), `final_message`, `content_blocks`, `usage`, `stop_reason` |
 | text | `text_only`, `final_text`, `thinking`, `citations` |
 | tools | `on_tool_input` (input as it streams), `tool_calls` (finished calls) |
+| structured | `parsed_output` (final value), `partial_output`, `partial_tool_input` (`Partial`s) |
 | UI rate | `coalesce_text` (text per frame), `latest` (throttle keeping the last value) |
+
+`parse_output(message, Model)` validates the structured answer of a whole `Message`.
 
 Adding an operator: a function in the themed file (or its own file when it has its own
 state machine), a line here, and ``tests/operators/test_<name>.py``.
@@ -35,6 +38,11 @@ from ._message import stop_reason as stop_reason
 from ._message import usage as usage
 from ._rate import coalesce_text as coalesce_text
 from ._rate import latest as latest
+from ._structured import Partial as Partial
+from ._structured import parse_output as parse_output
+from ._structured import parsed_output as parsed_output
+from ._structured import partial_output as partial_output
+from ._structured import partial_tool_input as partial_tool_input
 from ._text import citations as citations
 from ._text import final_text as final_text
 from ._text import text_only as text_only
@@ -45,6 +53,7 @@ from ._tools import on_tool_input as on_tool_input
 from ._tools import tool_calls as tool_calls
 
 __all__ = [
+    "Partial",
     "ToolCall",
     "ToolInputUpdate",
     "accumulate",
@@ -55,6 +64,10 @@ __all__ = [
     "final_text",
     "latest",
     "on_tool_input",
+    "parse_output",
+    "parsed_output",
+    "partial_output",
+    "partial_tool_input",
     "stop_reason",
     "text_only",
     "thinking",

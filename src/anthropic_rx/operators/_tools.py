@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, final
 
 from .._core import MessageSnapshot
@@ -10,12 +11,13 @@ from ..events import (
     ContentBlockStopEvent,
     InputJSONDelta,
     MCPToolUseBlock,
+    MessageStartEvent,
     ServerToolUseBlock,
     StreamEvent,
     ToolUseBlock,
 )
 from ..typing import Operator
-from ._shared import Step, filter_map
+from ._shared import Step, filter_map, steps_operator
 
 __all__ = ["ToolCall", "ToolInputUpdate", "on_tool_input", "tool_calls"]
 
@@ -111,6 +113,10 @@ ToolCall = ToolUseBlock | ServerToolUseBlock | MCPToolUseBlock
 def tool_calls(*, server: bool = False) -> Operator[StreamEvent, ToolCall]:
     """Emit each finished tool call, with its input parsed, at its ``content_block_stop``.
 
+    A call that arrives already whole inside ``message_start`` (programmatic tool calling:
+    the code execution tool calls yours, and the API sends the call in the message itself,
+    with no block events) is emitted at ``message_start``, once.
+
     Args:
         server: also emit server tool calls (``server_tool_use``, ``mcp_tool_use``), which
             the API runs itself; by default only ``tool_use`` blocks, the calls you run.
@@ -123,17 +129,26 @@ def tool_calls(*, server: bool = False) -> Operator[StreamEvent, ToolCall]:
         [    tool_calls()    ]
         ---------------U-----|      U: ToolUseBlock(input={...})
 
+        -S(tool_use inside)-D-X-|
+        [     tool_calls()      ]
+        -U----------------------|   U: the whole call of message_start
+
     Errors:
         As `accumulate`; `ToolInputError` when an input is not JSON at its block's stop.
     """
     kinds = (ToolUseBlock, ServerToolUseBlock, MCPToolUseBlock) if server else (ToolUseBlock,)
 
-    def select(step: Step) -> ToolCall | None:
+    def on_step(step: Step, emit: Callable[[ToolCall], None]) -> None:
         event, snapshot = step
-        if isinstance(event, ContentBlockStopEvent) and snapshot is not None:
+        if snapshot is None:
+            return
+        if isinstance(event, ContentBlockStopEvent):
             block = snapshot.block(event.index)
             if isinstance(block, kinds):
-                return block
-        return None
+                emit(block)
+        else:  # message_start: its whole blocks (a stop for them is a protocol error)
+            for block in snapshot.content:
+                if isinstance(block, kinds):
+                    emit(block)
 
-    return filter_map(select)
+    return steps_operator(on_step, only=(ContentBlockStopEvent, MessageStartEvent))
