@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from ._phrases import ToolOutcome, answer_from_results, phrase, sentences
+from ._schema import Prompt, fit, is_slot, name_parts
 from ._wire import PING, Event, JSONObject, dumps, frame, is_list
 
 __all__ = ["WORDS", "Answer", "count_input_tokens", "generate", "last_user_text", "tokenize"]
@@ -64,13 +66,7 @@ def _ident(rng: random.Random, prefix: str) -> str:
 
 
 def _sentences(rng: random.Random, count: int) -> str:
-    words: list[str] = []
-    while len(words) < count:
-        sentence = [rng.choice(WORDS) for _ in range(rng.randint(5, 14))]
-        sentence[0] = sentence[0].capitalize()
-        sentence[-1] += "."
-        words.extend(sentence)
-    return " ".join(words[:count])
+    return sentences(rng, count)
 
 
 def _dicts(value: Any) -> list[JSONObject]:
@@ -106,37 +102,6 @@ def count_input_tokens(body: Mapping[str, Any]) -> int:
     return max(1, len(dumps(prompt)) // 4)
 
 
-def _sample(schema: Any, rng: random.Random, depth: int = 0) -> Any:
-    """Return a value that fits the JSON schema *schema*, good enough for a demo."""
-    if not isinstance(schema, dict) or depth > 4:
-        return _sentences(rng, 2).rstrip(".")
-    schema = cast("JSONObject", schema)
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    for key in ("anyOf", "oneOf", "allOf"):
-        if schema.get(key):
-            return _sample(schema[key][0], rng, depth + 1)
-    kind = schema.get("type", "string")
-    if isinstance(kind, list):
-        kind = next((k for k in cast("list[str]", kind) if k != "null"), "null")
-    if kind == "object" or "properties" in schema:
-        properties = cast("JSONObject", schema.get("properties") or {})
-        return {name: _sample(sub, rng, depth + 1) for name, sub in properties.items()}
-    if kind == "array":
-        return [_sample(schema.get("items"), rng, depth + 1) for _ in range(2)]
-    if kind == "integer":
-        return rng.randint(1, 100)
-    if kind == "number":
-        return round(rng.uniform(0, 100), 1)
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    return _sentences(rng, rng.randint(1, 3)).rstrip(".")
-
-
 def _pieces(rng: random.Random, tokens: list[str], low: int, high: int) -> list[list[str]]:
     pieces: list[list[str]] = []
     i = 0
@@ -167,13 +132,21 @@ def _thinking_block(rng: random.Random, tokens: list[str]) -> _Block:
     return block
 
 
-def _tool_block(rng: random.Random, tool: JSONObject, options: Mapping[str, Any]) -> _Block:
-    tool_input = options.get("input")
-    if not isinstance(tool_input, dict):
-        tool_input = _sample(tool.get("input_schema") or {"type": "object"}, rng)
-    text = json.dumps(tool_input, ensure_ascii=False)  # ", " and ": ", as the API streams it
-    ident = _ident(rng, "toolu_01")
-    start: JSONObject = {"type": "tool_use", "id": ident, "name": tool["name"], "input": {}}
+def _tool_block(
+    rng: random.Random,
+    name: str,
+    tool_input: JSONObject,
+    *,
+    kind: str = "tool_use",
+    prefix: str = "toolu_01",
+) -> _Block:
+    text = (
+        dumps(tool_input)
+        if kind == "server_tool_use"
+        else json.dumps(tool_input, ensure_ascii=False)
+    )
+    ident = _ident(rng, prefix)
+    start: JSONObject = {"type": kind, "id": ident, "name": name, "input": {}}
     block = _Block(start, {**start, "input": tool_input})
     # The API's first fragment is always "", then pieces split anywhere, even inside escapes.
     block.deltas.append(({"type": "input_json_delta", "partial_json": ""}, 0))
@@ -188,23 +161,303 @@ def _tool_block(rng: random.Random, tool: JSONObject, options: Mapping[str, Any]
     return block
 
 
-def _choose_tool(body: Mapping[str, Any], options: Mapping[str, Any]) -> JSONObject | None:
-    """Pick the tool to call, or ``None`` to answer with text."""
+def _json_block(rng: random.Random, value: Any) -> _Block:
+    """A text block holding *value* as compact JSON, in deltas of a few characters each."""
+    text = dumps(value)
+    block = _Block({"type": "text", "text": ""}, {"type": "text", "text": text})
+    i = 0
+    while i < len(text):
+        size = rng.randint(2, 6)
+        block.deltas.append(({"type": "text_delta", "text": text[i : i + size]}, 1))
+        i += size
+    return block
+
+
+def _whole_block(content: JSONObject) -> _Block:
+    """A block that arrives whole in its ``content_block_start`` (server tool results)."""
+    return _Block(content, content)
+
+
+def _content(message: JSONObject) -> list[JSONObject]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    return _dicts(content)
+
+
+def _result_text(block: JSONObject) -> str:
+    content = block.get("content")
+    if isinstance(content, str):
+        return content
+    parts = [
+        str(b["text"]) if isinstance(b.get("text"), str) else f"[{b.get('type')}]"
+        for b in _dicts(content)
+    ]
+    return " ".join(parts)
+
+
+def _question(messages: list[JSONObject]) -> str:
+    """The text of the last user turn that asked something (tool results are no question)."""
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        text = " ".join(
+            str(b["text"])
+            for b in _content(message)
+            if b.get("type") == "text" and isinstance(b.get("text"), str)
+        )
+        if text.strip():
+            return text
+    return ""
+
+
+def _known(messages: list[JSONObject]) -> JSONObject:
+    """Values the conversation already holds by name: tool inputs, then JSON tool results."""
+    known: JSONObject = {}
+    for message in messages:
+        for block in _content(message):
+            if block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
+                known.update(cast("JSONObject", block["input"]))
+            elif block.get("type") == "tool_result" and not block.get("is_error"):
+                text = _result_text(block).strip()
+                try:
+                    value: Any = json.loads(text) if text.startswith("{") else None
+                except ValueError:
+                    value = None
+                if isinstance(value, dict):
+                    for key, item in cast("JSONObject", value).items():
+                        if isinstance(item, dict):
+                            known.update(cast("JSONObject", item))
+                        else:
+                            known[key] = item
+    return known
+
+
+def _outcomes(messages: list[JSONObject]) -> list[ToolOutcome]:
+    """The tool results of the last user turn, each with the call it answers."""
+    if not messages or messages[-1].get("role") != "user":
+        return []
+    results = [b for b in _content(messages[-1]) if b.get("type") == "tool_result"]
+    if not results:
+        return []
+    calls: dict[str, JSONObject] = {}
+    if len(messages) > 1:
+        calls = {str(b.get("id")): b for b in _content(messages[-2]) if b.get("type") == "tool_use"}
+    outcomes: list[ToolOutcome] = []
+    for result in results:
+        call = calls.get(str(result.get("tool_use_id")), {})
+        tool_input = call.get("input")
+        outcomes.append(
+            ToolOutcome(
+                name=str(call.get("name") or "tool"),
+                input=cast("JSONObject", tool_input) if isinstance(tool_input, dict) else {},
+                content=_result_text(result),
+                is_error=bool(result.get("is_error")),
+            )
+        )
+    return outcomes
+
+
+_CLAUSES = re.compile(r"\s*(?:[;,]|\band\b|\balso\b|\bthen\b|[.?!](?=\s|$))\s*", re.IGNORECASE)
+_GENERIC = {"get", "set", "fetch", "do", "run", "make", "tool", "the", "a", "an", "of", "for"}
+_STOP = {
+    "the", "a", "an", "of", "for", "in", "on", "to", "and", "or", "is", "are", "with", "by",
+    "from", "at", "as", "it", "this", "that", "be", "get", "gets", "returns", "return", "given",
+}  # fmt: skip
+
+
+def _has_value(clause: str, tool: JSONObject) -> bool:
+    """Whether *clause* names a thing of its own (a proper noun or a quoted string) that
+    could go in one of the tool's top-level string fields for places, names or queries."""
+    schema = tool.get("input_schema")
+    properties = cast("JSONObject", schema).get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or not any(
+        is_slot(name, sub) for name, sub in cast("JSONObject", properties).items()
+    ):
+        return False
+    prompt = Prompt(clause, avoid=name_parts(str(tool["name"])))
+    return bool(prompt.proper or prompt.quoted)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[a-z]+", text)}
+
+
+def _score(clause: str, tool: JSONObject) -> int:
+    words = _stems(clause.lower())
+    name = {
+        w[:-1] if w.endswith("s") and len(w) > 3 else w for w in name_parts(str(tool["name"]))
+    } - _GENERIC
+    described = _stems(str(tool.get("description") or "").lower()) - _STOP
+    return 3 * len(words & name) + len(words & described)
+
+
+def _groups(question: str, tools: list[JSONObject]) -> list[tuple[JSONObject, str]]:
+    """Split the question into clauses and give each clause that asks for something its tool.
+
+    "Weather in Paris and Tokyo" gives two calls of the weather tool; "the weather in Paris
+    and the time in Tokyo" one call of each tool; a clause that names no tool but holds a new
+    value (a proper noun, a quoted string) repeats the previous clause's tool.
+    """
+    groups: list[list[Any]] = []
+    pending = ""
+    for clause in (c for c in _CLAUSES.split(question) if c and c.strip()):
+        scores = [_score(clause, tool) for tool in tools]
+        best = max(range(len(tools)), key=lambda i: scores[i])
+        has_value = _has_value(clause, tools[best])
+        if scores[best] > 0 and not (groups and groups[-1][0] is tools[best] and not has_value):
+            groups.append([tools[best], pending + clause])
+            pending = ""
+        elif groups and has_value and _has_value(groups[-1][1], groups[-1][0]):
+            groups.append([groups[-1][0], clause])
+        elif groups:
+            groups[-1][1] += ", " + clause
+        else:
+            pending += clause + ", "
+    if not groups:
+        scores = [_score(question, tool) for tool in tools]
+        best = max(range(len(tools)), key=lambda i: scores[i]) if any(scores) else 0
+        return [(tools[best], question)]
+    return [(cast("JSONObject", g[0]), str(g[1])) for g in groups[:8]]
+
+
+def _calls(
+    body: Mapping[str, Any], rng: random.Random, options: Mapping[str, Any]
+) -> list[tuple[str, JSONObject]]:
+    """The tool calls to make, as (name, input) pairs; none to answer with text."""
     tools = [t for t in cast("list[JSONObject]", body.get("tools") or []) if "input_schema" in t]
     choice = cast("JSONObject", body.get("tool_choice") or {"type": "auto"})
     wanted = options.get("tool") or (choice.get("name") if choice.get("type") == "tool" else None)
     if not tools or choice.get("type") == "none":
-        return None
+        return []
     messages = cast("list[JSONObject]", body.get("messages") or [])
-    content = messages[-1].get("content") if messages else None
-    answered = any(b.get("type") == "tool_result" for b in _dicts(content))
-    if answered and wanted is None and choice.get("type") == "auto":
-        return None  # a tool result came back: answer it in words, or demos would loop forever
-    return next((t for t in tools if t.get("name") == wanted), tools[0])
+    if messages and messages[-1].get("role") == "assistant":
+        return []  # a prefill or a paused turn to continue: the answer goes on in words
+    if _outcomes(messages) and wanted is None and choice.get("type") == "auto":
+        return []  # a tool result came back: answer it in words, or demos would loop forever
+    question = _question(messages)
+    groups = _groups(question, tools)
+    if wanted is not None:
+        forced = next((t for t in tools if t.get("name") == wanted), tools[0])
+        groups = [g for g in groups if g[0] is forced] or [(forced, question)]
+    if choice.get("disable_parallel_tool_use"):
+        groups = groups[:1]
+    count = int(options.get("tool_calls", len(groups)))
+    known = _known(messages)
+    calls: list[tuple[str, JSONObject]] = []
+    for i in range(count):
+        tool, clause = groups[i % len(groups)]
+        given = options.get("input")
+        if isinstance(given, dict):
+            calls.append((str(tool["name"]), cast("JSONObject", given)))
+            continue
+        avoid = name_parts(str(tool["name"]))
+        prompt = Prompt(
+            clause, fallback=Prompt(question, known=known, avoid=avoid), known=known, avoid=avoid
+        )
+        schema = tool.get("input_schema") or {"type": "object"}
+        value = fit(schema, rng, prompt)
+        calls.append(
+            (str(tool["name"]), cast("JSONObject", value) if isinstance(value, dict) else {})
+        )
+    return calls
 
 
-def _plan(body: Mapping[str, Any], rng: random.Random, options: Mapping[str, Any]) -> list[_Block]:
+def _output_schema(body: Mapping[str, Any]) -> Any:
+    """The JSON schema the answer must follow (``output_config.format``), or ``None``."""
+    config = body.get("output_config")
+    fmt: Any = cast("JSONObject", config).get("format") if isinstance(config, dict) else None
+    if not isinstance(fmt, dict):
+        fmt = body.get("output_format")  # the beta's spelling
+    if isinstance(fmt, dict) and cast("JSONObject", fmt).get("type") == "json_schema":
+        return cast("JSONObject", fmt).get("schema")
+    return None
+
+
+# Server tools the emulator can play: the name of the call, its input and its result.
+_SERVER_TOOLS = ("web_search", "web_fetch", "code_execution")
+
+
+def _server_tool(body: Mapping[str, Any]) -> str | None:
+    for tool in cast("list[JSONObject]", body.get("tools") or []):
+        kind = str(tool.get("type") or "custom")
+        for family in _SERVER_TOOLS:
+            if kind.startswith(family + "_"):
+                return "bash_code_execution" if family == "code_execution" else family
+    return None
+
+
+def _server_input(name: str, question: str, rng: random.Random, turn: int) -> JSONObject:
+    topic = Prompt(question).query() or phrase(rng, 2)
+    if name == "web_search":
+        return {"query": topic if turn == 0 else f"{topic} {phrase(rng, 1)}"}
+    if name == "web_fetch":
+        url = re.search(r"https?://\S+", question)
+        return {"url": url.group().rstrip(".,)") if url else "https://example.com/"}
+    return {"command": f"echo {json.dumps(topic)} | wc -w"}
+
+
+def _server_result(rng: random.Random, use: JSONObject) -> JSONObject:
+    name = str(use.get("name"))
+    tool_input = cast("JSONObject", use.get("input") or {})
+    ident = str(use.get("id"))
+    if name == "web_search":
+        query = str(tool_input.get("query") or "results")
+        slug = "-".join(re.findall(r"[a-z0-9]+", query.lower())[:5]) or "page"
+        results: list[JSONObject] = [
+            {
+                "type": "web_search_result",
+                "title": f"{query.title()}: {title}",
+                "url": f"https://{site}/{slug}",
+                "encrypted_content": base64.b64encode(rng.randbytes(96)).decode(),
+                "page_age": f"{rng.randint(1, 23)} hours ago",
+            }
+            for site, title in (("example.com", "an overview"), ("example.org", "latest news"))
+        ]
+        return {"type": "web_search_tool_result", "tool_use_id": ident, "content": results}
+    if name == "web_fetch":
+        url = str(tool_input.get("url") or "https://example.com/")
+        document = {
+            "type": "document",
+            "source": {"type": "text", "media_type": "text/plain", "data": sentences(rng, 40)},
+            "title": phrase(rng, 2).title(),
+        }
+        content = {"type": "web_fetch_result", "url": url, "content": document}
+        return {"type": "web_fetch_tool_result", "tool_use_id": ident, "content": content}
+    result: JSONObject = {
+        "type": "bash_code_execution_result",
+        "stdout": f"{rng.randint(2, 9)}\n",
+        "stderr": "",
+        "return_code": 0,
+        "content": [],
+    }
+    return {"type": "bash_code_execution_tool_result", "tool_use_id": ident, "content": result}
+
+
+def _pending_server_call(messages: list[JSONObject]) -> tuple[JSONObject | None, int]:
+    """The server call a paused turn left without a result, and how many pauses came before."""
+    trailing: list[JSONObject] = []
+    for message in reversed(messages):
+        if message.get("role") != "assistant":
+            break
+        trailing[:0] = _content(message)
+    uses = [b for b in trailing if b.get("type") == "server_tool_use"]
+    answered = {str(b.get("tool_use_id")) for b in trailing if "tool_use_id" in b}
+    open_uses = [b for b in uses if str(b.get("id")) not in answered]
+    return (open_uses[-1] if open_uses else None), len(uses)
+
+
+def _pauses(options: Mapping[str, Any]) -> int:
+    value = options.get("pause_turn", 0)
+    return 1 if value is True else int(value or 0)
+
+
+def _plan(
+    body: Mapping[str, Any], rng: random.Random, options: Mapping[str, Any]
+) -> tuple[list[_Block], str | None]:
+    """Plan the blocks of the answer and, when the blocks don't tell it, its stop reason."""
     blocks: list[_Block] = []
+    messages = cast("list[JSONObject]", body.get("messages") or [])
     echo = " ".join(last_user_text(body).split()[:24])
     thinking = cast("JSONObject", body.get("thinking") or {})
     if thinking.get("type") in ("enabled", "adaptive"):
@@ -214,24 +467,66 @@ def _plan(body: Mapping[str, Any], rng: random.Random, options: Mapping[str, Any
         prefix = f"The user wrote: {echo}. " if echo else ""
         text = prefix + _sentences(rng, max(1, count))
         blocks.append(_thinking_block(rng, tokenize(text)[: max(1, min(count, budget))]))
-    tool = _choose_tool(body, options)
-    if tool is not None:
+    question = _question(messages)
+    server = _server_tool(body)
+    pending, paused = _pending_server_call(messages)
+    if pending is not None:  # continue a paused turn: the result first, then go on
+        blocks.append(_whole_block(_server_result(rng, pending)))
+        if server is not None and paused < _pauses(options):
+            tool_input = _server_input(str(pending.get("name")), question, rng, paused)
+            name = str(pending.get("name"))
+            blocks.append(
+                _tool_block(rng, name, tool_input, kind="server_tool_use", prefix="srvtoolu_01")
+            )
+            return blocks, "pause_turn"
+        query = str(cast("JSONObject", pending.get("input") or {}).get("query") or question)
+        lead = f'Based on what I found about "{" ".join(query.split()[:12])}": '
+        blocks.append(_text_block(rng, tokenize(lead + _sentences(rng, rng.randint(24, 64)))))
+        return blocks, None
+    if server is not None and _pauses(options) > 0 and messages[-1].get("role") == "user":
+        if options.get("preface", True):
+            blocks.append(_text_block(rng, tokenize(_SERVER_PREFACE[server])))
+        tool_input = _server_input(server, question, rng, 0)
+        blocks.append(
+            _tool_block(rng, server, tool_input, kind="server_tool_use", prefix="srvtoolu_01")
+        )
+        return blocks, "pause_turn"
+    calls = _calls(body, rng, options)
+    if calls:
         forced = cast("JSONObject", body.get("tool_choice") or {}).get("type") in ("any", "tool")
         if not forced and options.get("preface", True):
-            blocks.append(_text_block(rng, tokenize(f"I'll use the {tool['name']} tool.")))
-        blocks.extend(
-            _tool_block(rng, tool, options) for _ in range(int(options.get("tool_calls", 1)))
-        )
-        return blocks
+            names = list(dict.fromkeys(name for name, _ in calls))
+            if len(names) == 1:
+                preface = f"I'll use the {names[0]} tool."
+            else:
+                preface = f"I'll use the {', '.join(names[:-1])} and {names[-1]} tools."
+            blocks.append(_text_block(rng, tokenize(preface)))
+        blocks.extend(_tool_block(rng, name, tool_input) for name, tool_input in calls)
+        return blocks, None
+    schema = _output_schema(body)
+    if schema is not None and "text" not in options:
+        known = _known(messages)
+        blocks.append(_json_block(rng, fit(schema, rng, Prompt(question, known=known))))
+        return blocks, None
+    outcomes = _outcomes(messages)
     if "text" in options:
         text = str(options["text"])
+    elif outcomes:
+        text = answer_from_results(rng, outcomes)
     else:
         count = int(options.get("tokens", rng.randint(24, 96)))
         lead = f'You said: "{echo}". ' if echo else ""
         text = (lead + _sentences(rng, count)) if count > 0 else ""
         text = "".join(tokenize(text)[:count]) if "tokens" in options else text
     blocks.append(_text_block(rng, tokenize(text)))
-    return blocks
+    return blocks, None
+
+
+_SERVER_PREFACE = {
+    "web_search": "I'll search the web for that.",
+    "web_fetch": "I'll fetch that page.",
+    "bash_code_execution": "I'll run some code to work that out.",
+}
 
 
 def _truncate(blocks: list[_Block], budget: int) -> tuple[list[_Block], bool]:
@@ -256,7 +551,7 @@ def _truncate(blocks: list[_Block], budget: int) -> tuple[list[_Block], bool]:
         block.deltas = deltas
         if block.final["type"] == "text":
             block.final = {"type": "text", "text": "".join(str(d["text"]) for d, _ in deltas)}
-        elif block.final["type"] == "tool_use":
+        elif block.final["type"] in ("tool_use", "server_tool_use"):
             block.final = {**block.final, "input": {}}  # the JSON was cut: the API gives {} too
         kept.append(block)
         return kept, True
@@ -280,9 +575,10 @@ def generate(
     digest = hashlib.sha256(f"{seed}:{dumps(prompt)}".encode()).digest()
     rng = random.Random(digest)
     pad = random.Random(digest[::-1]) if padding else None
-    blocks, cut = _truncate(_plan(body, rng, options), int(body["max_tokens"]))
+    planned, reason = _plan(body, rng, options)
+    blocks, cut = _truncate(planned, int(body["max_tokens"]))
     uses_tool = any(b.final["type"] == "tool_use" for b in blocks)
-    stop_reason = "max_tokens" if cut else "tool_use" if uses_tool else "end_turn"
+    stop_reason = "max_tokens" if cut else reason or ("tool_use" if uses_tool else "end_turn")
     output = max(1, sum(t for b in blocks for _, t in b.deltas))
     input_tokens = count_input_tokens(body)
     usage: JSONObject = {
@@ -303,6 +599,14 @@ def generate(
         "stop_sequence": None,
         "usage": usage,
     }
+    searches = sum(
+        b.final.get("name") == "web_search" for b in blocks if b.final["type"] == "server_tool_use"
+    )
+    fetches = sum(
+        b.final.get("name") == "web_fetch" for b in blocks if b.final["type"] == "server_tool_use"
+    )
+    if options.get("programmatic") and uses_tool and not cut:
+        return _programmatic(message, blocks, rng, usage | {"output_tokens": output}, pad)
     events = [frame({"type": "message_start", "message": message}, rng=pad)]
     for index, block in enumerate(blocks):
         start = {"type": "content_block_start", "index": index, "content_block": block.start}
@@ -314,9 +618,48 @@ def generate(
             events.append(frame(payload, rng=pad, tokens=tokens))
         events.append(frame({"type": "content_block_stop", "index": index}, rng=pad))
     final_usage = {key: usage[key] for key in list(usage)[:3]} | {"output_tokens": output}
+    if searches or fetches:
+        server_use = {"web_search_requests": searches, "web_fetch_requests": fetches}
+        final_usage["server_tool_use"] = server_use
+        usage = {**usage, "server_tool_use": server_use}
     delta = {"stop_reason": stop_reason, "stop_sequence": None}
     events.append(frame({"type": "message_delta", "delta": delta, "usage": final_usage}, rng=pad))
     events.append(frame({"type": "message_stop"}, rng=pad))
     whole = {**message, **delta, "content": [b.final for b in blocks]}
     whole["usage"] = {**usage, "output_tokens": output}
+    return Answer(events, whole)
+
+
+def _programmatic(
+    message: JSONObject,
+    blocks: list[_Block],
+    rng: random.Random,
+    usage: JSONObject,
+    pad: random.Random | None,
+) -> Answer:
+    """Programmatic tool calling: the calls arrive whole in ``message_start``, then the end.
+
+    The shape the API sends when code running in its sandbox calls the client's tools: the
+    ``tool_use`` blocks carry a ``caller`` naming the code-execution call, the message has its
+    ``container`` and ``stop_reason`` already, and no block event, ``ping`` or
+    ``message_delta`` follows before ``message_stop``.
+    """
+    caller = {"type": "code_execution_20250825", "tool_id": _ident(rng, "srvtoolu_01")}
+    content = [{**b.final, "caller": caller} for b in blocks if b.final["type"] == "tool_use"]
+    container = {
+        "id": "container_011C" + "".join(rng.choice(_BASE62) for _ in range(20)),
+        "expires_at": "2030-01-01T00:00:00.000000Z",
+    }
+    whole: JSONObject = {
+        **message,
+        "content": content,
+        "container": container,
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": usage,
+    }
+    events = [
+        frame({"type": "message_start", "message": whole}, rng=pad),
+        frame({"type": "message_stop"}, rng=pad),
+    ]
     return Answer(events, whole)

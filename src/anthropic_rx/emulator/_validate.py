@@ -116,6 +116,92 @@ def _check_messages(messages: object) -> Problem | None:
                     return _bad(f"messages.{i}.content.{j}.type: Field required")
     if cast("JSONObject", messages[0]).get("role") != "user":
         return _bad('messages: first message must use the "user" role')
+    return _check_tool_pairs(cast("list[JSONObject]", messages))
+
+
+def _blocks(message: JSONObject) -> list[JSONObject]:
+    content: Any = message.get("content")
+    return [cast("JSONObject", b) for b in content] if is_list(content) else []
+
+
+def _check_tool_use(i: int, j: int, block: JSONObject, seen: set[str]) -> Problem | None:
+    kind = block["type"]
+    where = f"messages.{i}.content.{j}.{kind}"
+    for name in ("id", "name"):
+        if not isinstance(block.get(name), str):
+            return _bad(f"{where}.{name}: Field required")
+    if not isinstance(block.get("input"), dict):
+        return _bad(f"{where}.input: Input should be a valid dictionary")
+    if block["id"] in seen:
+        return _bad(f"messages.{i}.content.{j}: `tool_use` ids must be unique")
+    seen.add(str(block["id"]))
+    return None
+
+
+def _check_tool_pairs(messages: list[JSONObject]) -> Problem | None:
+    """Check that tool calls and their results pair up, with the API's wording.
+
+    Each ``tool_use`` of an assistant turn needs a ``tool_result`` in the next (user) turn,
+    and each ``tool_result`` answers a ``tool_use`` of the turn just before. A server tool's
+    result (``web_search_tool_result`` …) follows its ``server_tool_use`` in an assistant turn;
+    the last assistant turn may end with a ``server_tool_use`` left open (a paused turn sent
+    back to be continued).
+    """
+    seen: set[str] = set()
+    server_calls: set[str] = set()
+    previous: list[str] = []  # the tool_use ids of the turn before
+    previous_index = -1
+    for i, message in enumerate(messages):
+        role = message.get("role")
+        calls: list[str] = []
+        answered: set[str] = set()
+        for j, block in enumerate(_blocks(message)):
+            kind = block.get("type")
+            if kind in ("tool_use", "server_tool_use") and role == "assistant":
+                problem = _check_tool_use(i, j, block, seen)
+                if problem is not None:
+                    return problem
+                if kind == "tool_use":
+                    calls.append(str(block["id"]))
+                else:
+                    server_calls.add(str(block["id"]))
+            elif kind == "tool_result":
+                ident = block.get("tool_use_id")
+                if not isinstance(ident, str):
+                    return _bad(f"messages.{i}.content.{j}.tool_result.tool_use_id: Field required")
+                if role != "user" or ident not in previous:
+                    return _bad(
+                        f"messages.{i}.content.{j}: unexpected `tool_use_id` found in "
+                        f"`tool_result` blocks: {ident}. Each `tool_result` block must have a "
+                        "corresponding `tool_use` block in the previous message."
+                    )
+                answered.add(ident)
+            elif isinstance(kind, str) and kind.endswith("_tool_result") and role == "assistant":
+                ident = block.get("tool_use_id")
+                if not isinstance(ident, str) or ident not in server_calls:
+                    return _bad(
+                        f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `{kind}` "
+                        f"blocks: {ident}. Each `{kind}` block must have a corresponding "
+                        "`server_tool_use` block before it."
+                    )
+        if previous and role == "user":
+            missing = [ident for ident in previous if ident not in answered]
+            if missing:
+                return _bad(
+                    f"messages.{previous_index}: `tool_use` ids were found without "
+                    f"`tool_result` blocks immediately after: {', '.join(missing)}. Each "
+                    "`tool_use` block must have a corresponding `tool_result` block in the "
+                    "next message."
+                )
+            previous = []
+        if role == "assistant" and calls:
+            previous, previous_index = calls, i
+            if i + 1 < len(messages) and messages[i + 1].get("role") != "user":
+                return _bad(
+                    f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {', '.join(calls)}. Each `tool_use` block must have a "
+                    "corresponding `tool_result` block in the next message."
+                )
     return None
 
 
@@ -181,6 +267,10 @@ def _check_options(body: JSONObject) -> Problem | None:
         user_id = cast("JSONObject", metadata).get("user_id")
         if user_id is not None and not isinstance(user_id, str):
             return _bad("metadata.user_id: Input should be a valid string")
+    if "output_config" in body:
+        problem = _check_output_config(body["output_config"])
+        if problem is not None:
+            return problem
     if "tool_choice" in body:
         choice = body["tool_choice"]
         if (
@@ -191,6 +281,19 @@ def _check_options(body: JSONObject) -> Problem | None:
         choice = cast("JSONObject", choice)
         if choice["type"] == "tool" and not isinstance(choice.get("name"), str):
             return _bad("tool_choice.tool.name: Field required")
+    return None
+
+
+def _check_output_config(config: object) -> Problem | None:
+    if not isinstance(config, dict):
+        return _bad("output_config: Input should be a valid dictionary")
+    fmt = cast("JSONObject", config).get("format")
+    if fmt is None:
+        return None
+    if not isinstance(fmt, dict) or cast("JSONObject", fmt).get("type") != "json_schema":
+        return _bad("output_config.format.type: Input should be 'json_schema'")
+    if not isinstance(cast("JSONObject", fmt).get("schema"), dict):
+        return _bad("output_config.format.json_schema.schema: Field required")
     return None
 
 
