@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import anyio
+import anyio.abc
 import pydantic
 import pytest
 
@@ -185,3 +186,69 @@ def test_stream_info_records_the_output_format(emu: Emulator) -> None:
         assert c.messages.stream(**params(output_format=Person)).info.output_format is Person
         assert c.messages.stream(**params()).info.output_format is None
     assert emu.stats.requests() == []
+
+
+# -- a schema the API rejects: its 400 passes through, message and all -----------------------
+
+REJECTED = (
+    "output_config.format.schema: Recursive schemas are not supported "
+    "(found a $ref cycle at #/$defs/Node)"
+)
+
+
+class Node(pydantic.BaseModel):
+    value: int
+    children: list[Node] = []
+
+
+async def _answer_400(stream: anyio.abc.SocketStream, bodies: list[bytes]) -> None:
+    """Read one request, answer the API's 400 for it, close (a raw server: the real API's
+    rejection of a schema, which the emulator does not imitate)."""
+    async with stream:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += await stream.receive()
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        while len(body) < length:
+            body += await stream.receive()
+        bodies.append(body)
+        error = json.dumps(
+            {
+                "type": "error",
+                "error": {"type": "invalid_request_error", "message": REJECTED},
+                "request_id": "req_rejected",
+            }
+        ).encode()
+        await stream.send(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"
+            b"request-id: req_rejected\r\nconnection: close\r\n"
+            b"content-length: " + str(len(error)).encode() + b"\r\n\r\n" + error
+        )
+
+
+@pytest.mark.anyio
+async def test_a_schema_the_api_rejects_passes_its_400_through_with_its_message() -> None:
+    bodies: list[bytes] = []
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, lambda s: _answer_400(s, bodies))
+        async with arx.AsyncClient(
+            api_key="sk-test", base_url=f"http://127.0.0.1:{port}", allow_insecure_http=True
+        ) as c:
+            with pytest.raises(arx.BadRequestError) as created:
+                await c.messages.create(**params(output_format=Node))
+            stream = c.messages.stream(**params(output_format=Node))
+            with pytest.raises(arx.BadRequestError) as streamed:
+                await stream.pipe(arx.operators.parsed_output())
+        tg.cancel_scope.cancel()
+    for caught in (created.value, streamed.value):
+        assert REJECTED in str(caught) and caught.request_id == "req_rejected"
+        assert caught.status_code == 400 and caught.attempts == 1
+    assert len(bodies) == 2  # 400 is not retried
+    assert json.loads(bodies[0])["output_config"]["format"]["schema"]["$ref"] == "#/$defs/Node"
