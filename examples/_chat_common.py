@@ -110,7 +110,7 @@ def demo_tools(latency: Callable[[], None] | None = _simulated_latency) -> list[
     Example:
         >>> weather, delete = demo_tools(latency=None)
         >>> weather("Rome")
-        'Rome: sunny, 22 °C today (day 1 of 1: sunny, 22 °C)'
+        'Rome: sunny, 22 °C'
         >>> delete.requires_approval
         True
     """
@@ -135,11 +135,8 @@ def demo_tools(latency: Callable[[], None] | None = _simulated_latency) -> list[
         degrees = [celsius + (0, 1, -1)[d % 3] for d in range(days)]
         if units == "fahrenheit":
             degrees = [round(c * 9 / 5 + 32) for c in degrees]
-        today = f"{sky}, {degrees[0]} {unit}"
-        days_text = "; ".join(
-            f"day {d + 1} of {days}: {sky}, {t} {unit}" for d, t in enumerate(degrees)
-        )
-        return f"{city}: {today} today ({days_text})"
+        later = f"; then {', '.join(str(t) for t in degrees[1:])} {unit}" if days > 1 else ""
+        return f"{city}: {sky}, {degrees[0]} {unit}{later}"
 
     @tool(requires_approval=True)
     def delete_file(path: str) -> str:

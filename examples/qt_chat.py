@@ -142,7 +142,6 @@ class QtChat(QWidget):
 
         tools = QGroupBox("Tools")
         self.tool_pane = QPlainTextEdit(readOnly=True)
-        self.tool_pane.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSize(max(self.font().pointSize() - 1, 8))
         self.tool_pane.setFont(mono)

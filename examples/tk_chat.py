@@ -173,7 +173,7 @@ class TkChat:
 
         right = ttk.Labelframe(panes, text="Tools", padding=4)
         self.tool_pane = tk.Text(
-            right, wrap="none", font=mono_font, width=30, height=20, relief="flat",
+            right, wrap="word", font=mono_font, width=30, height=20, relief="flat",
             padx=6, pady=6, state="disabled", takefocus=False, background="#f7f7f2",
         )  # fmt: skip
         self.tool_pane.pack(fill="both", expand=True)
