@@ -52,12 +52,14 @@ from ._replay import Replay
 from ._runners import Outcome, Runner
 from ._tools import Tool, ToolInputInvalid, result_content
 
-__all__ = ["Conversation", "OpenTurn", "StopWhen", "history_of"]
+__all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of"]
 
 #: Makes the stream of one turn from the request's parameters (``client.messages.stream``).
 OpenTurn = Callable[..., MessageStream]
 #: Called after each turn whose tool results are in: ``True`` stops the conversation.
 StopWhen = Callable[["Conversation"], bool]
+#: Called with (turn, request parameters) before each request; returns the parameters to send.
+PrepareTurn = Callable[[int, dict[str, Any]], Mapping[str, Any]]
 
 _T = TypeVar("_T")
 _RUNNING, _STOPPED, _FAILED, _CLOSED, _IDLE = "running", "stopped", "failed", "closed", "idle"
@@ -129,6 +131,7 @@ class Conversation(Observable[ConversationEvent]):
         tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_turns: int | None = None,
         stop_when: StopWhen | None = None,
+        prepare_turn: PrepareTurn | None = None,
         max_concurrent_tools: int | None = None,
         tool_timeout: float | None = None,
         start_tools_early: bool = False,
@@ -166,6 +169,7 @@ class Conversation(Observable[ConversationEvent]):
         self._base = base
         self._max_turns = max_turns
         self._stop_when = stop_when
+        self._prepare_turn = prepare_turn
         self._max_concurrent = max_concurrent_tools
         self._tool_timeout = tool_timeout
         self._early = start_tools_early
@@ -191,14 +195,6 @@ class Conversation(Observable[ConversationEvent]):
         self._error: Exception | None = None
         self._settled = threading.Event()
         self._waiters: list[Callable[[], None]] = []
-
-    def check(self, build: Callable[..., Any]) -> None:
-        """Build the first request with *build* (``params, stream=True``), to fail early.
-
-        Raises:
-            TypeError: a required parameter is missing or an unknown one was given.
-        """
-        build({**self._base, "messages": self._history}, stream=True)
 
     # -- the handle ------------------------------------------------------------------------
 
@@ -454,8 +450,10 @@ class Conversation(Observable[ConversationEvent]):
             self._calls, self._by_id, self._running = [], {}, 0
             self._turn_message = None
         try:
+            if self._prepare_turn is not None:
+                params = dict(self._prepare_turn(turn, params))
             stream = self._open_turn(**params)
-        except Exception as exc:  # bad parameters, a closed client
+        except Exception as exc:  # bad parameters, a closed client, prepare_turn raised
             self._fail(exc, generation=generation)
             return
         with self._lock:

@@ -59,7 +59,7 @@ def _split_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
                 current = str(arg[2]).lstrip("*")
                 args[current] = str(arg[3]).strip()
             elif line.strip() and current is not None:
-                args[current] = f"{args[current]} {line.strip()}".strip()
+                args[current] = f"{args[current]}\n{line.strip()}".strip()  # as the SDK
             i += 1
     text = "\n".join(head).strip()
     return re.sub(r"\n{3,}", "\n\n", text), args
