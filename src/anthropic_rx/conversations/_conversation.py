@@ -17,7 +17,6 @@ import contextlib
 import copy
 import json
 import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast, final
@@ -570,7 +569,8 @@ class Conversation(Observable[ConversationEvent]):
             def answer(approved: bool, reason: str) -> None:
                 if not answered.acquire(blocking=False):
                     return  # the first answer counts
-                self._answered(call, generation, approved, reason)
+                # From any thread (a GUI's): the conversation goes on where its turns run.
+                self._runner.hop(lambda: self._answered(call, generation, approved, reason))
 
             self._replay.push(ApprovalRequested(turn, block, answer))
         else:
@@ -611,7 +611,7 @@ class Conversation(Observable[ConversationEvent]):
                 if call is None:
                     return
                 call.state = "running"
-                call.started_at = time.monotonic()
+                call.started_at = self._runner.now()
                 self._running += 1
                 tool = call.tool
                 prepared = call.prepared
@@ -671,7 +671,7 @@ class Conversation(Observable[ConversationEvent]):
         *,
         ok: bool = False,
     ) -> None:
-        now = time.monotonic()
+        now = self._runner.now()
         with self._lock:
             if generation != self._generation or call.state == "done":
                 return

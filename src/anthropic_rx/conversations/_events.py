@@ -84,8 +84,9 @@ class ToolFinished:
             raised, the input did not validate, the tool is unknown, it timed out, or the
             app denied it.
         error: the exception behind an error (``None`` for a denial or a success).
-        started_at, finished_at: ``time.monotonic()`` readings (for a denied or unknown
-            call both are the moment it was settled).
+        started_at, finished_at: clock readings in seconds: ``time.monotonic()`` for a
+            `Client`, the loop's clock (``anyio.current_time()``) for an `AsyncClient`;
+            for a denied or unknown call both are the moment it was settled.
     """
 
     turn: int

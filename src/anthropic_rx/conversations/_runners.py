@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -50,6 +51,10 @@ class Runner(Protocol):
 
     def hop(self, callback: Callable[[], None]) -> None:
         """Run *callback* where the conversation's turns start (inline, or on the loop)."""
+        ...
+
+    def now(self) -> float:
+        """The clock of `ToolStarted` / `ToolFinished` times, in seconds."""
         ...
 
 
@@ -100,6 +105,10 @@ class ThreadRunner:
     def hop(self, callback: Callable[[], None]) -> None:
         """Run *callback* now, on the calling thread (turns of a sync client start anywhere)."""
         callback()
+
+    def now(self) -> float:
+        """``time.monotonic()``."""
+        return time.monotonic()
 
     def run(
         self, call: Call, is_async: bool, timeout: float | None, done: Done
@@ -204,6 +213,12 @@ class LoopRunner:
             callback()
         else:
             self.loop.call_soon(callback)
+
+    def now(self) -> float:
+        """The loop's clock (``anyio.current_time()``: virtual under trio's ``MockClock``)."""
+        if self.loop.in_loop():
+            return anyio.current_time()
+        return time.monotonic()  # pragma: no cover - the conversation reads it on the loop
 
     def run(
         self, call: Call, is_async: bool, timeout: float | None, done: Done
