@@ -72,7 +72,8 @@ def test_an_approved_call_runs_after_the_request(emu: Emulator) -> None:
         "2:TurnFinished",
     ]
     (request,) = seen.of(ApprovalRequested)
-    assert RAN == [request.call.input["path"]]
+    ran = list(RAN)
+    assert ran == [request.call.input["path"]]
     assert conversation.messages[2]["content"][0]["content"].startswith("deleted ")
 
 
