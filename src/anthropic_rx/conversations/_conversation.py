@@ -89,7 +89,7 @@ class _Call:
     turn: int
     state: str = "new"  # new, approval, queued, running, done
     early: bool = False
-    started_at: float = 0.0
+    started_at: float | None = None  # None until it runs (a denied call never does)
     cancel: Callable[[], None] | None = None
     result: dict[str, Any] | None = None  # the tool_result block, once done
     prepared: Callable[[], Any] | None = field(default=None, repr=False)
@@ -675,7 +675,7 @@ class Conversation(Observable[ConversationEvent]):
         with self._lock:
             if generation != self._generation or call.state == "done":
                 return
-            started = call.started_at or now
+            started = now if call.started_at is None else call.started_at
             call.state = "done"
             call.cancel = None
             result: dict[str, Any] = {"type": "tool_result", "tool_use_id": call.block.id}

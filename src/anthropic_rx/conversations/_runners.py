@@ -11,6 +11,7 @@ loop thread shared by every sync `Client` conversation.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -215,10 +216,21 @@ class LoopRunner:
             self.loop.call_soon(callback)
 
     def now(self) -> float:
-        """The loop's clock (``anyio.current_time()``: virtual under trio's ``MockClock``)."""
-        if self.loop.in_loop():
-            return anyio.current_time()
-        return time.monotonic()  # pragma: no cover - the conversation reads it on the loop
+        """The loop's clock (virtual under trio's ``MockClock``), even in a loop callback.
+
+        Not ``anyio.current_time()``: in a plain asyncio callback (``call_soon``) there is
+        no task, and anyio cannot tell which loop runs.
+        """
+        trio = sys.modules.get("trio")
+        if trio is not None:
+            try:
+                return float(trio.current_time())
+            except RuntimeError:
+                pass
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:  # pragma: no cover - the conversation reads it on the loop
+            return time.monotonic()
 
     def run(
         self, call: Call, is_async: bool, timeout: float | None, done: Done
