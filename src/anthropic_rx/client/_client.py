@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, final
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast, final
 
 import httpx
 
@@ -196,7 +196,7 @@ class Messages:
         from ..conversations._runners import ThreadRunner
 
         state = self._state
-        state.begin(params, stream=True)  # bad parameters fail here, before anything is sent
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
             ThreadRunner(),
@@ -280,7 +280,7 @@ class AsyncMessages:
         from ..conversations._runners import LoopRunner
 
         state = self._state
-        state.begin(params, stream=True)  # bad parameters fail here, before anything is sent
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
             LoopRunner(current_loop()),

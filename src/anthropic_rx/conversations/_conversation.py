@@ -398,7 +398,11 @@ class Conversation(Observable[ConversationEvent]):
         Example:
             >>> conversation.each_turn(text_only()).subscribe(print)   # every turn's text
         """
-        return self.turns.pipe(ops.concat_map(lambda stream: stream.pipe(operator)))
+
+        def views(stream: MessageStream) -> Observable[_T]:
+            return operator(stream)
+
+        return self.turns.pipe(ops.concat_map(views))
 
     def stream_events(self) -> Observable[StreamEvent]:
         """The raw stream events of every turn, in order.
