@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 import anthropic_rx as arx
 from anthropic_rx.conversations import Tool, tool
-from anthropic_rx.conversations._tools import ToolInputInvalid, result_content
+from anthropic_rx.conversations._tools import ToolInputInvalid, error_text, result_content
 
 
 def get_weather(city: str, unit: Literal["C", "F"] = "C", days: int = 1) -> str:
@@ -136,3 +136,17 @@ def test_results_become_tool_result_content() -> None:
     assert result_content({"temp": 18}) == '{"temp": 18}'
     assert result_content(Point(x=1, y=2)) == '{"x": 1, "y": 2}'
     assert result_content([1, 2]) == "[1, 2]"
+
+
+def test_error_text_names_the_type_masks_the_key_and_is_bounded() -> None:
+    assert error_text(ValueError("boom")) == "Error: ValueError: boom"
+    assert error_text(TimeoutError()) == "Error: TimeoutError"
+    assert (
+        error_text(RuntimeError("key sk-123 leaked"), "sk-123")
+        == "Error: RuntimeError: key *** leaked"
+    )
+    long = error_text(ValueError("x" * 50_000))
+    assert len(long) == 10_000
+    assert long.endswith("…")
+    assert error_text(ValueError("bad \ud800 half")) == "Error: ValueError: bad \ufffd half"
+    assert result_content("a \udc00 b") == "a \ufffd b"

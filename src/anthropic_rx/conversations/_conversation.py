@@ -49,7 +49,7 @@ from ._events import (
 )
 from ._replay import Replay
 from ._runners import Outcome, Runner
-from ._tools import Tool, ToolInputInvalid, result_content
+from ._tools import Tool, ToolInputInvalid, error_text, result_content
 
 __all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of"]
 
@@ -659,11 +659,7 @@ class Conversation(Observable[ConversationEvent]):
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
-        text = f"Error: {type(error).__name__}: {error}".rstrip(": ")
-        secret = self._secret() if self._secret is not None else ""
-        if secret:
-            text = text.replace(secret, "***")
-        return text
+        return error_text(error, self._secret() if self._secret is not None else "")
 
     def _settle_call(
         self,
