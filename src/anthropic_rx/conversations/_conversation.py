@@ -108,7 +108,19 @@ class Conversation(Observable[ConversationEvent]):
     The Observable stays open across runs: a run ends with `ConversationStopped` (its
     ``stop_reason`` says how), and `send` starts the next one on the same handle. It
     completes at `close` and fails with the typed error that ends the conversation (HTTP,
-    protocol, a cut stream, `abort`), whose ``history`` holds the messages so far.
+    protocol, a cut stream, `abort`), whose ``history`` holds the messages so far. Unlike a
+    `MessageStream`, disposing the last subscriber does not stop it (an app may subscribe
+    again): `abort` and `close` do.
+
+    How a run stops (``stop_reason``): the model's ``end_turn``, ``stop_sequence``,
+    ``refusal``, ``max_tokens`` (calls of that turn never run), ``tool_use`` with none of our
+    tools to run, or the loop's ``max_turns`` and ``stop_when``; ``pause_turn`` is continued
+    at once (the paused turn is sent back as it is). A tool call cut by ``max_tokens`` fails
+    the stream with `ToolInputError` at its block's end: it never runs.
+
+    Delivery is as `MessageStream`'s: each subscriber gets the events in order, never two
+    at once, on the thread that produced them (a stream's reader, a tool's worker, the
+    loop, the thread that approved a call); put ``on_gui(scheduler)`` before a GUI.
 
     Example:
         >>> conversation = client.messages.conversation(
@@ -598,7 +610,7 @@ class Conversation(Observable[ConversationEvent]):
             self._settle_call(call, generation, None, f"Error: {exc}", exc)
             return
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or call.state == "dropped":
                 return
             call.state = "queued"
         self._pump(generation)
@@ -673,7 +685,7 @@ class Conversation(Observable[ConversationEvent]):
     ) -> None:
         now = self._runner.now()
         with self._lock:
-            if generation != self._generation or call.state == "done":
+            if generation != self._generation or call.state in ("done", "dropped"):
                 return
             started = now if call.started_at is None else call.started_at
             call.state = "done"
@@ -723,6 +735,9 @@ class Conversation(Observable[ConversationEvent]):
         with self._lock:
             calls, self._calls, self._by_id = self._calls, [], {}
             self._running = 0
+            for call in calls:
+                if call.state != "done":
+                    call.state = "dropped"  # a late approval or result is ignored
         for call in calls:
             if call.cancel is not None:
                 call.cancel()
