@@ -150,3 +150,10 @@ def test_error_text_names_the_type_masks_the_key_and_is_bounded() -> None:
     assert long.endswith("…")
     assert error_text(ValueError("bad \ud800 half")) == "Error: ValueError: bad \ufffd half"
     assert result_content("a \udc00 b") == "a \ufffd b"
+
+
+def test_conversation_params_are_message_params_but_tools() -> None:
+    from anthropic_rx.client import ConversationParams, MessageParams
+
+    # conversation() takes tools itself; every other API field of stream() it takes too.
+    assert set(ConversationParams.__annotations__) == set(MessageParams.__annotations__) - {"tools"}
