@@ -23,6 +23,7 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message, text_only
 from anthropic_rx.testing import StreamScript
 
+from ..conftest import read_recording
 from .helpers import KEY, WAIT, Seen, bodies, client, options, params, scripted
 
 CALLS: list[dict[str, Any]] = []
@@ -454,3 +455,35 @@ def test_bad_parameters_fail_before_anything_is_sent(emu: Emulator) -> None:
         with pytest.raises(ValueError, match="max_turns"):
             c.messages.conversation(max_turns=0, **params())
     assert emu.stats.requests() == []
+
+
+def test_a_call_that_arrives_whole_in_message_start_runs(emu: Emulator, tmp_path: Path) -> None:
+    # Programmatic tool calling: the tool_use block comes inside message_start, with no
+    # content_block_* events at all (a real recording).
+    recording = tmp_path / "ptc.sse"
+    recording.write_bytes(read_recording("vercel-ptc-2-prefilled-message-start-only.sse"))
+    rolled: list[str] = []
+
+    @tool
+    def rollDie(player: str) -> str:
+        """Roll a die for a player."""
+        rolled.append(player)
+        return "4"
+
+    def prepare(turn: int, request: dict[str, Any]) -> dict[str, Any]:
+        if turn == 1:
+            return {**request, "extra_headers": {"x-emulator-recording": str(recording)}}
+        return request
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[rollDie], start_tools_early=True, prepare_turn=prepare, **params()
+        )
+        conversation.final_message(WAIT)
+    assert rolled == ["player2"]
+    history = conversation.messages
+    assert history[1]["content"][0]["caller"]["type"] == "code_execution_20250825"
+    assert history[2]["content"] == [
+        {"type": "tool_result", "tool_use_id": "toolu_015dGLMbwBKv1ZRQr6KdJzeH", "content": "4"}
+    ]
+    assert conversation.stop_reason == "end_turn"
