@@ -199,3 +199,13 @@ def test_four_one_second_tools_take_one_second_in_virtual_time(emu: Emulator) ->
     assert [f.duration for f in finished] == [pytest.approx(1.0, abs=0.05)] * 4
     phase = max(f.finished_at for f in finished) - min(f.started_at for f in finished)
     assert phase == pytest.approx(1.0, abs=0.05)
+
+
+async def test_wait_refuses_to_block_the_loop(emu: Emulator) -> None:
+    async with async_client(emu) as c:
+        conversation = c.messages.conversation(tools=[get_weather], **params())
+        with pytest.raises(RuntimeError, match="await conversation instead"):
+            conversation.wait(0)
+        with anyio.fail_after(WAIT):
+            await conversation
+        assert conversation.wait(0)  # once stopped, it does not block

@@ -12,12 +12,14 @@ import pytest
 
 import anthropic_rx as arx
 from anthropic_rx.conversations import (
+    ApprovalRequested,
     ConversationStopped,
     ToolFinished,
     ToolStarted,
     TurnFinished,
     TurnStarted,
     tool,
+    tool_called,
 )
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message, text_only
@@ -487,3 +489,78 @@ def test_a_call_that_arrives_whole_in_message_start_runs(emu: Emulator, tmp_path
         {"type": "tool_result", "tool_use_id": "toolu_015dGLMbwBKv1ZRQr6KdJzeH", "content": "4"}
     ]
     assert conversation.stop_reason == "end_turn"
+
+
+def test_async_tools_of_a_sync_client_run_on_a_private_loop(emu: Emulator) -> None:
+    import asyncio
+
+    cancelled = threading.Event()
+
+    @tool
+    async def fetch(city: str) -> str:
+        """Async, under a sync client."""
+        await asyncio.sleep(0)
+        return f"fetched {city} on {threading.current_thread().name}"
+
+    @tool(timeout=0.2)
+    async def stuck(city: str) -> str:
+        """Never returns in time: cancelled at its timeout."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+        return city  # pragma: no cover
+
+    with client(emu) as c:
+        ok = c.messages.conversation(tools=[fetch], **params())
+        ok.final_message(WAIT)
+        late = c.messages.conversation(tools=[stuck], max_turns=1, **params())
+        late.final_message(WAIT)
+    assert ok.messages[2]["content"][0]["content"].endswith("on anthropic-rx-tools")
+    result = late.messages[2]["content"][0]
+    assert result["content"] == "Error: TimeoutError: tool 'stuck' did not finish within 0.2 s"
+    assert cancelled.wait(WAIT)  # the coroutine itself was cancelled, not only abandoned
+
+
+def test_abort_while_an_approval_waits_ignores_the_late_answer(emu: Emulator) -> None:
+    ran: list[str] = []
+
+    @tool(requires_approval=True)
+    def guarded(city: str) -> str:
+        """Needs approval."""
+        ran.append(city)
+        return city
+
+    seen = Seen()
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[guarded], **params())
+        conversation.subscribe(seen.on_next, seen.on_error)
+        seen.wait_for(lambda s: bool(s.of(ApprovalRequested)))
+        conversation.abort()
+        seen.of(ApprovalRequested)[0].approve()
+    assert isinstance(seen.error, arx.StreamAbortedError)
+    assert ran == []
+    assert not seen.of(ToolStarted)
+    assert len(emu.stats.requests()) == 1
+
+
+def test_stop_when_a_final_answer_tool_is_called(emu: Emulator) -> None:
+    answers: list[str] = []
+
+    @tool
+    def final_answer(answer: str) -> str:
+        """Give the final answer."""
+        answers.append(answer)
+        return "ok"
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[get_weather, final_answer],
+            stop_when=tool_called("final_answer"),
+            **params(),
+            **options(tool="final_answer"),
+        )
+        conversation.final_message(WAIT)
+    assert conversation.stop_reason == "stop_when"
+    assert conversation.turn == 1
+    assert len(answers) == 1

@@ -51,7 +51,7 @@ from ._replay import Replay
 from ._runners import Outcome, Runner
 from ._tools import Tool, ToolInputInvalid, error_text, result_content
 
-__all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of"]
+__all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
 
 #: Makes the stream of one turn from the request's parameters (``client.messages.stream``).
 OpenTurn = Callable[..., MessageStream]
@@ -75,6 +75,28 @@ def history_of(messages: Iterable[Mapping[str, Any] | BaseModel]) -> list[dict[s
         raise TypeError(f"expected JSON-compatible messages, got {type(value).__name__}")
 
     return cast("list[dict[str, Any]]", json.loads(json.dumps(list(messages), default=default)))
+
+
+def tool_called(*names: str) -> StopWhen:
+    """A ``stop_when`` that stops once the last turn called one of the tools *names*.
+
+    The call still runs and its result is in the history (Vercel's ``hasToolCall``): handy
+    for a "final answer" tool whose input is the result.
+
+    Example:
+        >>> conversation = client.messages.conversation(
+        ...     tools=[search, final_answer], stop_when=tool_called("final_answer"), **params
+        ... )
+    """
+    wanted = frozenset(names)
+
+    def stop(conversation: Conversation) -> bool:
+        message = conversation.last_message
+        return message is not None and any(
+            isinstance(block, ToolUseBlock) and block.name in wanted for block in message.content
+        )
+
+    return stop
 
 
 def _block_param(block: Any) -> dict[str, Any]:
