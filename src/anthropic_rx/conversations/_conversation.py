@@ -554,7 +554,8 @@ class Conversation(Observable[ConversationEvent]):
                 order = [c.block.id for c in self._calls]
                 wanted = [b.id for b in calls]
                 if order != wanted:  # keep the model's order, whatever started first
-                    self._calls.sort(key=lambda c: wanted.index(c.block.id))
+                    rank = {ident: i for i, ident in enumerate(wanted)}
+                    self._calls.sort(key=lambda c: rank.get(c.block.id, len(rank)))
             self._maybe_tools_done(generation)
         elif reason == "pause_turn":
             with self._lock:

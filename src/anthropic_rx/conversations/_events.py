@@ -62,6 +62,10 @@ class TurnFinished:
 class ToolStarted:
     """A tool call began to run (after its approval, when it needed one).
 
+    A `ToolFinished` follows, unless the call was cancelled first: by `Conversation.abort`,
+    by the stream failing after an early start, or by an early-started call's turn ending
+    without ``tool_use`` (its result is then never sent).
+
     Attributes:
         early: whether it started at its block's ``content_block_stop``, before the turn's
             end (``start_tools_early=True``).
