@@ -139,7 +139,7 @@ def test_early_tools_start_at_their_block_stop(emu: Emulator) -> None:
             tools=[get_weather],
             start_tools_early=True,
             **params(),
-            **options(tool_calls=2, input={"city": "Oslo"}),
+            **options(tool_calls=2, input={"city": "Oslo"}, preface=True),
         )
         conversation.subscribe(seen.on_next)
         conversation.final_message(WAIT)

@@ -274,18 +274,28 @@ def test_how_a_run_stops(emu: Emulator, tmp_path: Path, script: StreamScript, re
     assert len(emu.stats.requests()) == 1
 
 
-def test_a_tool_call_cut_by_max_tokens_is_an_error_and_never_runs(emu: Emulator) -> None:
-    CALLS.clear()
-    seen = Seen()
-    with client(emu) as c:
-        conversation = c.messages.conversation(tools=[get_weather], **params(max_tokens=12))
-        conversation.subscribe(seen.on_next, seen.on_error)
-        with pytest.raises(arx.ToolInputError) as caught:
-            conversation.final_message(WAIT)
-    assert CALLS == []
-    assert seen.error is caught.value
-    assert caught.value.history == params()["messages"]
-    assert not seen.of(ToolStarted)
+def test_a_tool_call_cut_by_max_tokens_is_an_error_and_never_runs(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    # As the API sends it: the block stops with half its JSON, then max_tokens.
+    cut = StreamScript().text("Let me look.").tool_use("get_weather", '{"city": "Par', chunks=2)
+    for early in (False, True):
+        CALLS.clear()
+        seen = Seen()
+        with client(emu) as c:
+            conversation = c.messages.conversation(
+                tools=[get_weather],
+                start_tools_early=early,
+                prepare_turn=scripted(tmp_path, [cut.stop("max_tokens")]),
+                **params(),
+            )
+            conversation.subscribe(seen.on_next, seen.on_error)
+            with pytest.raises(arx.ToolInputError) as caught:
+                conversation.final_message(WAIT)
+        assert CALLS == []
+        assert seen.error is caught.value
+        assert caught.value.history == params()["messages"]
+        assert not seen.of(ToolStarted)
 
 
 def test_pause_turn_is_continued_with_the_assistant_content(emu: Emulator, tmp_path: Path) -> None:
@@ -422,12 +432,13 @@ def test_chat_send_continues_with_the_whole_history(emu: Emulator) -> None:
 
         # Saved and restored: a new conversation sends the same history.
         saved = json.dumps(history)
+        emu.stats.reset()
         restored = c.messages.conversation(
             tools=[get_weather], **params(messages=json.loads(saved))
         )
         restored.send("One more.")
         restored.final_message(WAIT)
-        assert bodies(emu)[4]["messages"] == [
+        assert bodies(emu)[0]["messages"] == [
             *history,
             {"role": "user", "content": [{"type": "text", "text": "One more."}]},
         ]
