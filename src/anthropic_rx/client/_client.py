@@ -11,7 +11,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, final
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast, final
 
 import httpx
 
@@ -152,6 +152,7 @@ class Messages:
         tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_turns: int | None = None,
         stop_when: Callable[[Conversation], bool] | None = None,
+        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
         max_concurrent_tools: int | None = None,
         tool_timeout: float | None = None,
         start_tools_early: bool = False,
@@ -170,6 +171,9 @@ class Messages:
                 the last turn still run, so the history stays valid.
             stop_when: called with the conversation after each turn's tool results are in;
                 ``True`` stops it (``stop_reason="stop_when"``).
+            prepare_turn: called with the turn number and the request's parameters before
+                each request; returns the parameters to send (another model, other
+                headers, fewer tools for one turn). The history is not changed by it.
             max_concurrent_tools: the most tool calls running at once (default: no bound).
             tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
             start_tools_early: run each call at its block's ``content_block_stop`` instead
@@ -193,6 +197,7 @@ class Messages:
         from ..conversations._runners import ThreadRunner
 
         state = self._state
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
             ThreadRunner(),
@@ -200,12 +205,12 @@ class Messages:
             tools=tools,
             max_turns=max_turns,
             stop_when=stop_when,
+            prepare_turn=prepare_turn,
             max_concurrent_tools=max_concurrent_tools,
             tool_timeout=tool_timeout,
             start_tools_early=start_tools_early,
             secret=state.settings.api_key.reveal,
         )
-        conversation.check(state.begin)
         return conversation
 
 
@@ -249,6 +254,7 @@ class AsyncMessages:
         tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_turns: int | None = None,
         stop_when: Callable[[Conversation], bool] | None = None,
+        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
         max_concurrent_tools: int | None = None,
         tool_timeout: float | None = None,
         start_tools_early: bool = False,
@@ -275,6 +281,7 @@ class AsyncMessages:
         from ..conversations._runners import LoopRunner
 
         state = self._state
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
             LoopRunner(current_loop()),
@@ -282,13 +289,13 @@ class AsyncMessages:
             tools=tools,
             max_turns=max_turns,
             stop_when=stop_when,
+            prepare_turn=prepare_turn,
             max_concurrent_tools=max_concurrent_tools,
             tool_timeout=tool_timeout,
             start_tools_early=start_tools_early,
             secret=state.settings.api_key.reveal,
             is_async=True,
         )
-        conversation.check(state.begin)
         return conversation
 
 

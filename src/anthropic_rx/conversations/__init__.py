@@ -28,6 +28,7 @@ with arx.Client() as client:
 | all turns' raw events | `Conversation.stream_events` (`TurnEvent` tags them with the turn) |
 | tool runs, with timing | `Conversation.tool_runs` (`ToolStarted`, `ToolFinished`) |
 | ask the user first | `ApprovalRequested` → ``approve()`` / ``deny(reason)``, any thread |
+| stop on a condition | ``max_turns=``, ``stop_when=`` (e.g. `tool_called` ``("final_answer")``) |
 | know how it ended | `ConversationStopped.stop_reason`, `Conversation.stop_reason` |
 | save and restore | `Conversation.messages` → ``conversation(messages=saved, ...)`` |
 """
@@ -35,7 +36,9 @@ with arx.Client() as client:
 from __future__ import annotations
 
 from ._conversation import Conversation as Conversation
+from ._conversation import PrepareTurn as PrepareTurn
 from ._conversation import StopWhen as StopWhen
+from ._conversation import tool_called as tool_called
 from ._events import ApprovalRequested as ApprovalRequested
 from ._events import ConversationEvent as ConversationEvent
 from ._events import ConversationStopped as ConversationStopped
@@ -55,6 +58,7 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationStopped",
+    "PrepareTurn",
     "StopReason",
     "StopWhen",
     "Tool",
@@ -64,6 +68,7 @@ __all__ = [
     "TurnFinished",
     "TurnStarted",
     "tool",
+    "tool_called",
 ]
 
 for _cls in (

@@ -17,7 +17,6 @@ import contextlib
 import copy
 import json
 import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast, final
@@ -50,14 +49,16 @@ from ._events import (
 )
 from ._replay import Replay
 from ._runners import Outcome, Runner
-from ._tools import Tool, ToolInputInvalid, result_content
+from ._tools import Tool, ToolInputInvalid, error_text, result_content
 
-__all__ = ["Conversation", "OpenTurn", "StopWhen", "history_of"]
+__all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
 
 #: Makes the stream of one turn from the request's parameters (``client.messages.stream``).
 OpenTurn = Callable[..., MessageStream]
 #: Called after each turn whose tool results are in: ``True`` stops the conversation.
 StopWhen = Callable[["Conversation"], bool]
+#: Called with (turn, request parameters) before each request; returns the parameters to send.
+PrepareTurn = Callable[[int, dict[str, Any]], Mapping[str, Any]]
 
 _T = TypeVar("_T")
 _RUNNING, _STOPPED, _FAILED, _CLOSED, _IDLE = "running", "stopped", "failed", "closed", "idle"
@@ -76,6 +77,28 @@ def history_of(messages: Iterable[Mapping[str, Any] | BaseModel]) -> list[dict[s
     return cast("list[dict[str, Any]]", json.loads(json.dumps(list(messages), default=default)))
 
 
+def tool_called(*names: str) -> StopWhen:
+    """A ``stop_when`` that stops once the last turn called one of the tools *names*.
+
+    The call still runs and its result is in the history (Vercel's ``hasToolCall``): handy
+    for a "final answer" tool whose input is the result.
+
+    Example:
+        >>> conversation = client.messages.conversation(
+        ...     tools=[search, final_answer], stop_when=tool_called("final_answer"), **params
+        ... )
+    """
+    wanted = frozenset(names)
+
+    def stop(conversation: Conversation) -> bool:
+        message = conversation.last_message
+        return message is not None and any(
+            isinstance(block, ToolUseBlock) and block.name in wanted for block in message.content
+        )
+
+    return stop
+
+
 def _block_param(block: Any) -> dict[str, Any]:
     return cast("dict[str, Any]", block.model_dump(mode="json", exclude_none=True))
 
@@ -88,7 +111,7 @@ class _Call:
     turn: int
     state: str = "new"  # new, approval, queued, running, done
     early: bool = False
-    started_at: float = 0.0
+    started_at: float | None = None  # None until it runs (a denied call never does)
     cancel: Callable[[], None] | None = None
     result: dict[str, Any] | None = None  # the tool_result block, once done
     prepared: Callable[[], Any] | None = field(default=None, repr=False)
@@ -107,7 +130,19 @@ class Conversation(Observable[ConversationEvent]):
     The Observable stays open across runs: a run ends with `ConversationStopped` (its
     ``stop_reason`` says how), and `send` starts the next one on the same handle. It
     completes at `close` and fails with the typed error that ends the conversation (HTTP,
-    protocol, a cut stream, `abort`), whose ``history`` holds the messages so far.
+    protocol, a cut stream, `abort`), whose ``history`` holds the messages so far. Unlike a
+    `MessageStream`, disposing the last subscriber does not stop it (an app may subscribe
+    again): `abort` and `close` do.
+
+    How a run stops (``stop_reason``): the model's ``end_turn``, ``stop_sequence``,
+    ``refusal``, ``max_tokens`` (calls of that turn never run), ``tool_use`` with none of our
+    tools to run, or the loop's ``max_turns`` and ``stop_when``; ``pause_turn`` is continued
+    at once (the paused turn is sent back as it is). A tool call cut by ``max_tokens`` fails
+    the stream with `ToolInputError` at its block's end: it never runs.
+
+    Delivery is as `MessageStream`'s: each subscriber gets the events in order, never two
+    at once, on the thread that produced them (a stream's reader, a tool's worker, the
+    loop, the thread that approved a call); put ``on_gui(scheduler)`` before a GUI.
 
     Example:
         >>> conversation = client.messages.conversation(
@@ -129,6 +164,7 @@ class Conversation(Observable[ConversationEvent]):
         tools: Sequence[Tool | Mapping[str, Any]] = (),
         max_turns: int | None = None,
         stop_when: StopWhen | None = None,
+        prepare_turn: PrepareTurn | None = None,
         max_concurrent_tools: int | None = None,
         tool_timeout: float | None = None,
         start_tools_early: bool = False,
@@ -166,6 +202,7 @@ class Conversation(Observable[ConversationEvent]):
         self._base = base
         self._max_turns = max_turns
         self._stop_when = stop_when
+        self._prepare_turn = prepare_turn
         self._max_concurrent = max_concurrent_tools
         self._tool_timeout = tool_timeout
         self._early = start_tools_early
@@ -191,14 +228,6 @@ class Conversation(Observable[ConversationEvent]):
         self._error: Exception | None = None
         self._settled = threading.Event()
         self._waiters: list[Callable[[], None]] = []
-
-    def check(self, build: Callable[..., Any]) -> None:
-        """Build the first request with *build* (``params, stream=True``), to fail early.
-
-        Raises:
-            TypeError: a required parameter is missing or an unknown one was given.
-        """
-        build({**self._base, "messages": self._history}, stream=True)
 
     # -- the handle ------------------------------------------------------------------------
 
@@ -403,7 +432,11 @@ class Conversation(Observable[ConversationEvent]):
         Example:
             >>> conversation.each_turn(text_only()).subscribe(print)   # every turn's text
         """
-        return self.turns.pipe(ops.concat_map(lambda stream: stream.pipe(operator)))
+
+        def views(stream: MessageStream) -> Observable[_T]:
+            return operator(stream)
+
+        return self.turns.pipe(ops.concat_map(views))
 
     def stream_events(self) -> Observable[StreamEvent]:
         """The raw stream events of every turn, in order.
@@ -454,8 +487,10 @@ class Conversation(Observable[ConversationEvent]):
             self._calls, self._by_id, self._running = [], {}, 0
             self._turn_message = None
         try:
+            if self._prepare_turn is not None:
+                params = dict(self._prepare_turn(turn, params))
             stream = self._open_turn(**params)
-        except Exception as exc:  # bad parameters, a closed client
+        except Exception as exc:  # bad parameters, a closed client, prepare_turn raised
             self._fail(exc, generation=generation)
             return
         with self._lock:
@@ -519,7 +554,8 @@ class Conversation(Observable[ConversationEvent]):
                 order = [c.block.id for c in self._calls]
                 wanted = [b.id for b in calls]
                 if order != wanted:  # keep the model's order, whatever started first
-                    self._calls.sort(key=lambda c: wanted.index(c.block.id))
+                    rank = {ident: i for i, ident in enumerate(wanted)}
+                    self._calls.sort(key=lambda c: rank.get(c.block.id, len(rank)))
             self._maybe_tools_done(generation)
         elif reason == "pause_turn":
             with self._lock:
@@ -572,7 +608,8 @@ class Conversation(Observable[ConversationEvent]):
             def answer(approved: bool, reason: str) -> None:
                 if not answered.acquire(blocking=False):
                     return  # the first answer counts
-                self._answered(call, generation, approved, reason)
+                # From any thread (a GUI's): the conversation goes on where its turns run.
+                self._runner.hop(lambda: self._answered(call, generation, approved, reason))
 
             self._replay.push(ApprovalRequested(turn, block, answer))
         else:
@@ -596,7 +633,7 @@ class Conversation(Observable[ConversationEvent]):
             self._settle_call(call, generation, None, f"Error: {exc}", exc)
             return
         with self._lock:
-            if generation != self._generation:
+            if generation != self._generation or call.state == "dropped":
                 return
             call.state = "queued"
         self._pump(generation)
@@ -613,7 +650,7 @@ class Conversation(Observable[ConversationEvent]):
                 if call is None:
                     return
                 call.state = "running"
-                call.started_at = time.monotonic()
+                call.started_at = self._runner.now()
                 self._running += 1
                 tool = call.tool
                 prepared = call.prepared
@@ -657,11 +694,7 @@ class Conversation(Observable[ConversationEvent]):
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
-        text = f"Error: {type(error).__name__}: {error}".rstrip(": ")
-        secret = self._secret() if self._secret is not None else ""
-        if secret:
-            text = text.replace(secret, "***")
-        return text
+        return error_text(error, self._secret() if self._secret is not None else "")
 
     def _settle_call(
         self,
@@ -673,11 +706,11 @@ class Conversation(Observable[ConversationEvent]):
         *,
         ok: bool = False,
     ) -> None:
-        now = time.monotonic()
+        now = self._runner.now()
         with self._lock:
-            if generation != self._generation or call.state == "done":
+            if generation != self._generation or call.state in ("done", "dropped"):
                 return
-            started = call.started_at or now
+            started = now if call.started_at is None else call.started_at
             call.state = "done"
             call.cancel = None
             result: dict[str, Any] = {"type": "tool_result", "tool_use_id": call.block.id}
@@ -725,6 +758,9 @@ class Conversation(Observable[ConversationEvent]):
         with self._lock:
             calls, self._calls, self._by_id = self._calls, [], {}
             self._running = 0
+            for call in calls:
+                if call.state != "done":
+                    call.state = "dropped"  # a late approval or result is ignored
         for call in calls:
             if call.cancel is not None:
                 call.cancel()

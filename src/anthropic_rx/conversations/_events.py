@@ -62,6 +62,10 @@ class TurnFinished:
 class ToolStarted:
     """A tool call began to run (after its approval, when it needed one).
 
+    A `ToolFinished` follows, unless the call was cancelled first: by `Conversation.abort`,
+    by the stream failing after an early start, or by an early-started call's turn ending
+    without ``tool_use`` (its result is then never sent).
+
     Attributes:
         early: whether it started at its block's ``content_block_stop``, before the turn's
             end (``start_tools_early=True``).
@@ -84,8 +88,9 @@ class ToolFinished:
             raised, the input did not validate, the tool is unknown, it timed out, or the
             app denied it.
         error: the exception behind an error (``None`` for a denial or a success).
-        started_at, finished_at: ``time.monotonic()`` readings (for a denied or unknown
-            call both are the moment it was settled).
+        started_at, finished_at: clock readings in seconds: ``time.monotonic()`` for a
+            `Client`, the loop's clock (``anyio.current_time()``) for an `AsyncClient`;
+            for a denied or unknown call both are the moment it was settled.
     """
 
     turn: int

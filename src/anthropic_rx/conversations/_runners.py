@@ -11,7 +11,9 @@ loop thread shared by every sync `Client` conversation.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -50,6 +52,10 @@ class Runner(Protocol):
 
     def hop(self, callback: Callable[[], None]) -> None:
         """Run *callback* where the conversation's turns start (inline, or on the loop)."""
+        ...
+
+    def now(self) -> float:
+        """The clock of `ToolStarted` / `ToolFinished` times, in seconds."""
         ...
 
 
@@ -100,6 +106,10 @@ class ThreadRunner:
     def hop(self, callback: Callable[[], None]) -> None:
         """Run *callback* now, on the calling thread (turns of a sync client start anywhere)."""
         callback()
+
+    def now(self) -> float:
+        """``time.monotonic()``."""
+        return time.monotonic()
 
     def run(
         self, call: Call, is_async: bool, timeout: float | None, done: Done
@@ -204,6 +214,23 @@ class LoopRunner:
             callback()
         else:
             self.loop.call_soon(callback)
+
+    def now(self) -> float:
+        """The loop's clock (virtual under trio's ``MockClock``), even in a loop callback.
+
+        Not ``anyio.current_time()``: in a plain asyncio callback (``call_soon``) there is
+        no task, and anyio cannot tell which loop runs.
+        """
+        trio = sys.modules.get("trio")
+        if trio is not None:
+            try:
+                return float(trio.current_time())
+            except RuntimeError:
+                pass
+        try:
+            return asyncio.get_running_loop().time()
+        except RuntimeError:  # pragma: no cover - the conversation reads it on the loop
+            return time.monotonic()
 
     def run(
         self, call: Call, is_async: bool, timeout: float | None, done: Done

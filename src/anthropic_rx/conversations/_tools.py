@@ -59,7 +59,7 @@ def _split_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
                 current = str(arg[2]).lstrip("*")
                 args[current] = str(arg[3]).strip()
             elif line.strip() and current is not None:
-                args[current] = f"{args[current]} {line.strip()}".strip()
+                args[current] = f"{args[current]}\n{line.strip()}".strip()  # as the SDK
             i += 1
     text = "\n".join(head).strip()
     return re.sub(r"\n{3,}", "\n\n", text), args
@@ -359,14 +359,43 @@ def tool(
     return make
 
 
+#: The longest error text sent to the model: an exception may carry a page-sized payload.
+ERROR_TEXT_MAX = 10_000
+
+
+def well_formed(text: str) -> str:
+    """*text* with any unpaired surrogate folded to U+FFFD (JSON in UTF-8 cannot carry one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def error_text(error: BaseException, secret: str = "") -> str:
+    """An exception as the model reads it: ``Error: Type: message``, never a traceback.
+
+    The *secret* (the API key) is masked wherever the message holds it; the text is cut to
+    `ERROR_TEXT_MAX` characters.
+    """
+    text = f"Error: {type(error).__name__}: {error}".rstrip(": ")
+    if secret:
+        text = text.replace(secret, "***")
+    if len(text) > ERROR_TEXT_MAX:
+        text = text[: ERROR_TEXT_MAX - 1] + "…"
+    return well_formed(text)
+
+
 def result_content(value: Any) -> str | list[dict[str, Any]] | None:
     """A tool's return value as ``tool_result`` content.
 
     A string goes as it is; a list of content blocks (dicts with a ``type``) as blocks;
     ``None`` as no content; anything else as JSON (pydantic models included).
     """
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return well_formed(value)
     if isinstance(value, list):
         items: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
         if items and all(isinstance(block, dict) and "type" in block for block in items):
