@@ -3,11 +3,15 @@
 Run ``python bench/run.py`` (about 1.5 minutes on 2 cores) or ``python bench/run.py --quick``
 (under a minute: fewer repeats, 200 concurrent streams instead of 1,000). It reuses
 ``bench_core`` (bytes → final message), ``bench_sse`` (decoding) and ``bench_load``
-(concurrent streams through the emulator), ``bench_conversation`` (the tool-use loop: its
-cost per turn against a hand-written loop, parallel tools, early start), and adds: ``on_tool_input()`` reading
+(concurrent streams through the emulator), and adds: ``on_tool_input()`` reading
 ``update.snapshot`` at every delta against the SDK's ``InputJsonEvent.snapshot``; four
-pipelines on one `MessageStream` against ``final_message()`` alone; and the memory a
-completed `MessageStream` retains (its replay buffer) against the raw bytes of the stream.
+pipelines on one `MessageStream` against ``final_message()`` alone; the memory a
+completed `MessageStream` retains (its replay buffer) against the raw bytes of the stream;
+and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 → 16,000
+deltas, against the SDK re-parsing the accumulated text with its partial JSON parser;
+and ``bench_conversation`` (section 9): the tool-use loop's cost per turn against a
+hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
+``--only conversations`` runs section 9 alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -39,6 +43,7 @@ import anthropic  # noqa: E402
 import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_load as load  # noqa: E402
+import bench_partial as partial  # noqa: E402
 import bench_sse as sse  # noqa: E402
 import httpx2  # noqa: E402
 
@@ -479,7 +484,19 @@ def load_rows(streams: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 8: the conversation loop (bench_conversation)
+# 8: partial objects (bench_partial): partial_output(Model) per event, vs the SDK's re-parse
+# ---------------------------------------------------------------------------------------------
+
+
+def partial_rows(repeat: int, budget: float) -> None:
+    for workload, ours, reference, ratio, goal, met in partial.rows(
+        (1_000, 16_000), repeat, budget
+    ):
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9: the conversation loop (bench_conversation)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -487,7 +504,7 @@ def conversation_rows(quick: bool) -> None:
     cost, tools, early = conversation.measure(quick)
     ratio = cost.ours_wall / cost.hand_wall
     row(
-        f"8. conversation loop, wall per turn ({cost.turns} turns)",
+        f"9. conversation loop, wall per turn ({cost.turns} turns)",
         f"{cost.ours_wall * 1e3:.2f} ms",
         f"by hand {cost.hand_wall * 1e3:.2f} ms; SDK tool runner {cost.sdk_wall * 1e3:.2f} ms",
         ratio,
@@ -495,13 +512,13 @@ def conversation_rows(quick: bool) -> None:
         ratio <= 1.10,
     )
     row(
-        "8. … client CPU per turn",
+        "9. … client CPU per turn",
         f"{cost.ours_cpu * 1e3:.2f} ms",
         f"by hand {cost.hand_cpu * 1e3:.2f} ms; SDK tool runner {cost.sdk_cpu * 1e3:.2f} ms",
         cost.ours_cpu / cost.hand_cpu,
     )
     row(
-        "8. four parallel tools of 1 s: the tool phase",
+        "9. four parallel tools of 1 s: the tool phase",
         f"{tools.phase:.2f} s",
         f"in a row {tools.serial:.2f} s",
         tools.serial / tools.phase,
@@ -509,7 +526,7 @@ def conversation_rows(quick: bool) -> None:
         tools.phase <= 1.2,
     )
     row(
-        "8. early start, slow first tool (1 s): tool phase ends",
+        "9. early start, slow first tool (1 s): tool phase ends",
         f"{early.early:.2f} s (saved {early.saved:.2f} s)",
         f"started at the turn's end {early.late:.2f} s",
         early.late / early.early,
@@ -538,6 +555,7 @@ def main() -> None:
         decoding_rows(3 if args.quick else 9, args.quick)
         replay_rows()
         load_rows(200 if args.quick else 1000)
+        partial_rows(repeat, budget)
     conversation_rows(args.quick)
     elapsed = time.perf_counter() - started
     print()

@@ -200,3 +200,23 @@ def test_partials_equal_by_content() -> None:
     b = record(arx.from_bytes(json_bytes(ORDER)).pipe(partial_output(Order))).values
     assert a == b and a[0] != a[-1] and a[0] != "x"
     assert "Partial(complete" in repr(a[-1])
+
+
+def test_a_text_block_that_starts_with_text_is_parsed_from_its_start() -> None:
+    events = [
+        message_start(),
+        block_start(0, type="text", text='{"city": "Os'),
+        text_delta(0, 'lo", "temp": -3}'),
+        block_stop(0),
+        message_delta(),
+        MESSAGE_STOP,
+    ]
+    out = record(arx.from_bytes(encode(events)).pipe(partial_output(Weather)))
+    assert [(p.data, p.complete) for p in out.values] == [
+        ({"city": "Oslo", "temp": -3}, False),
+        ({"city": "Oslo", "temp": -3}, True),
+    ]
+    broken = [events[0], block_start(0, type="text", text="Sorry"), *events[2:]]
+    out = record(arx.from_bytes(encode(broken)).pipe(partial_output(Weather)))
+    assert out.values == [] and isinstance(out.error, arx.OutputValidationError)
+    assert out.error.text.startswith("Sorry")

@@ -162,3 +162,14 @@ def test_the_json_text_of_the_error_is_the_input_as_it_streamed() -> None:
     out = record(arx.from_bytes(encode(events)).pipe(partial_tool_input(WriteFile)))
     assert isinstance(out.error, arx.OutputValidationError)
     assert out.error.text == '{"path": 1}'
+
+
+def test_partial_tool_input_on_a_message_stream_shares_its_one_parse() -> None:
+    from .structured import message_stream
+
+    data = read_recording("vercel-json-tool-split-deltas.sse")
+    stream = message_stream(data)
+    first = stream.pipe(partial_tool_input(dict[str, Any])).run()
+    again = stream.pipe(partial_tool_input(dict[str, Any])).run()  # replayed, same values
+    alone = record(arx.from_bytes(data).pipe(partial_tool_input(dict[str, Any]))).values[-1]
+    assert first == again == alone and first.complete

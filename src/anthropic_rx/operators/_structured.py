@@ -22,7 +22,7 @@ import pydantic
 from reactivex import Observable
 
 from .._core import MessageSnapshot
-from .._core.tool_input import PartialJSON, PartialJSONError
+from .._core.tool_input import PartialJSON, PartialJSONError, parse_complete
 from .._exceptions import OutputValidationError
 from ..events import (
     ContentBlockDeltaEvent,
@@ -165,9 +165,9 @@ def parsed_output(output_format: Any = None) -> Operator[StreamEvent, Any]:
         >>> weather = await stream.pipe(parsed_output())          # the stream's format
 
     Marble:
-        -S-b-t({"ci)-t(ty":"Paris"})-B-D-X-|
-        [       parsed_output(City)        ]
-        ---------------------------------v-|     v: City(city="Paris")
+        -S-b-t-u-B-D-X-|      t {"ci   u ty": "Paris", "temp": 21}
+        [parsed_output(W)]
+        -------------v-|      v: Weather(city="Paris", temp=21)
 
     Errors:
         As `accumulate`; `OutputValidationError` at the stop of a text block that is not
@@ -232,7 +232,9 @@ class Partial(Generic[M]):
             ``model_construct`` (nested models, and lists and dicts of them, too), holding
             only the fields that arrived (reading another raises ``AttributeError``: check
             ``fields_set``, or use ``get``); leaves are as the JSON has them (a date is
-            still its string). ``None`` before any JSON.
+            still its string). ``None`` before any JSON; once complete, ``value`` itself.
+            Finished parts are shared with later partials (built once): treat them as
+            read-only.
         value: the validated ``M`` once the JSON is whole (at the block's stop), else
             ``None``.
         complete: whether ``value`` is set.
@@ -302,7 +304,9 @@ class Partial(Generic[M]):
         return f"Partial({state}, index={self.index}, data={self.data!r})"
 
 
-Build = Callable[[Any], Any]
+# A builder takes (value, previous value, previous result): the previous ones let it reuse
+# what it built for the parts that did not change.
+Build = Callable[[Any, Any, Any], Any]
 
 
 def _is_dict(value: object) -> bool:
@@ -313,43 +317,30 @@ def _is_list(value: object) -> bool:
     return type(value) is list
 
 
-def _identity(value: Any) -> Any:
+def _leaf(value: Any, prev: Any, prev_built: Any) -> Any:
     return value
 
 
 class _Builder:
-    """Build ``instance`` from partial JSON, per type, reusing the built finished values.
+    """Build ``instance`` from partial JSON, per type, reusing what the previous build made.
 
-    The partial parser shares finished containers from one value to the next, and gives
-    fresh copies only on the path to the value being written; so a finished container met
-    again is found by identity in the cache, and each build costs the path, not the whole.
-    Entries not met again in a build (stale copies) are dropped after it.
+    The partial parser shares finished values from one partial value to the next and makes
+    fresh copies only on the path to the value being written. So a container identical to
+    the one at its place last time is reused whole, and a list reuses the built items of its
+    finished prefix (one C-level slice): a build costs the path to the value being written,
+    never the whole value, and each finished model is built once and then shared.
     """
 
     def __init__(self, output_format: Any) -> None:
-        self._cache: dict[int, tuple[Any, Any]] = {}
-        self._seen: dict[int, tuple[Any, Any]] = {}
         self._builds: dict[Any, Build] = {}
-        self.build = self._for(output_format)
+        self._build = self._for(output_format)
+        self._last: Any = _UNSET
+        self._last_built: Any = _UNSET
 
     def __call__(self, data: Any) -> Any:
-        self._seen = {}
-        result = self.build(data)
-        self._cache = self._seen
-        return result
-
-    def _cached(self, build: Build) -> Build:
-        def cached(value: Any) -> Any:
-            if not (_is_dict(value) or _is_list(value)):
-                return build(value)
-            key = id(value)
-            hit = self._cache.get(key)
-            if hit is None or hit[0] is not value:
-                hit = (value, build(value))
-            self._seen[key] = hit
-            return hit[1]
-
-        return cached
+        built = self._build(data, self._last, self._last_built)
+        self._last, self._last_built = data, built
+        return built
 
     def _for(self, tp: Any) -> Build:
         key = tp
@@ -359,7 +350,7 @@ class _Builder:
             pass
         except TypeError:  # unhashable type expression
             return self._make(tp)
-        self._builds[key] = lambda v: self._builds[key](v)  # recursive models
+        self._builds[key] = lambda v, p, b: self._builds[key](v, p, b)  # recursive models
         build = self._make(tp)
         self._builds[key] = build
         return build
@@ -370,58 +361,96 @@ class _Builder:
         if origin is typing.Annotated:
             return self._for(args[0])
         if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-            return self._cached(self._model(tp))
-        if origin in (list, tuple, set, frozenset) or (
-            origin is not None and getattr(origin, "__name__", "") in ("Sequence", "Iterable")
-        ):
-            item = self._for(args[0]) if args else _identity
-
-            def build_list(value: Any) -> Any:
-                return [item(v) for v in value] if _is_list(value) else value
-
-            return self._cached(build_list)
-        if origin is dict or (origin is not None and getattr(origin, "__name__", "") == "Mapping"):
-            item = self._for(args[1]) if len(args) == 2 else _identity
-
-            def build_dict(value: Any) -> Any:
-                return {k: item(v) for k, v in value.items()} if _is_dict(value) else value
-
-            return self._cached(build_dict)
+            return self._model(tp)
+        name = getattr(origin, "__name__", "")
+        if origin in (list, tuple, set, frozenset) or name in ("Sequence", "Iterable"):
+            return self._list(self._for(args[0]) if args else _leaf)
+        if origin is dict or name == "Mapping":
+            return self._dict(self._for(args[1]) if len(args) == 2 else _leaf)
         if origin is typing.Union or origin is types.UnionType:
             return self._union(args)
-        return _identity
+        return _leaf
+
+    @staticmethod
+    def _list(item: Build) -> Build:
+        def build_list(value: Any, prev: Any, prev_built: Any) -> Any:
+            if value is prev:
+                return prev_built
+            if not _is_list(value):
+                return value
+            reuse = _is_list(prev) and _is_list(prev_built) and len(prev) == len(prev_built)
+            done = 0
+            if reuse:
+                # Every item of the previous list but its last was finished, so shared.
+                done = min(len(prev), len(value)) - 1
+                if done <= 0 or value[done - 1] is not prev[done - 1]:
+                    done = 0
+            out: list[Any] = prev_built[:done] if done else []
+            for i in range(done, len(value)):
+                if reuse and i < len(prev):
+                    out.append(item(value[i], prev[i], prev_built[i]))
+                else:
+                    out.append(item(value[i], _UNSET, _UNSET))
+            return out
+
+        return build_list
+
+    @staticmethod
+    def _dict(item: Build) -> Build:
+        def build_dict(value: Any, prev: Any, prev_built: Any) -> Any:
+            if value is prev:
+                return prev_built
+            if not _is_dict(value):
+                return value
+            if not (_is_dict(prev) and _is_dict(prev_built)):
+                return {k: item(v, _UNSET, _UNSET) for k, v in value.items()}
+            return {
+                k: item(v, prev.get(k, _UNSET), prev_built.get(k, _UNSET)) for k, v in value.items()
+            }
+
+        return build_dict
 
     def _union(self, args: tuple[Any, ...]) -> Build:
         models = [a for a in args if isinstance(a, type) and issubclass(a, pydantic.BaseModel)]
         lists = [a for a in args if typing.get_origin(a) in (list, tuple)]
 
-        def build_union(value: Any) -> Any:
+        def build_union(value: Any, prev: Any, prev_built: Any) -> Any:
             if _is_dict(value):
-                keys = set(cast("dict[str, Any]", value))
+                keys = set(value)
                 for model in models:
                     if keys <= _json_keys(model):
-                        return self._for(model)(value)
+                        return self._for(model)(value, prev, prev_built)
             elif _is_list(value) and lists:
-                return self._for(lists[0])(value)
+                return self._for(lists[0])(value, prev, prev_built)
             return value
 
         return build_union
 
     def _model(self, model: type[pydantic.BaseModel]) -> Build:
-        fields: dict[str, Build] = {}
+        fields: dict[str, tuple[str, Build]] = {}
         for name, info in model.model_fields.items():
             key = info.alias if info.alias is not None else name
-            fields[key] = self._for(info.annotation)
+            fields[key] = (name, self._for(info.annotation))
 
-        def build_model(value: Any) -> Any:
-            if not isinstance(value, dict):
+        def build_model(value: Any, prev: Any, prev_built: Any) -> Any:
+            if value is prev and type(prev_built) is model:
+                return prev_built
+            if not _is_dict(value):
                 return value
-            data = cast("dict[str, Any]", value)
-            built = {k: (fields[k](v) if k in fields else v) for k, v in data.items()}
+            old: dict[str, Any] = prev if _is_dict(prev) and type(prev_built) is model else {}
+            old_built: dict[str, Any] = vars(prev_built) if old else {}
+            built: dict[str, Any] = {}
+            for key, v in value.items():
+                field = fields.get(key)
+                if field is None:
+                    built[key] = v
+                else:
+                    name, build = field
+                    built[key] = build(v, old.get(key, _UNSET), old_built.get(name, _UNSET))
             obj = model.model_construct(**built)
             attrs = vars(obj)
-            for field in [f for f in attrs if f not in obj.model_fields_set]:
-                del attrs[field]  # defaults: not arrived yet, so not set
+            for unset in [f for f in attrs if f not in obj.model_fields_set]:
+                del attrs[unset]  # defaults: not arrived yet, so not set
             return obj
 
         return build_model
@@ -464,15 +493,12 @@ def _partials(
         trackers: dict[int, tuple[_Tracker, PartialJSON | None]] = {}
         ids: dict[int, tuple[str | None, str | None]] = {}
 
-        def final(
-            index: int, tracker: _Tracker, value: Any, data: Any, emit: Callable[[Any], None]
-        ) -> None:
-            instance = tracker.build(data)
+        def final(index: int, value: Any, data: Any, emit: Callable[[Any], None]) -> None:
             tool_id, name = ids.get(index, (None, None))
             emit(
                 Partial(
                     data=data,
-                    instance=instance,
+                    instance=value,
                     value=value,
                     complete=True,
                     index=index,
@@ -485,7 +511,12 @@ def _partials(
             if kind == "text":
                 if not isinstance(block, TextBlock):
                     return False
-                trackers[index] = (_Tracker(_Builder(output_format)), PartialJSON())
+                tracker, parser = _Tracker(_Builder(output_format)), PartialJSON()
+                try:
+                    parser.feed(block.text)  # "" but for a block sent with its text
+                except PartialJSONError:
+                    tracker.broken = True
+                trackers[index] = (tracker, parser)
                 return True
             if not _is_tool(block) or (tool_name is not None and block.name != tool_name):
                 return False
@@ -499,7 +530,7 @@ def _partials(
             if kind == "text":
                 text: str = block.text
                 value = _validate_json(output_format, text, index=index, snapshot=snapshot)
-                data = json.loads(text)
+                data = parse_complete(text)
             else:
                 data = block.input
                 text = "".join(tracker.pieces) or json.dumps(data)
@@ -509,7 +540,7 @@ def _partials(
                     raise _invalid(
                         output_format, text, exc, index=index, snapshot=snapshot
                     ) from None
-            final(index, tracker, value, data, emit)
+            final(index, value, data, emit)
 
         def on_step(step: Step, emit: Callable[[Partial[Any]], None]) -> None:
             event, snapshot = step
@@ -593,10 +624,10 @@ def partial_output(output_format: Any = None) -> Operator[StreamEvent, Partial[A
         >>> stream.pipe(partial_output(Weather)).subscribe(lambda p: show(p.get("city")))
 
     Marble:
-        -S-b-t({"ci)-t(ty": "Pa)-t(ris", "t)-t(emp": 2)-t(1})-B-D-X-|
-        [                  partial_output(Weather)                  ]
-        -------------p-----------p------------------------------P---|
-        p: {}, {"city": "Pa"}, {"city": "Paris"}, …   P: complete, .value = Weather(...)
+        -S-b-t-u-v-w-x-B-D-X-|     t {"ci  u ty": "Pa  v ris", "t  w emp": 2  x 1}
+        [partial_output(Weather)]
+        -----p-q-r---s-P-----|     p {}  q {"city": "Pa"}  r {"city": "Paris"}
+                                   s {"city": "Paris", "temp": 21}  P: s, complete
 
     Errors:
         As `accumulate`; `OutputValidationError` at the stop of a text block that is not
@@ -632,9 +663,10 @@ def partial_tool_input(
         ...     lambda p: editor.show(p.get("path"), p.get("text", "")))
 
     Marble:
-        -S-b(tool)-j({"pa)-j(th": "a.py", "te)-j(xt": "hi"})-B-D-X-|
-        [            partial_tool_input(WriteFile)                 ]
-        -----------p--------p------------------p--------------P----|
+        -S-b-j-k-l-m-n-B-D-X-|     b tool_use  j {"pa  k th": "a.py", "te  l xt": "hi"
+        [partial_tool_input(F)]    m , "mode": 42  n 0}
+        -----p-q-r---s-F-----|     p {}  q {"path": "a.py"}  r + "text": "hi"
+                                   s + "mode": 420  F: s, complete (validated)
 
     Errors:
         As `accumulate` (`ToolInputError` for input that is not JSON at its stop);
