@@ -18,6 +18,7 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message
 
 from .helpers import KEY, RawResponse, body, send
+from .schema_check import problems
 from .test_generate import accumulate
 
 WEATHER: dict[str, Any] = {
@@ -110,76 +111,13 @@ ORDER: dict[str, Any] = {
 }
 
 
-# -- a small JSON-schema checker, enough for the schemas above --------------------------------
-
-
-def problems(schema: Any, value: Any, root: Any = None, path: str = "$") -> list[str]:
-    """Return what is wrong with *value* for *schema* (empty when it fits)."""
-    root = schema if root is None else root
-    if "$ref" in schema:
-        target = root
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            target = target[part]
-        return problems(target, value, root, path)
-    if "anyOf" in schema:
-        if all(problems(s, value, root, path) for s in schema["anyOf"]):
-            return [f"{path}: fits no anyOf branch"]
-        return []
-    if "enum" in schema:
-        return [] if value in schema["enum"] else [f"{path}: {value!r} not in the enum"]
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds or []
-    checks = {
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    if kinds and not any(checks[k](value) for k in kinds):
-        return [f"{path}: {value!r} is not of type {kinds}"]
-    found: list[str] = []
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        found += [f"{path}: {k} is required" for k in schema.get("required", []) if k not in value]
-        if schema.get("additionalProperties") is False:
-            found += [f"{path}: {k} is not allowed" for k in value if k not in properties]
-        for key, item in value.items():
-            if key in properties:
-                found += problems(properties[key], item, root, f"{path}.{key}")
-    elif isinstance(value, list):
-        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 10**9):
-            found.append(f"{path}: {len(value)} items")
-        if schema.get("uniqueItems") and len({json.dumps(v) for v in value}) < len(value):
-            found.append(f"{path}: items are not unique")
-        for i, item in enumerate(value):
-            found += problems(schema.get("items", {}), item, root, f"{path}[{i}]")
-    elif isinstance(value, str):
-        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", 10**9):
-            found.append(f"{path}: length {len(value)}")
-        if schema.get("format") == "email" and "@" not in value:
-            found.append(f"{path}: not an email")
-        if schema.get("format") == "date" and not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
-            found.append(f"{path}: not a date")
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            found.append(f"{path}: {value} < minimum")
-        if "maximum" in schema and value > schema["maximum"]:
-            found.append(f"{path}: {value} > maximum")
-        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-            found.append(f"{path}: {value} <= exclusiveMinimum")
-    return found
-
-
 def test_the_checker_catches_what_it_should() -> None:
     schema = WEATHER["input_schema"]
     assert problems(schema, {"city": "Paris", "days": 5}) == []
     assert problems(schema, {"city": "Paris"}) == ["$: days is required"]
-    assert problems(schema, {"city": "Paris", "days": 0, "x": 1}) == [
-        "$: x is not allowed",
+    assert sorted(problems(schema, {"city": "Paris", "days": 0, "x": 1})) == [
         "$.days: 0 < minimum",
+        "$: x is not allowed",
     ]
     assert problems(schema, {"city": 3, "days": True})
 
@@ -308,6 +246,17 @@ def test_two_places_give_two_parallel_calls(emu: Emulator) -> None:
         ("get_weather", {"city": "Tokyo", "days": 3}),
     ]
     assert message["content"][0]["text"] == "I'll use the get_weather tool."
+
+
+def test_places_of_several_words_and_mixed_requests_split_into_calls(emu: Emulator) -> None:
+    prompt = "Compare the weather in New York and Los Angeles for 7 days, and the time in Oslo"
+    message = message_of(ask(emu, tools=[SEARCH, WEATHER, CLOCK], messages=user(prompt)))
+    assert calls(message) == [
+        ("get_weather", {"city": "New York", "days": 7}),
+        ("get_weather", {"city": "Los Angeles", "days": 7}),
+        ("get_time", {"city": "Oslo"}),
+    ]
+    assert message["content"][0]["text"] == "I'll use the get_weather and get_time tools."
 
 
 def test_two_requests_give_one_call_of_each_tool(emu: Emulator) -> None:
@@ -654,6 +603,17 @@ def test_a_tool_result_for_an_unknown_call_is_refused_as_the_api_refuses_it(
     assert first.startswith("messages.0.content.0: unexpected `tool_use_id`")
 
 
+def test_a_tool_result_of_the_wrong_shape_is_refused(emu: Emulator) -> None:
+    for result, expected in (
+        ({"content": 3}, "tool_result.content: Input should be a valid string or list"),
+        ({"content": "x", "is_error": "yes"}, "tool_result.is_error: Input should be a valid"),
+    ):
+        block = {"type": "tool_result", "tool_use_id": "toolu_A", **result}
+        turn = {"role": "user", "content": [block]}
+        message = error_of(emu, [*user("Hi"), ASSISTANT_CALL, turn])
+        assert message.startswith(f"messages.2.content.0.{expected}")
+
+
 def test_a_call_without_its_result_is_refused(emu: Emulator) -> None:
     message = error_of(emu, [*user("Hi"), ASSISTANT_CALL, *user("and?")])
     assert message == (
@@ -731,3 +691,156 @@ def test_conversation_answers_are_deterministic(emu: Emulator) -> None:
         different = send(other.base_url, body(max_tokens=2000, messages=messages)).body
         assert other.stats.wait_idle()
     assert different != ask(emu, messages=messages).body
+
+
+# -- message threads (the official SDK's tool runner uses them by default) ---------------------
+
+
+def weather_tool() -> Any:
+    @anthropic.beta_tool
+    def get_weather(city: str, days: int) -> str:
+        """Get the weather forecast for a city."""
+        return json.dumps({"city": city, "days": days, "forecast": "sunny"})
+
+    return get_weather
+
+
+@pytest.mark.parametrize("thread", [True, False])
+def test_the_sdk_tool_runner_finishes_threaded_or_not(
+    emu: Emulator, sdk: anthropic.Anthropic, thread: bool
+) -> None:
+    runner = sdk.beta.messages.tool_runner(
+        model="claude-emulated",
+        max_tokens=1000,
+        tools=[weather_tool()],
+        messages=[{"role": "user", "content": "Weather in Paris and Tokyo for 3 days?"}],
+        **({} if thread else {"thread": False}),
+    )
+    replies = list(runner)
+    assert [r.stop_reason for r in replies] == ["tool_use", "end_turn"]
+    assert [b.input for b in replies[0].content if b.type == "tool_use"] == [
+        {"city": "Paris", "days": 3},
+        {"city": "Tokyo", "days": 3},
+    ]
+    text = replies[1].content[0]
+    assert text.type == "text" and "forecast sunny" in text.text
+    first, second = (json.loads(r.body) for r in emu.stats.requests())
+    if thread:
+        assert first["thread"] == {"type": "create"}
+        assert second["thread"] == {"type": "continue", "previous_message_id": replies[0].id}
+        assert [m["role"] for m in second["messages"]] == ["user"]  # only what is new
+        assert "tools" not in second
+    else:
+        assert "thread" not in second
+        assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
+
+
+def test_a_threaded_conversation_is_answered_as_the_whole_history_would_be(
+    emu: Emulator,
+) -> None:
+    start = ask(emu, tools=[WEATHER], messages=user("Weather in Oslo?"), thread={"type": "create"})
+    reply = message_of(start)
+    (call,) = [b for b in reply["content"] if b["type"] == "tool_use"]
+    result = {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": call["id"], "content": "Snow"}],
+    }
+    threaded = ask(
+        emu,
+        messages=[result],
+        thread={"type": "continue", "previous_message_id": reply["id"]},
+    )
+    whole = ask(
+        emu,
+        tools=[WEATHER],
+        messages=[
+            *user("Weather in Oslo?"),
+            {"role": "assistant", "content": reply["content"]},
+            result,
+        ],
+    )
+    assert message_of(threaded) == message_of(whole)
+    assert '"Snow"' in message_of(threaded)["content"][0]["text"]
+
+
+def test_a_paused_turn_resumes_in_a_thread_from_empty_messages(emu: Emulator) -> None:
+    options = {"pause_turn": True}
+    first = message_of(
+        ask(
+            emu,
+            tools=[WEB_SEARCH],
+            messages=user("Search for pelicans"),
+            thread={"type": "create"},
+            options=options,
+        )
+    )
+    assert first["stop_reason"] == "pause_turn"
+    resumed = message_of(
+        ask(
+            emu,
+            messages=[],
+            thread={"type": "continue", "previous_message_id": first["id"]},
+            options=options,
+        )
+    )
+    assert resumed["stop_reason"] == "end_turn"
+    assert resumed["content"][0]["tool_use_id"] == first["content"][-1]["id"]
+
+
+def test_an_unknown_thread_gets_the_api_404_the_sdk_recovers_from(emu: Emulator) -> None:
+    thread = {"type": "continue", "previous_message_id": "msg_01unknown"}
+    response = send(emu.base_url, body(thread=thread))
+    assert response.status == 404
+    error = response.json()["error"]
+    assert error["type"] == "not_found_error"
+    assert error["details"] == {"error_code": "thread_not_found"}
+    bad = send(emu.base_url, body(thread={"type": "fork"}))
+    assert bad.status == 400
+    assert bad.json()["error"]["message"] == "thread.type: Input should be 'create' or 'continue'"
+
+
+@pytest.mark.parametrize(
+    ("tool", "call", "result"),
+    [
+        (
+            {"type": "web_fetch_20250910", "name": "web_fetch"},
+            "web_fetch",
+            "web_fetch_tool_result",
+        ),
+        (
+            {"type": "code_execution_20250825", "name": "code_execution"},
+            "bash_code_execution",
+            "bash_code_execution_tool_result",
+        ),
+    ],
+)
+def test_other_server_tools_pause_and_resume_in_the_sdk_shapes(
+    sdk: anthropic.Anthropic, tool: dict[str, Any], call: str, result: str
+) -> None:
+    messages: list[Any] = user("Fetch https://example.org/page and count its words")
+    ask = {
+        "model": "claude-emulated",
+        "max_tokens": 1000,
+        "tools": [tool],
+        "extra_headers": {"x-emulator-options": '{"pause_turn": 1, "preface": false}'},
+    }
+    paused = sdk.beta.messages.create(messages=messages, **ask)
+    assert paused.stop_reason == "pause_turn"
+    (use,) = paused.content
+    assert use.type == "server_tool_use" and use.name == call
+    messages.append({"role": "assistant", "content": paused.content})
+    done = sdk.beta.messages.create(messages=messages, **ask)
+    assert done.stop_reason == "end_turn"
+    assert [b.type for b in done.content] == [result, "text"]
+    assert getattr(done.content[0], "tool_use_id", None) == use.id
+    if call == "web_fetch":
+        assert use.input == {"url": "https://example.org/page"}
+
+
+def test_reset_forgets_the_held_threads(emu: Emulator) -> None:
+    reply = message_of(ask(emu, messages=user("Hi"), thread={"type": "create"}))
+    assert len(emu.app.threads) == 1
+    emu.reset()
+    assert len(emu.app.threads) == 0
+    thread = {"type": "continue", "previous_message_id": reply["id"]}
+    assert send(emu.base_url, body(messages=user("again"), thread=thread)).status == 404

@@ -262,3 +262,18 @@ def test_many_concurrent_requests_leave_no_connection_behind(emu: Emulator) -> N
     assert emu.stats.wait_idle()
     assert emu.stats.connections_opened == emu.stats.connections_closed == len(codes)
     assert sum(emu.stats.close_reasons().values()) == len(codes)
+
+
+def test_the_emulator_imports_nothing_from_the_library() -> None:
+    """It stands apart, so that it tests the library as an outsider would."""
+    import ast
+
+    package = Path(anthropic_rx.emulator.__file__).resolve().parent
+    for source in sorted(package.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                outside = node.level > 1 or (node.module or "").startswith("anthropic_rx")
+                assert not outside, f"{source.name} imports {'.' * node.level}{node.module}"
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("anthropic_rx") for a in node.names), source.name

@@ -20,13 +20,49 @@ or from a shell: ``python -m anthropic_rx.emulator --port 8080 --pace 50`` (``--
 API does: 401 ``authentication_error`` without ``x-api-key`` / ``Authorization: Bearer`` (or
 with another key than ``api_key=``), 400 ``invalid_request_error`` without
 ``anthropic-version`` or on a bad body, 404 elsewhere, 405 for other methods, all in the
-API's error JSON with a ``request-id`` header and ``anthropic-ratelimit-*`` headers. The
-answer is a recording replayed byte for byte (``recording="x.sse"``), or a message generated
-deterministically from the request: text echoing the last user message, ``tool_use`` when
-``tools`` are offered (input streamed as ``input_json_delta`` fragments, the first one
-``""``), a thinking block first when ``thinking`` is enabled. A message longer than
-``max_tokens`` is cut there with ``stop_reason: "max_tokens"``. ``pace`` sets the output
-tokens per second (0: as fast as possible).
+API's error JSON with a ``request-id`` header and ``anthropic-ratelimit-*`` headers. A
+conversation is checked as the API checks it: each ``tool_use`` needs a ``tool_result`` in the
+next turn and each ``tool_result`` a ``tool_use`` in the turn before (same wording as the API),
+ids are unique, a server tool's result follows its ``server_tool_use``, and
+``output_config.format`` is a ``json_schema``. The answer is a recording replayed byte for
+byte (``recording="x.sse"``), or a message generated deterministically from the request
+(see *Conversations*): text echoing the last user message, ``tool_use`` when ``tools`` are
+offered (input streamed as ``input_json_delta`` fragments, the first one ``""``), a thinking
+block first when ``thinking`` is enabled. A message longer than ``max_tokens`` is cut there
+with ``stop_reason: "max_tokens"``. ``pace`` sets the output tokens per second (0: as fast
+as possible).
+
+**Conversations.** The generated answers play a plausible model, in English from a small
+built-in phrase bank (no model, no download), the same for the same request and seed:
+
+- *Tool input fits the tool's ``input_schema``*: types, required fields, enums, nested
+  objects and arrays, ``$ref``/``$defs``, ``anyOf``, bounds, lengths, formats,
+  ``additionalProperties: false`` (and the constraints the SDK moves into descriptions). Values
+  come from the prompt where it has them: "Weather in Paris for 5 days?" calls
+  ``get_weather`` with ``{"city": "Paris", "days": 5}`` (proper nouns for place-, name- and
+  query-like fields, numbers, an enum value the prompt mentions, quoted strings,
+  ``field: value``). Of several tools, the one whose name and description match the prompt
+  is called; a prompt that asks for several things ("weather in Paris and Tokyo", "the
+  weather in Paris and the time in Tokyo") gets parallel calls, one per clause, unless
+  ``tool_choice.disable_parallel_tool_use``. ``tool_choice: none`` answers in words.
+- *After tool results* (the last user turn holds ``tool_result`` blocks) the answer is text
+  that reports each result (a JSON object summarised as ``key value`` pairs) and each
+  ``is_error`` result as a failure, with ``stop_reason: "end_turn"``, so a tool loop ends.
+- *``output_config.format``* (``{"type": "json_schema", "schema": ...}``) gets a text answer
+  that is JSON valid for the schema, values taken from the prompt and from earlier tool
+  results, streamed a few characters per delta.
+- *Server tools*: with the ``pause_turn`` option and a server tool offered (web search,
+  web fetch, code execution), the turn stops after a ``server_tool_use`` with
+  ``stop_reason: "pause_turn"``; sending the assistant content back continues it (the
+  ``*_tool_result`` block first, then the text, ``end_turn``), as the API does.
+- *Programmatic tool calls*: with the ``programmatic`` option, the calls arrive whole inside
+  ``message_start`` (each with a ``caller``, the message with a ``container`` and its
+  ``stop_reason``), followed only by ``message_stop``.
+- *Message threads* (the ``message-threads`` beta the SDK's ``tool_runner`` uses by default):
+  ``"thread": {"type": "create"}`` keeps the conversation under the reply's id, and
+  ``{"type": "continue", "previous_message_id": ...}`` sends only the new messages (none, to
+  resume a paused turn); the answer is the one the whole history would get. An unknown id
+  gets 404 ``not_found_error`` with ``details.error_code: "thread_not_found"``.
 
 **Choosing per request.** Server-wide defaults come from the constructor (``scenario=``,
 ``options=``, ``pace=``, ``recording=``). A request overrides them with headers (the SDK's
@@ -54,8 +90,12 @@ of the body, scenario and options (a retry repeats them). A scenario applies to 
 (seconds between pings or filler deltas), ``gap`` (seconds between drip writes), ``size`` and
 ``write_size`` (F15), ``status`` (F02, F22), ``retry_after``/``retry_after_ms`` (F01),
 ``error_type``/``message`` (F03, F04), ``location`` (F22), and for generated answers ``text``
-(the exact text), ``tokens``, ``thinking_tokens``, ``tool``, ``input`` (the tool input),
-``tool_calls`` and ``preface`` (a text block before a tool call, default true).
+(the exact text), ``tokens``, ``thinking_tokens``, ``tool`` (the tool to call), ``input``
+(the tool input, as is), ``tool_calls`` (exactly N parallel calls, values varied per call),
+``preface`` (a text block before a tool call, default true), ``pause_turn`` (``true`` or N:
+pause a server-tool turn N times before it finishes) and ``programmatic`` (tool calls whole
+in ``message_start``). For example ``x-emulator-options: {"tool_calls": 3}`` or
+``metadata={"user_id": "emulator:pause_turn=2"}``.
 
 **Scenarios** (research/reliability.md; `SCENARIOS` lists them):
 

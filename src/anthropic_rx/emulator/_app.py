@@ -16,6 +16,7 @@ from ._exchange import Connection, Exchange, Hub
 from ._faults import SCENARIOS, Scenario, normal, scenario_code
 from ._generate import Answer, generate
 from ._stats import RequestRecord, Stats, redact, redact_headers
+from ._threads import Threads
 from ._validate import Problem, check_auth, check_body, check_version, parse_body, presented_key
 from ._wire import JSONObject, accumulate, split_events
 
@@ -111,6 +112,7 @@ class EmulatorApp:
         if self.defaults.scenario is not None and self.defaults.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: expected F01…F22 or 'none'")
         self.hub = Hub(stats or Stats())
+        self.threads = Threads()
         self.target_url: str | None = None
         self._api_key = api_key
         self._seed = seed
@@ -193,13 +195,18 @@ class EmulatorApp:
             raise ValueError("pace must be 0 (as fast as possible) or a positive number")
         return control
 
-    def _answer(self, body: JSONObject | None, control: Control) -> Callable[[], Answer]:
+    def _answer(
+        self, body: JSONObject | None, control: Control, threaded: bool
+    ) -> Callable[[], Answer]:
         def build() -> Answer:
             if control.recording is not None:
                 events = split_events(control.recording.read_bytes())
                 return Answer(events, accumulate(events))
             assert body is not None  # validated before any answer is built
-            return generate(body, seed=self._seed, options=control.options, padding=self._padding)
+            answer = generate(body, seed=self._seed, options=control.options, padding=self._padding)
+            if threaded:
+                self.threads.hold(body, answer.message)
+            return answer
 
         return build
 
@@ -246,6 +253,8 @@ class EmulatorApp:
             hub.connections.get((client[0], client[1], server[1])) if client and server else None
         )
         body, _ = parse_body(raw)
+        threaded = body is not None and bool(body.get("thread"))
+        expanded, thread_problem = self.threads.expand(body) if body is not None else (None, None)
         problem: Problem | None = None
         try:
             primary = self.hub.origin(server[1] if server else None) == "primary"
@@ -270,7 +279,7 @@ class EmulatorApp:
             options=control.options,
             stream=record.stream,
             pace=control.pace,
-            answer=self._answer(body, control),
+            answer=self._answer(expanded, control, threaded),
             target_url=self.target_url,
         )
         hub.live.add(exchange)
@@ -278,7 +287,17 @@ class EmulatorApp:
             exchange.stop.set()
         watcher = asyncio.ensure_future(self._watch(receive, exchange))
         try:
-            await self._respond(exchange, scope, headers, raw, too_large, scenario, problem)
+            await self._respond(
+                exchange,
+                scope,
+                headers,
+                raw,
+                too_large,
+                scenario,
+                problem,
+                expanded,
+                thread_problem,
+            )
         except (ValueError, TypeError, KeyError) as exc:
             if exchange.started:
                 raise
@@ -308,6 +327,8 @@ class EmulatorApp:
         too_large: bool,
         scenario: Scenario | None,
         problem: Problem | None,
+        expanded: JSONObject | None = None,
+        thread_problem: Problem | None = None,
     ) -> None:
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")
@@ -327,9 +348,11 @@ class EmulatorApp:
             problem = Problem(413, "request_too_large", message)
         if problem is None:
             body, problem = parse_body(raw)
-            problem = problem or check_body(cast("JSONObject", body), self._models)
+            problem = problem or thread_problem
+            problem = problem or check_body(cast("JSONObject", expanded or body), self._models)
         if problem is not None:
-            await ex.send_error(problem.status, problem.type, problem.message)
+            details = {"details": problem.details} if problem.details else {}
+            await ex.send_error(problem.status, problem.type, problem.message, **details)
         elif scenario is not None:
             await scenario.run(ex)
         else:

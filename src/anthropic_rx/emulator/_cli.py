@@ -24,6 +24,13 @@ choosing per request (headers; the official SDK sends them with extra_headers=..
   x-emulator-key: NAME              count attempts under NAME (default: a hash of the body)
 or in the body: "metadata": {{"user_id": "emulator:scenario=F03&after=5"}}
 
+conversation options (generated answers):
+  {{"tool_calls": 3}}       three parallel tool calls
+  {{"tool": "name", "input": {{...}}}}  call this tool with this input
+  {{"pause_turn": true}}    a server-tool turn stops with pause_turn (N: pause N times)
+  {{"programmatic": true}}  tool calls whole inside message_start
+  {{"preface": false}}      no text before a tool call
+
 scenarios:
 {scenarios}
 

@@ -3,6 +3,18 @@
 The same request (and seed) always gives the same message, streamed or not: content comes from
 one random generator seeded with a hash of the request body, and the padding of the data lines
 from another, so that turning padding off never changes the content.
+
+What the message holds follows the conversation, in this order: a paused server-tool turn
+sent back is continued (its result, then text or another pause); a server tool with the
+``pause_turn`` option starts a paused turn; offered tools are called (input fitted to the
+schema from the prompt, see `_schema`), unless the last user turn brought tool results, which
+are answered in words (`_phrases`); an ``output_config.format`` gets JSON text; else text.
+
+>>> body = {"model": "m", "max_tokens": 100, "tools": [{"name": "get_weather",
+...     "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}],
+...     "messages": [{"role": "user", "content": "Weather in Paris?"}]}
+>>> generate(body, seed=0, options={}, padding=False).message["content"][-1]["input"]
+{'city': 'Paris'}
 """
 
 from __future__ import annotations
@@ -304,12 +316,19 @@ def _groups(question: str, tools: list[JSONObject]) -> list[tuple[JSONObject, st
     for clause in (c for c in _CLAUSES.split(question) if c and c.strip()):
         scores = [_score(clause, tool) for tool in tools]
         best = max(range(len(tools)), key=lambda i: scores[i])
-        has_value = _has_value(clause, tools[best])
-        if scores[best] > 0 and not (groups and groups[-1][0] is tools[best] and not has_value):
-            groups.append([tools[best], pending + clause])
-            pending = ""
-        elif groups and has_value and _has_value(groups[-1][1], groups[-1][0]):
-            groups.append([groups[-1][0], clause])
+        if scores[best] > 0:
+            same = bool(groups) and groups[-1][0] is tools[best]
+            if not (same and not _has_value(clause, tools[best])):
+                groups.append([tools[best], pending + clause])
+                pending = ""
+            else:
+                groups[-1][1] += ", " + clause
+        elif (
+            groups
+            and _has_value(clause, groups[-1][0])
+            and _has_value(groups[-1][1], groups[-1][0])
+        ):
+            groups.append([groups[-1][0], clause])  # "… in Paris and Tokyo": Tokyo, same tool
         elif groups:
             groups[-1][1] += ", " + clause
         else:
@@ -567,12 +586,15 @@ def generate(
         body: the request's JSON body.
         seed: mixed into the hash of the body, so different emulators can answer differently.
         options: per-request options; ``text``, ``tokens``, ``thinking_tokens``, ``tool``,
-            ``input``, ``tool_calls`` and ``preface`` shape the message.
+            ``input``, ``tool_calls``, ``preface``, ``pause_turn`` and ``programmatic`` shape
+            the message (see the package docstring).
         padding: whether data lines get the API's random trailing spaces.
     """
     # "stream" is left out so that the streamed and the unstreamed answers are the same message.
     prompt = {key: value for key, value in body.items() if key != "stream"}
-    digest = hashlib.sha256(f"{seed}:{dumps(prompt)}".encode()).digest()
+    # Keys sorted: a threaded request, expanded, hashes as the same history sent whole.
+    canonical = json.dumps(prompt, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(f"{seed}:{canonical}".encode()).digest()
     rng = random.Random(digest)
     pad = random.Random(digest[::-1]) if padding else None
     planned, reason = _plan(body, rng, options)

@@ -18,6 +18,7 @@ the seeded generator, so the same request always gets the same value.
 
 from __future__ import annotations
 
+import ast
 import math
 import random
 import re
@@ -26,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from ._phrases import phrase
+from ._wire import is_list
 
 __all__ = ["Prompt", "fit", "is_slot", "name_parts"]
 
@@ -155,6 +157,8 @@ class Prompt:
                 if match.group(1)
                 else float(_NUMBER_WORDS[match.group(2).lower()])
             )
+            if not abs(value) < 1e15:
+                continue  # too large to be meant as a count (and to convert safely)
             after = text[match.end() :].split()
             self.numbers.append((value, after[0].lower().strip(".,;:?!") if after else ""))
 
@@ -181,12 +185,14 @@ class Prompt:
         return None
 
     def known_value(self, name: str) -> Any:
+        """Return the value already known under *name* (any case), or ``None``."""
         for prompt in self._chain():
             if name.lower() in prompt.known:
                 return prompt.known[name.lower()]
         return None
 
     def quote(self) -> str | None:
+        """Take the first quoted string not used yet."""
         for prompt in self._chain():
             for value in prompt.quoted:
                 if self._free(value):
@@ -194,6 +200,7 @@ class Prompt:
         return None
 
     def proper_noun(self, prefer: Iterable[str] = ()) -> str | None:
+        """Take the first proper noun not used yet, preferring one after a word in *prefer*."""
         prefer = set(prefer)
         for prompt in self._chain():
             free = [(noun, before) for noun, before in prompt.proper if self._free(noun)]
@@ -203,6 +210,7 @@ class Prompt:
         return None
 
     def proper_nouns(self) -> list[str]:
+        """Return every proper noun of the nearest prompt that has any, once each."""
         for prompt in self._chain():
             nouns = [noun for noun, _ in prompt.proper]
             if nouns:
@@ -210,6 +218,7 @@ class Prompt:
         return []
 
     def number(self, parts: list[str], *, integer: bool) -> float | None:
+        """Take a number not used yet: one followed by a word of *parts* ("5 days"), else any."""
         stems = {_stem(part) for part in parts}
         for prompt in self._chain():
             usable = [(v, after) for v, after in prompt.numbers if not integer or v == int(v)]
@@ -225,12 +234,15 @@ class Prompt:
         return None
 
     def mentions(self, value: str) -> bool:
+        """Tell whether the prompt mentions *value* as a word (any case, ``_`` as a space)."""
         spoken = re.escape(value).replace("_", "[ _]")
         return any(
             re.search(rf"(?<![\w]){spoken}(?![\w])", p.text, re.IGNORECASE) for p in self._chain()
         )
 
     def query(self) -> str:
+        """Return what a search is about: a quoted string, the words after "for"/"about", or
+        the clause without its opening request words."""
         quoted = self.quote()
         if quoted is not None:
             return quoted
@@ -244,6 +256,7 @@ class Prompt:
         return " ".join(words) or text
 
     def expression(self) -> str | None:
+        """Return the first arithmetic expression written in the prompt ("12 * (3 + 4)")."""
         for prompt in self._chain():
             match = _EXPR.search(prompt.text)
             if match:
@@ -251,6 +264,7 @@ class Prompt:
         return None
 
     def pattern(self, regex: re.Pattern[str]) -> str | None:
+        """Return the first match of *regex* in the prompt (a date, an email, a URL)."""
         for prompt in self._chain():
             match = regex.search(prompt.text)
             if match:
@@ -294,6 +308,53 @@ def _merge(schemas: list[Any]) -> dict[str, Any]:
             else:
                 merged[key] = value
     return merged
+
+
+_HINT = re.compile(
+    r"\b(minimum|maximum|exclusiveMinimum|exclusiveMaximum|multipleOf|minLength|maxLength"
+    r"|minItems|maxItems|uniqueItems|minProperties|format):\s*([-\w.]+)"
+)
+
+
+def _hinted(schema: dict[str, Any]) -> dict[str, Any]:
+    """Take back the constraints the SDK moved into the description (``{minimum: 3}``).
+
+    The official SDK's ``transform_schema`` strips keywords the API does not enforce and
+    writes them into ``description`` for the model to read; the model honours them, so the
+    emulator does too.
+    """
+    description = schema.get("description")
+    if not isinstance(description, str) or ":" not in description:
+        return schema
+    hints: dict[str, Any] = {}
+    for key, raw in _HINT.findall(description):
+        if key in schema:
+            continue
+        if key == "format":
+            hints[key] = raw
+        elif key == "uniqueItems":
+            hints[key] = raw.lower() == "true"
+        else:
+            try:
+                number = float(raw)
+            except ValueError:
+                continue
+            hints[key] = int(number) if number == int(number) else number
+    at = description.find("prefixItems: [")
+    if at >= 0 and "prefixItems" not in schema:  # written as a Python list of dicts
+        start = at + len("prefixItems: ")
+        depth = 0
+        for end in range(start, len(description)):
+            depth += {"[": 1, "]": -1}.get(description[end], 0)
+            if depth == 0:
+                try:
+                    prefix: Any = ast.literal_eval(description[start : end + 1])
+                except (ValueError, SyntaxError):
+                    break
+                if is_list(prefix):
+                    hints["prefixItems"] = prefix
+                break
+    return {**schema, **hints} if hints else schema
 
 
 def _first_not_null(schemas: list[Any]) -> Any:
@@ -341,7 +402,7 @@ def fit(
     schema = _resolve(schema, root)
     if not isinstance(schema, dict):
         return phrase(rng)
-    schema = cast("dict[str, Any]", schema)
+    schema = _hinted(cast("dict[str, Any]", schema))
     if schema.get("allOf"):
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         parts = [_resolve(s, root) for s in cast("list[Any]", schema["allOf"])]
@@ -425,10 +486,15 @@ def _array(
     if items.get("enum"):  # the enum values the prompt mentions, else the first ones
         choices = cast("list[Any]", items["enum"])
         mentioned = [v for v in choices if isinstance(v, str) and prompt.mentions(v)]
-        picked = (mentioned or choices[: max(1, low)])[: high - len(values)]
-        return values + picked
+        picked = values + (mentioned or choices[: max(1, low)])[: high - len(values)]
+        i = 0
+        while len(picked) < low and not schema.get("uniqueItems"):
+            picked.append(choices[i % len(choices)])  # fewer values than items: repeat them
+            i += 1
+        return picked
     singular = name_parts(name)
-    if _kind(items) == "string" and ({_stem(p) for p in singular} & (_PLACE | _NAME)):
+    plain = items.get("type") == "string" and not set(items) - {"type", "title", "description"}
+    if plain and ({_stem(p) for p in singular} & (_PLACE | _NAME)):
         nouns = prompt.proper_nouns()[: high - len(values)]
         values += nouns
     count = max(low, min(high, 2 if depth < 4 else low))
@@ -525,7 +591,7 @@ def _string(schema: dict[str, Any], rng: random.Random, prompt: Prompt, name: st
 
 def _string_value(schema: dict[str, Any], rng: random.Random, prompt: Prompt, name: str) -> str:
     known = prompt.known_value(name) if name else None
-    if isinstance(known, str):
+    if isinstance(known, str) and "format" not in schema:
         return known
     written = prompt.explicit(name) if name else None
     if written is not None and not isinstance(schema.get("format"), str):

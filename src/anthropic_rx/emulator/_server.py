@@ -281,8 +281,9 @@ class Emulator:
         self._call(lambda: self.app.hub.release(gate))
 
     def reset(self) -> None:
-        """Forget requests, attempt counts and closed connections, and close every gate."""
+        """Forget requests, attempts, held threads and closed connections; close every gate."""
         self._call(self.app.hub.reset)
+        self._call(self.app.threads.clear)
         self.app.stats.reset()
 
     def wait_stalled(self, count: int = 1, timeout: float = 5.0) -> bool:

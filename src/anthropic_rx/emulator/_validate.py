@@ -29,6 +29,7 @@ class Problem:
     status: int
     type: str
     message: str
+    details: JSONObject | None = None
 
 
 def _bad(message: str) -> Problem:
@@ -169,6 +170,17 @@ def _check_tool_pairs(messages: list[JSONObject]) -> Problem | None:
                 ident = block.get("tool_use_id")
                 if not isinstance(ident, str):
                     return _bad(f"messages.{i}.content.{j}.tool_result.tool_use_id: Field required")
+                content: Any = block.get("content", "")
+                if not (isinstance(content, str) or is_list(content)):
+                    return _bad(
+                        f"messages.{i}.content.{j}.tool_result.content: Input should be a valid "
+                        "string or list"
+                    )
+                if "is_error" in block and not isinstance(block["is_error"], bool):
+                    return _bad(
+                        f"messages.{i}.content.{j}.tool_result.is_error: Input should be a valid "
+                        "boolean"
+                    )
                 if role != "user" or ident not in previous:
                     return _bad(
                         f"messages.{i}.content.{j}: unexpected `tool_use_id` found in "
