@@ -8,7 +8,10 @@ Run ``python bench/run.py`` (about 1.5 minutes on 2 cores) or ``python bench/run
 pipelines on one `MessageStream` against ``final_message()`` alone; the memory a
 completed `MessageStream` retains (its replay buffer) against the raw bytes of the stream;
 and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 → 16,000
-deltas, against the SDK re-parsing the accumulated text with its partial JSON parser.
+deltas, against the SDK re-parsing the accumulated text with its partial JSON parser;
+and ``bench_conversation`` (section 9): the tool-use loop's cost per turn against a
+hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
+``--only conversations`` runs section 9 alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -37,6 +40,7 @@ except ImportError:  # run from a checkout without installing
     import anthropic_rx as arx
 
 import anthropic  # noqa: E402
+import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_load as load  # noqa: E402
 import bench_partial as partial  # noqa: E402
@@ -492,22 +496,67 @@ def partial_rows(repeat: int, budget: float) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 9: the conversation loop (bench_conversation)
+# ---------------------------------------------------------------------------------------------
+
+
+def conversation_rows(quick: bool) -> None:
+    cost, tools, early = conversation.measure(quick)
+    ratio = cost.ours_wall / cost.hand_wall
+    row(
+        f"9. conversation loop, wall per turn ({cost.turns} turns)",
+        f"{cost.ours_wall * 1e3:.2f} ms",
+        f"by hand {cost.hand_wall * 1e3:.2f} ms; SDK tool runner {cost.sdk_wall * 1e3:.2f} ms",
+        ratio,
+        "ours/by hand ≤ 1.10x",
+        ratio <= 1.10,
+    )
+    row(
+        "9. … client CPU per turn",
+        f"{cost.ours_cpu * 1e3:.2f} ms",
+        f"by hand {cost.hand_cpu * 1e3:.2f} ms; SDK tool runner {cost.sdk_cpu * 1e3:.2f} ms",
+        cost.ours_cpu / cost.hand_cpu,
+    )
+    row(
+        "9. four parallel tools of 1 s: the tool phase",
+        f"{tools.phase:.2f} s",
+        f"in a row {tools.serial:.2f} s",
+        tools.serial / tools.phase,
+        "≤ 1.2 s",
+        tools.phase <= 1.2,
+    )
+    row(
+        "9. early start, slow first tool (1 s): tool phase ends",
+        f"{early.early:.2f} s (saved {early.saved:.2f} s)",
+        f"started at the turn's end {early.late:.2f} s",
+        early.late / early.early,
+        f"reported (stream after call 1: {early.stream_after_first:.2f} s)",
+        None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
+    parser.add_argument(
+        "--only", choices=["conversations"], default=None, help="run only these rows"
+    )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
     started = time.perf_counter()
     print(machine_line(), file=sys.stderr)
-    final_message_rows(repeat, budget)
-    snapshot_rows(repeat, budget, args.quick)
-    pipeline_rows(repeat, budget)
-    decoding_rows(3 if args.quick else 9, args.quick)
-    replay_rows()
-    load_rows(200 if args.quick else 1000)
-    partial_rows(repeat, budget)
+    if args.only is None:
+        final_message_rows(repeat, budget)
+        snapshot_rows(repeat, budget, args.quick)
+        pipeline_rows(repeat, budget)
+        decoding_rows(3 if args.quick else 9, args.quick)
+        replay_rows()
+        load_rows(200 if args.quick else 1000)
+        partial_rows(repeat, budget)
+    conversation_rows(args.quick)
     elapsed = time.perf_counter() - started
     print()
     print_table()

@@ -1,18 +1,22 @@
-"""What the Tk and Qt chat windows share: one request, four views, all on the GUI thread.
+"""What the Tk and Qt chat windows share: a conversation with tools, on the GUI thread.
 
 `ChatSession` is the whole Rx side of a chat window; `tk_chat.py` and `qt_chat.py` only draw.
-For each prompt it opens one `MessageStream` (one request) and subscribes four views of it:
+A prompt starts (or continues, with ``send()``) one `Conversation`: the tool-use loop of
+``client.messages.conversation(...)``. The session watches it through two pipelines:
 
-* the reply's text, coalesced to one piece per frame (`coalesce_text`);
-* the tool input as it forms (`on_tool_input`, throttled with `latest`), and each finished
-  call (`tool_calls`), shown as pretty JSON;
-* the final message (`final_message`), for the status line.
+* per turn, the reply's text coalesced to one piece per frame (`coalesce_text`) and the tool
+  input as it forms (`on_tool_input`, throttled with `latest`);
+* the conversation's own events, without the raw stream events: tool calls starting and
+  finishing (with their result and duration), approval requests, and the end of a run.
 
-Every view hops to the GUI thread with ``on_gui(scheduler)``, and the four are merged there
-into one subscription. Subscribers of one stream learn of its end one after another, so the
-end of the exchange (status line, Stop button, history) is handled once, at the merged
-subscription's completion, when every view has delivered its last piece. Errors never
-escape: each view turns its error into a value, and the window shows it.
+Both hop to the GUI thread with ``on_gui(scheduler)``, and are merged there into one
+subscription. A run is settled (status line, Stop button, history) once the conversation
+has stopped (or failed) *and* the text of its last turn has all been shown. Errors never
+escape: the window shows them.
+
+A tool that requires approval (`delete_file` here) asks the window: the window opens a dialog
+and answers ``True`` or ``False``; a denial goes back to the model as the tool's (error)
+result, with the reason, and the model answers knowing it.
 
 The window implements `ChatView`; `ChatSession` calls it only on the GUI thread, and counts
 the threads it was called on in ``callback_threads`` so tests can prove it.
@@ -23,69 +27,129 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Generator, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal, Protocol, cast
 
 import reactivex
+from pydantic import Field
 from reactivex import Observable, abc
 from reactivex import operators as ops
 
 import anthropic_rx as arx
-from anthropic_rx.events import Message, TextBlock
-from anthropic_rx.operators import (
-    ToolCall,
-    ToolInputUpdate,
-    coalesce_text,
-    final_message,
-    latest,
-    on_tool_input,
-    tool_calls,
+from anthropic_rx.conversations import (
+    ApprovalRequested,
+    Conversation,
+    ConversationEvent,
+    ConversationStopped,
+    Tool,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+    tool,
 )
+from anthropic_rx.events import Message
+from anthropic_rx.operators import ToolInputUpdate, coalesce_text, latest, on_tool_input
 from anthropic_rx.schedulers import on_gui
 from anthropic_rx.typing import Operator
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DENIAL",
     "SCREENSHOT_SCRIPT",
-    "WEATHER_TOOL",
     "ChatSession",
     "ChatView",
     "Endpoint",
     "ScriptedTurn",
-    "ToolInput",
+    "ToolCallView",
+    "demo_tools",
     "describe_error",
     "endpoint",
-    "format_tool_inputs",
+    "format_tool_calls",
     "parse_arguments",
     "play_script",
 ]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 
-#: The tool offered when "use a tool" is ticked; the emulator answers with a call of it.
-WEATHER_TOOL: dict[str, Any] = {
-    "name": "get_weather",
-    "description": "The weather forecast for a city, for a number of days.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "city": {"type": "string", "description": "The city, e.g. Paris"},
-            "days": {"type": "integer", "description": "How many days ahead, 1 to 7"},
-            "units": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        "required": ["city"],
-    },
-}
+#: What the model is told when the user says no to a tool call.
+DENIAL = "The user declined this call in the approval dialog; nothing was done."
 
 #: The frame of the text view: at most one redraw per 1/60 s, however fast tokens arrive.
 FRAME = 1 / 60
 #: Tool input is parsed for display at most this often (reading a snapshot parses it).
 TOOL_FRAME = 1 / 30
+
+_FORECASTS = {
+    "paris": ("light rain", 14),
+    "rome": ("sunny", 22),
+    "london": ("overcast", 12),
+    "berlin": ("windy", 11),
+    "tokyo": ("clear", 19),
+}
+
+
+def _simulated_latency() -> None:
+    time.sleep(random.uniform(0.3, 0.9))  # a lookup takes a moment: watch "running…"
+
+
+def demo_tools(latency: Callable[[], None] | None = _simulated_latency) -> list[Tool]:
+    """The example's tools: a weather lookup (canned data) and a file deletion that asks first.
+
+    Args:
+        latency: called inside each tool before it answers (a demo's "network"); tests pass
+            one that waits for their signal, or ``None``.
+
+    Example:
+        >>> weather, delete = demo_tools(latency=None)
+        >>> weather("Rome")
+        'Rome: sunny, 22 °C'
+        >>> delete.requires_approval
+        True
+    """
+
+    @tool
+    def get_weather(
+        city: str,
+        days: Annotated[int, Field(ge=1, le=7)] = 1,
+        units: Literal["celsius", "fahrenheit"] = "celsius",
+    ) -> str:
+        """The weather forecast for a city, for a number of days.
+
+        Args:
+            city: The city, e.g. Paris.
+            days: How many days ahead, 1 to 7.
+            units: The temperature unit.
+        """
+        if latency is not None:
+            latency()
+        sky, celsius = _FORECASTS.get(city.strip().lower(), ("partly cloudy", 17))
+        unit = "°C" if units == "celsius" else "°F"
+        degrees = [celsius + (0, 1, -1)[d % 3] for d in range(days)]
+        if units == "fahrenheit":
+            degrees = [round(c * 9 / 5 + 32) for c in degrees]
+        later = f"; then {', '.join(str(t) for t in degrees[1:])} {unit}" if days > 1 else ""
+        return f"{city}: {sky}, {degrees[0]} {unit}{later}"
+
+    @tool(requires_approval=True)
+    def delete_file(path: str) -> str:
+        """Delete a file from the user's notes folder. Asks the user first.
+
+        Args:
+            path: The file's path inside the notes folder, e.g. drafts/old.txt.
+        """
+        if latency is not None:
+            latency()
+        return f"Deleted {path} (not really: this is a demo)."
+
+    return [get_weather, delete_file]
 
 
 class ChatView(Protocol):
@@ -100,7 +164,15 @@ class ChatView(Protocol):
         ...
 
     def tool_inputs_changed(self, text: str) -> None:
-        """Replace the tool pane's content with *text* (pretty JSON, or "")."""
+        """Replace the tool pane's content with *text* (see `format_tool_calls`, or "")."""
+        ...
+
+    def approval_requested(self, title: str, question: str, answer: Callable[[bool], None]) -> None:
+        """Ask the user (a dialog) whether to run a tool call; call *answer* once, later."""
+        ...
+
+    def approval_closed(self) -> None:
+        """Close the approval dialog, if one is open (the run was stopped)."""
         ...
 
     def status_changed(self, text: str) -> None:
@@ -117,35 +189,31 @@ class ChatView(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ToolInput:
-    """One tool call as the tool pane shows it: its input so far, or its final input."""
+class ToolCallView:
+    """One tool call as the tool pane shows it.
+
+    Attributes:
+        state: ``"streaming…"`` (its input still forming), ``"input complete"``,
+            ``"waiting for approval"``, ``"running…"``, ``"done"``, ``"error"`` or ``"denied"``.
+        seconds: how long it ran, once finished.
+        result: the text sent back to the model, once finished.
+    """
 
     id: str
     name: str
     input: Any
-    complete: bool
+    state: str
+    seconds: float | None = None
+    result: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the call has its outcome."""
+        return self.state in ("done", "error", "denied")
 
 
-@dataclass(frozen=True, slots=True)
-class _Text:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Final:
-    message: Message
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    error: Exception
-
-
-_Update = _Text | ToolInput | _Final | _Failed
-
-
-def format_tool_inputs(calls: Mapping[str, ToolInput]) -> str:
-    """Render tool calls for the tool pane: a title line per call, then its input as JSON.
+def format_tool_calls(calls: Mapping[str, ToolCallView]) -> str:
+    """Render tool calls for the tool pane: a title line per call, its input, its result.
 
     Args:
         calls: the calls by id, in the order they started.
@@ -154,18 +222,22 @@ def format_tool_inputs(calls: Mapping[str, ToolInput]) -> str:
         The pane's text; "" when there is no call.
 
     Example:
-        >>> call = ToolInput("toolu_1", "get_weather", {"city": "Paris"}, complete=True)
-        >>> print(format_tool_inputs({call.id: call}))
-        get_weather · complete
+        >>> call = ToolCallView("toolu_1", "get_weather", {"city": "Paris"}, "done", 0.42, "rain")
+        >>> print(format_tool_calls({call.id: call}))
+        get_weather · done · 0.42 s
         {
           "city": "Paris"
         }
+        → rain
     """
     parts: list[str] = []
     for call in calls.values():
-        state = "complete" if call.complete else "streaming…"
+        title = f"{call.name} · {call.state}"
+        if call.seconds is not None:
+            title += f" · {call.seconds:.2f} s"
         body = json.dumps(call.input, indent=2, ensure_ascii=False)
-        parts.append(f"{call.name} · {state}\n{body}")
+        result = f"\n→ {call.result}" if call.result else ""
+        parts.append(f"{title}\n{body}{result}")
     return "\n\n".join(parts)
 
 
@@ -183,16 +255,64 @@ def describe_error(error: BaseException) -> str:
     return text
 
 
-def _usage_line(message: Message, seconds: float) -> str:
-    usage = message.usage
+def _usage_line(messages: Sequence[Message], calls: int, seconds: float) -> str:
+    last = messages[-1]
+    tokens_in = sum(m.usage.input_tokens for m in messages)
+    tokens_out = sum(m.usage.output_tokens for m in messages)
+    turns = f"{len(messages)} turns · {calls} tool calls · " if len(messages) > 1 else ""
     return (
-        f"Done · {message.stop_reason or 'no stop reason'} · "
-        f"{usage.input_tokens} in / {usage.output_tokens} out tokens · {seconds:.1f} s"
+        f"Done · {last.stop_reason or 'no stop reason'} · {turns}"
+        f"{tokens_in} in / {tokens_out} out tokens · {seconds:.1f} s"
     )
 
 
+def _result_text(content: Any) -> str:
+    """A tool result's content as one short line for the pane."""
+    if isinstance(content, str):
+        text = content
+    elif isinstance(content, list):
+        blocks = cast("list[dict[str, Any]]", content)
+        text = " ".join(str(b.get("text", "")) for b in blocks)
+    else:
+        text = "" if content is None else json.dumps(content, ensure_ascii=False)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+# What the merged pipelines deliver on the GUI thread.
+@dataclass(frozen=True, slots=True)
+class _Text:
+    turn: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    turn: int
+    update: ToolInputUpdate
+
+
+@dataclass(frozen=True, slots=True)
+class _TurnShown:
+    """Everything of this turn's text and tool input has been delivered."""
+
+    turn: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    event: ConversationEvent
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: Exception
+
+
+_Update = _Text | _Input | _TurnShown | _Event | _Failed
+
+
 class ChatSession:
-    """The Rx side of a chat window: sends prompts and feeds a `ChatView` on the GUI thread.
+    """The Rx side of a chat window: runs a conversation and feeds a `ChatView` on the GUI thread.
 
     Args:
         client: the client requests go through (the app owns it and closes it).
@@ -200,14 +320,19 @@ class ChatSession:
         scheduler: the GUI's scheduler (``TkScheduler`` / ``QtScheduler``); every view
             callback, and the frame timers of the rate operators, run on it.
         view: the window.
-        max_tokens: the reply's limit.
+        max_tokens: each turn's limit.
         request_options: more parameters of every request (``extra_headers`` to choose an
             emulator scenario, ``system``, ``temperature``, …).
+        tools: the tools offered when "use tools" is ticked (`demo_tools` by default).
+        max_turns: requests per prompt at most (the loop's guard against a model that
+            never stops calling tools).
 
     Attributes:
-        history: the conversation so far, as the API's ``messages``; an exchange that
-            failed or was stopped is left out.
-        stream: the current (or last) request's stream.
+        conversation: the current conversation: each prompt continues it with ``send()``,
+            unless it failed or was stopped, or the tools or options changed (then a new one
+            starts from `history`).
+        history: the conversation so far, as the API's ``messages``, as of the last prompt
+            answered in full; a run that failed or was stopped is left out.
         callback_threads: how many view callbacks ran on each thread (by thread ident).
     """
 
@@ -220,29 +345,39 @@ class ChatSession:
         *,
         max_tokens: int = 1024,
         request_options: Mapping[str, Any] | None = None,
+        tools: Sequence[Tool] | None = None,
+        max_turns: int = 8,
     ) -> None:
         self.client = client
         self.model = model
         self.scheduler = scheduler
         self.view = view
         self.max_tokens = max_tokens
+        self.max_turns = max_turns
         self.request_options: dict[str, Any] = dict(request_options or {})
+        self.tools: list[Tool] = list(demo_tools() if tools is None else tools)
         self.history: list[dict[str, Any]] = []
-        self.stream: arx.MessageStream | None = None
+        self.conversation: Conversation | None = None
         self.callback_threads: Counter[int] = Counter()
+        self._key: tuple[bool, str] | None = None  # what the conversation was made with
         self._subscription: abc.DisposableBase | None = None
         self._active = False
-        self._prompt = ""
-        self._calls: dict[str, ToolInput] = {}
-        self._message: Message | None = None
-        self._error: Exception | None = None
+        self._calls: dict[str, ToolCallView] = {}
+        self._approvals: deque[ApprovalRequested] = deque()
+        self._asking: ApprovalRequested | None = None
+        self._turn = 0  # the last turn started
+        self._turn_texts: set[int] = set()  # turns of this run that have shown text
+        self._shown = 0  # the last turn whose text has all been shown
+        self._run_first_turn = 1
+        self._messages: list[Message] = []
+        self._ended: ConversationStopped | Exception | None = None
         self._stopping = False
         self._began = 0.0
         self._closed = False
 
     @property
     def busy(self) -> bool:
-        """Whether a reply is streaming."""
+        """Whether a run is going on (a reply streams, tools run, or an approval waits)."""
         return self._active
 
     def send(
@@ -251,170 +386,295 @@ class ChatSession:
         *,
         use_tool: bool = False,
         extra_params: Mapping[str, Any] | None = None,
-    ) -> arx.MessageStream | None:
-        """Ask *prompt* (on the GUI thread); the reply streams into the view.
+    ) -> Conversation | None:
+        """Ask *prompt* (on the GUI thread); the run streams into the view.
 
         Args:
             prompt: the user's message; blank prompts are ignored.
-            use_tool: offer `WEATHER_TOOL`, so the model may answer with a tool call.
-            extra_params: more parameters of this request only (they win over
-                ``request_options``).
+            use_tool: offer the session's tools, so the model may call them.
+            extra_params: more parameters of the requests of this prompt (they win over
+                ``request_options``); a new conversation carries them, from `history`.
 
         Returns:
-            The new request's stream, or ``None`` when nothing was sent (a blank prompt, a
-            reply still streaming, or an error the view now shows).
+            The conversation, or ``None`` when nothing was sent (a blank prompt, a run
+            still going on, or an error the view now shows).
 
         Example:
-            >>> session.send("What's the weather in Paris?", use_tool=True)
+            >>> session.send("What's the weather in Paris and Rome?", use_tool=True)
         """
         prompt = prompt.strip()
         if not prompt or self.busy or self._closed:
             return None
-        self._prompt = prompt
         self._calls = {}
-        self._message = None
-        self._error = None
+        self._approvals.clear()
+        self._turn_texts = set()
+        self._messages = []
+        self._ended = None
         self._stopping = False
         self._began = time.monotonic()
         self._call(self.view.reply_started, prompt)
         self._call(self.view.tool_inputs_changed, "")
         self._call(self.view.error_changed, "")
-        params: dict[str, Any] = {**self.request_options, **(extra_params or {})}
-        if use_tool:
-            params.setdefault("tools", [WEATHER_TOOL])
+        key = (use_tool, json.dumps(extra_params or {}, sort_keys=True, default=str))
+        conversation = self.conversation
         try:
-            stream = self.client.messages.stream(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                messages=[*self.history, {"role": "user", "content": prompt}],
-                **params,
-            )
-        except (TypeError, RuntimeError) as exc:  # a bad parameter, or a closed client
+            if conversation is not None and key == self._key and conversation.stop_reason:
+                self._run_first_turn = conversation.turn + 1
+                self._active = True  # before send(): its first events may come at once
+                conversation.send(prompt)
+            else:
+                conversation = self._start(prompt, use_tool, extra_params)
+                self._key = key
+        except (TypeError, ValueError, RuntimeError) as exc:  # bad parameters, closed client
+            self._active = False
             self._call(self.view.error_changed, describe_error(exc))
             self._call(self.view.status_changed, "Not sent")
             return None
-        self.stream = stream
         self._call(self.view.status_changed, f"Streaming from {self.model}…")
         self._call(self.view.busy_changed, True)
-        self._active = True  # before subscribing: the views may all end inside subscribe()
-        self._subscription = self._views(stream).subscribe(
-            self._on_update, self._on_unexpected_error, self._on_end
+        return conversation
+
+    def _start(
+        self, prompt: str, use_tool: bool, extra_params: Mapping[str, Any] | None
+    ) -> Conversation:
+        """Begin a new conversation from `history` and *prompt*, and watch it."""
+        params: dict[str, Any] = {**self.request_options, **(extra_params or {})}
+        conversation = self.client.messages.conversation(
+            model=self.model,
+            max_tokens=self.max_tokens,
+            messages=[*self.history, {"role": "user", "content": prompt}],
+            tools=self.tools if use_tool else [],
+            max_turns=self.max_turns,
+            **params,
         )
-        return stream
+        if self._subscription is not None:
+            self._subscription.dispose()
+        old, self.conversation = self.conversation, conversation
+        if old is not None:
+            old.close()
+        self._turn = self._shown = 0
+        self._run_first_turn = 1
+        self._active = True  # before subscribing: the first events may come at once
+        self._subscription = self._views(conversation).subscribe(
+            self._on_update, self._on_unexpected_error
+        )
+        return conversation
 
     def stop(self) -> None:
-        """Abort the streaming reply: its connection closes now, and the view says so.
+        """Stop the run: its connection closes now, running tools are cancelled.
 
         Example:
             >>> stop_button.config(command=session.stop)
         """
-        if self.stream is not None and self.busy:
+        if self.conversation is not None and self.busy:
             self._stopping = True
             self._call(self.view.status_changed, "Stopping…")
-            self.stream.abort()
+            self.conversation.abort()
 
     def close(self) -> None:
-        """Abort any reply and stop feeding the view (before the window goes away).
+        """Abort any run and stop feeding the view (before the window goes away).
 
         Example:
             >>> root.protocol("WM_DELETE_WINDOW", lambda: (session.close(), root.destroy()))
         """
         self._closed = True
         self._active = False
-        if self.stream is not None:
-            self.stream.abort()
         if self._subscription is not None:
             self._subscription.dispose()
+        if self.conversation is not None:
+            self.conversation.close()
 
     # -- the pipelines --------------------------------------------------------------------
 
-    def _views(self, stream: arx.MessageStream) -> Observable[_Update]:
-        """Merge the four views of *stream*, each already delivered on the GUI thread."""
+    def _views(self, conversation: Conversation) -> Observable[_Update]:
+        """Each turn's text and tool input, and the conversation's events, on the GUI thread."""
         scheduler = self.scheduler
 
-        def tool_update(update: ToolInputUpdate) -> _Update:
-            return ToolInput(update.id, update.name, update.snapshot, complete=False)
+        def turn_view(started: TurnStarted) -> Observable[_Update]:
+            turn, stream = started.turn, started.stream
 
-        def tool_done(call: ToolCall) -> _Update:
-            return ToolInput(call.id, call.name, call.input, complete=True)
+            def to_text(text: str) -> _Update:
+                return _Text(turn, text)
 
-        def to_text(text: str) -> _Update:
-            return _Text(text)
+            def to_input(update: ToolInputUpdate) -> _Update:
+                return _Input(turn, update)
 
-        def to_final(message: Message) -> _Update:
-            return _Final(message)
+            views = reactivex.merge(
+                stream.pipe(coalesce_text(FRAME, scheduler=scheduler), ops.map(to_text)),
+                stream.pipe(
+                    on_tool_input(), latest(TOOL_FRAME, scheduler=scheduler), ops.map(to_input)
+                ),
+            )
+            # The turn's error reaches the window through the conversation: here it only
+            # ends the turn's views, after the text that came before it.
+            return views.pipe(
+                ops.catch(reactivex.empty()), ops.concat(reactivex.of(_TurnShown(turn)))
+            )
 
-        views: list[Observable[_Update]] = [
-            stream.pipe(coalesce_text(FRAME, scheduler=scheduler), ops.map(to_text)),
-            stream.pipe(
-                on_tool_input(), latest(TOOL_FRAME, scheduler=scheduler), ops.map(tool_update)
-            ),
-            stream.pipe(tool_calls(), ops.map(tool_done)),
-            stream.pipe(final_message(), ops.map(to_final)),
-        ]
+        def is_turn_started(event: ConversationEvent) -> bool:
+            return isinstance(event, TurnStarted)
+
+        def as_started(event: ConversationEvent) -> TurnStarted:
+            assert isinstance(event, TurnStarted)
+            return event
+
+        turns: Observable[_Update] = conversation.pipe(
+            ops.catch(reactivex.empty()),  # end, so that the last turn's views finish
+            ops.filter(is_turn_started),
+            ops.map(as_started),
+            ops.concat_map(turn_view),
+        )
+
+        def not_raw(event: ConversationEvent) -> bool:
+            return not isinstance(event, TurnEvent)
+
+        def to_event(event: ConversationEvent) -> _Update:
+            return _Event(event)
 
         def failed(error: Exception, _: Observable[_Update]) -> Observable[_Update]:
             return reactivex.of(_Failed(error))
 
+        events: Observable[_Update] = conversation.pipe(
+            ops.filter(not_raw), ops.map(to_event), ops.catch(failed)
+        )
         deliver: Operator[_Update, _Update] = on_gui(scheduler)
-        return reactivex.merge(*(view.pipe(ops.catch(failed), deliver) for view in views))
+        return reactivex.merge(turns.pipe(deliver), events.pipe(deliver))
 
     # -- on the GUI thread ----------------------------------------------------------------
 
     def _note_thread(self) -> None:
         self.callback_threads[threading.get_ident()] += 1
 
-    def _call(self, method: Callable[[Any], None], argument: Any) -> None:
+    def _call(self, method: Callable[..., None], *arguments: Any) -> None:
         self._note_thread()
-        method(argument)
+        method(*arguments)
+
+    def _show_calls(self) -> None:
+        self._call(self.view.tool_inputs_changed, format_tool_calls(self._calls))
 
     def _on_update(self, update: _Update) -> None:
         self._note_thread()
         if self._closed:
             return
         match update:
-            case _Text(text):
+            case _Text(turn, text):
+                if turn < self._run_first_turn:
+                    return  # an earlier run's text, replayed
+                if turn not in self._turn_texts and self._turn_texts:
+                    self._call(self.view.reply_text, "\n\n")  # a new turn: a new paragraph
+                self._turn_texts.add(turn)
                 self._call(self.view.reply_text, text)
-            case ToolInput() as call:
-                known = self._calls.get(call.id)
-                if known is None or not known.complete:  # never step back from the final input
-                    self._calls[call.id] = call
-                    self._call(self.view.tool_inputs_changed, format_tool_inputs(self._calls))
-            case _Final(message):
-                self._message = message
+            case _Input(turn, tool_input):
+                known = self._calls.get(tool_input.id)
+                forming = known is None or known.state == "streaming…"
+                if turn >= self._run_first_turn and forming:  # never step back from a status
+                    self._calls[tool_input.id] = ToolCallView(
+                        tool_input.id, tool_input.name, tool_input.snapshot, "streaming…"
+                    )
+                    self._show_calls()
+            case _TurnShown(turn):
+                self._shown = max(self._shown, turn)
+                self._maybe_settle()
+            case _Event(event):
+                self._on_event(event)
             case _Failed(error):
-                self._error = self._error or error  # every view reports the same error
+                self._ended = error
+                self._maybe_settle()
+
+    def _on_event(self, event: ConversationEvent) -> None:
+        if event.turn < self._run_first_turn:
+            return  # an earlier run, replayed (a new conversation never replays)
+        match event:
+            case TurnStarted(turn=turn):
+                self._turn = turn
+            case ToolStarted(call=call):
+                self._set_call(call.id, call.name, call.input, "running…")
+            case ToolFinished() as done:
+                state = "done" if not done.is_error else ("error" if done.error else "denied")
+                seconds = None if state == "denied" else done.duration
+                self._set_call(
+                    done.call.id, done.call.name, done.call.input, state, seconds,
+                    _result_text(done.content),
+                )  # fmt: skip
+            case ApprovalRequested(call=call):
+                self._set_call(call.id, call.name, call.input, "waiting for approval")
+                self._approvals.append(event)
+                self._ask_next()
+            case TurnFinished(message=message):
+                self._messages.append(message)
+            case ConversationStopped():
+                self._ended = event
+                self._maybe_settle()
+            case _:
+                pass
+
+    def _set_call(
+        self, ident: str, name: str, value: Any, state: str, seconds: float | None = None,
+        result: str = "",
+    ) -> None:  # fmt: skip
+        known = self._calls.get(ident)
+        if known is not None and known.finished:
+            return
+        base = known or ToolCallView(ident, name, value, state)
+        self._calls[ident] = replace(base, input=value, state=state, seconds=seconds, result=result)
+        self._show_calls()
+
+    def _ask_next(self) -> None:
+        """Open the dialog for the next approval request, one at a time."""
+        if self._asking is not None or not self._approvals:
+            return
+        request = self._asking = self._approvals.popleft()
+        answered: list[bool] = []
+
+        def answer(approved: bool) -> None:
+            self._note_thread()
+            if answered or self._asking is not request:
+                return
+            answered.append(approved)
+            self._asking = None
+            if approved:
+                request.approve()
+            else:
+                request.deny(DENIAL)
+            self._ask_next()
+
+        question = f"Claude wants to run {request.call.name} with:\n\n" + json.dumps(
+            request.call.input, indent=2, ensure_ascii=False
+        )
+        self._call(self.view.approval_requested, f"Run {request.call.name}?", question, answer)
 
     def _on_unexpected_error(self, error: Exception) -> None:
-        # Each view catches its error, so only a failure in this module's code lands here.
+        # Each pipeline catches its error, so only a failure in this module's code lands here.
         self._note_thread()
-        self._error = self._error or error
-        self._on_end()
+        self._ended = error
+        self._shown = self._turn
+        self._maybe_settle()
 
-    def _on_end(self) -> None:
-        """Every view has delivered everything: settle the exchange, once."""
-        self._note_thread()
-        self._active = False
-        if self._closed:
+    def _maybe_settle(self) -> None:
+        """Settle the run once it ended and its last turn's text has all been shown."""
+        ended = self._ended
+        if ended is None or not self._active or self._shown < self._turn:
             return
+        self._active = False
+        if self._asking is not None or self._approvals:
+            self._asking = None
+            self._approvals.clear()
+            self._call(self.view.approval_closed)
         seconds = time.monotonic() - self._began
-        error, message = self._error, self._message
-        if isinstance(error, arx.StreamAbortedError) and self._stopping:
+        calls = sum(1 for c in self._calls.values() if c.finished)
+        if isinstance(ended, arx.StreamAbortedError) and self._stopping:
             self._call(self.view.status_changed, f"Stopped · connection closed · {seconds:.1f} s")
-        elif error is not None:
+        elif isinstance(ended, Exception):
             self._call(self.view.status_changed, "Failed")
-            self._call(self.view.error_changed, describe_error(error))
-        elif message is not None:
-            self._call(self.view.status_changed, _usage_line(message, seconds))
-            self._remember(message)
+            self._call(self.view.error_changed, describe_error(ended))
+        else:
+            if self._messages:
+                self._call(self.view.status_changed, _usage_line(self._messages, calls, seconds))
+            else:
+                self._call(self.view.status_changed, f"Done · {ended.stop_reason}")
+            if self.conversation is not None:
+                self.history = self.conversation.messages
         self._call(self.view.busy_changed, False)
-
-    def _remember(self, message: Message) -> None:
-        """Keep the exchange for the next request: its text only (no tool call to answer)."""
-        text = "".join(b.text for b in message.content if isinstance(b, TextBlock))
-        if text:
-            self.history.append({"role": "user", "content": self._prompt})
-            self.history.append({"role": "assistant", "content": text})
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,23 +730,24 @@ class ScriptedTurn:
         return {"extra_headers": {"x-emulator-options": json.dumps(self.emulator_options)}}
 
 
-#: What the screenshots show: a text answer streamed in, then a tool call with its input.
+#: What the screenshots show: a text answer streamed in, then two weather lookups run in
+#: parallel, and the answer that uses their results.
 SCREENSHOT_SCRIPT = (
     ScriptedTurn(
         "Why stream an answer instead of waiting for all of it?",
         use_tool=False,
         emulator_options={
             "text": "Streaming shows the first words at once, so you read while the model "
-            "is still writing. Here each text delta arrives on a background thread, "
+            "is still writing. Each text delta arrives on a background thread, "
             "coalesce_text() joins them into one piece per frame, and on_gui() delivers "
-            "every piece on the GUI thread. Stop aborts the stream, which closes its "
+            "every piece on the GUI thread. Stop aborts the conversation, which closes its "
             "connection at once."
         },
     ),
     ScriptedTurn(
-        "What's the weather in Paris this week?",
+        "What's the weather in Paris and in Rome this week?",
         use_tool=True,
-        emulator_options={"input": {"city": "Paris", "days": 5, "units": "celsius"}},
+        emulator_options={"tokens": 40},
     ),
 )
 

@@ -1,4 +1,4 @@
-"""A Qt chat window: the reply streams in at frame rate, tool input forms live, Stop aborts.
+"""A Qt chat window over the tool-use loop: replies stream, tools run and ask first, Stop aborts.
 
 Needs PySide6 (``pip install anthropic-rx[qt]``). Run it::
 
@@ -7,16 +7,22 @@ Needs PySide6 (``pip install anthropic-rx[qt]``). Run it::
     python examples/qt_chat.py --pace 5        # a slow emulator, to watch it stream (and Stop)
     python examples/qt_chat.py --scenario F03  # every answer fails mid-stream: see the error
 
-Everything reactive is in `_chat_common.ChatSession`: one `MessageStream` per prompt, its
-views delivered on the Qt GUI thread by a `QtScheduler`. This file only draws: `QtChat` is
-the window, and `main` runs it (or, with ``--screenshot PATH``, plays a canned conversation
-and saves a PNG of the window; with ``QT_QPA_PLATFORM=offscreen`` no display is needed).
+Tick "use tools" and ask "What's the weather in Paris and Rome?": both lookups run at once,
+the Tools pane shows each one running, then done with its duration and result, and the
+answer streams after them. Ask "Delete the file drafts/old.txt": a dialog asks first; say
+No and the model is told so.
+
+Everything reactive is in `_chat_common.ChatSession`: one `Conversation` (the library's
+tool-use loop) continued by each prompt, its views delivered on the Qt GUI thread by a
+`QtScheduler`. This file only draws: `QtChat` is the window, and `main` runs it (or, with
+``--screenshot PATH``, plays a canned conversation and saves a PNG of the window; with
+``QT_QPA_PLATFORM=offscreen`` no display is needed).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from _chat_common import (
@@ -34,6 +40,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -42,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 import anthropic_rx as arx
+from anthropic_rx.conversations import Tool
 from anthropic_rx.schedulers import QtScheduler
 
 __all__ = ["QtChat", "main"]
@@ -69,8 +77,13 @@ class QtChat(QWidget):
         client: where requests go; the caller owns it and closes it.
         model: the model to ask.
         parent: the parent widget, if any.
-        max_tokens: the reply's limit.
+        max_tokens: each turn's limit.
         request_options: more parameters of every request (see `ChatSession`).
+        tools: the tools "use tools" offers (`_chat_common.demo_tools` by default).
+
+    Attributes:
+        approval_dialog: the open approval dialog (a window-modal `QMessageBox` with Yes
+            and No), if any; it never blocks: its answer comes through a signal.
 
     Example:
         >>> app = QApplication([])
@@ -88,11 +101,13 @@ class QtChat(QWidget):
         *,
         max_tokens: int = 1024,
         request_options: Mapping[str, Any] | None = None,
+        tools: Sequence[Tool] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.approval_dialog: QMessageBox | None = None
         # Bound to this window: destroying it (with the window that holds it, say, which
-        # sends no closeEvent to an embedded widget) disposes the scheduler, which aborts
-        # the reply.
+        # sends no closeEvent to an embedded widget) disposes the scheduler, and closes
+        # the session (below), which aborts the conversation.
         self.scheduler = QtScheduler(self)
         self.session = ChatSession(
             client,
@@ -101,7 +116,10 @@ class QtChat(QWidget):
             self,
             max_tokens=max_tokens,
             request_options=request_options,
+            tools=tools,
         )
+        # The conversation runs on its own (tools, approvals): end it with the window.
+        self.destroyed.connect(self.session.close)
         self._reply_start = -1
         self._user_format = _label_format(_USER_COLOUR)
         self._claude_format = _label_format(_CLAUDE_COLOUR)
@@ -122,9 +140,8 @@ class QtChat(QWidget):
         QVBoxLayout(conversation).addWidget(self.transcript)
         splitter.addWidget(conversation)
 
-        tools = QGroupBox("Tool input (live)")
+        tools = QGroupBox("Tools")
         self.tool_pane = QPlainTextEdit(readOnly=True)
-        self.tool_pane.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSize(max(self.font().pointSize() - 1, 8))
         self.tool_pane.setFont(mono)
@@ -144,7 +161,7 @@ class QtChat(QWidget):
         bar = QHBoxLayout()
         self.prompt = QLineEdit(placeholderText="Ask something…")
         self.prompt.returnPressed.connect(self._send_clicked)
-        self.tool_check = QCheckBox("use a tool")
+        self.tool_check = QCheckBox("use tools")
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self._send_clicked)
         self.stop_button = QPushButton("Stop")
@@ -165,8 +182,9 @@ class QtChat(QWidget):
             self.prompt.clear()
 
     def close_session(self) -> None:
-        """Abort any reply and stop the scheduler; the window's close does it too."""
+        """Abort any run and stop the scheduler; the window's close does it too."""
         self.session.close()
+        self.approval_closed()
         self.scheduler.dispose()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -227,8 +245,36 @@ class QtChat(QWidget):
         self._scroll_to_end()
 
     def tool_inputs_changed(self, text: str) -> None:
-        """Show the tool calls' input so far."""
+        """Show the tool calls: input so far, status, duration, result."""
         self.tool_pane.setPlainText(text)
+
+    def approval_requested(self, title: str, question: str, answer: Callable[[bool], None]) -> None:
+        """Open a window-modal question (``open()``, not ``exec()``: nothing blocks)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def finished(result: int) -> None:
+            if self.approval_dialog is box:
+                self.approval_dialog = None
+                answer(result == QMessageBox.StandardButton.Yes.value)
+
+        box.finished.connect(finished)
+        self.approval_dialog = box
+        box.open()
+
+    def approval_closed(self) -> None:
+        """Take away the approval dialog (the run was stopped)."""
+        box, self.approval_dialog = self.approval_dialog, None
+        if box is not None:
+            box.close()
+            box.deleteLater()
 
     def status_changed(self, text: str) -> None:
         """Replace the status line."""

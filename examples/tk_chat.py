@@ -1,4 +1,4 @@
-"""A Tk chat window: the reply streams in at frame rate, tool input forms live, Stop aborts.
+"""A Tk chat window over the tool-use loop: replies stream, tools run and ask first, Stop aborts.
 
 Run it::
 
@@ -7,17 +7,23 @@ Run it::
     python examples/tk_chat.py --pace 5        # a slow emulator, to watch it stream (and Stop)
     python examples/tk_chat.py --scenario F03  # every answer fails mid-stream: see the error
 
-Everything reactive is in `_chat_common.ChatSession`: one `MessageStream` per prompt, its
-views delivered on the Tk thread by a `TkScheduler`. This file only draws: `TkChat` is the
-window, and `main` runs it (or, with ``--screenshot PATH``, plays a canned conversation and
-saves a PNG of the window; that needs an X display, e.g. Xvfb, and Pillow).
+Tick "use tools" and ask "What's the weather in Paris and Rome?": both lookups run at once,
+the Tools pane shows each one running, then done with its duration and result, and the
+answer streams after them. Ask "Delete the file drafts/old.txt": a dialog asks first; say
+No and the model is told so.
+
+Everything reactive is in `_chat_common.ChatSession`: one `Conversation` (the library's
+tool-use loop) continued by each prompt, its views delivered on the Tk thread by a
+`TkScheduler`. This file only draws: `TkChat` is the window, `ApprovalDialog` the question,
+and `main` runs it (or, with ``--screenshot PATH``, plays a canned conversation and saves a
+PNG of the window; that needs an X display, e.g. Xvfb, and Pillow).
 """
 
 from __future__ import annotations
 
 import os
 import tkinter as tk
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any
@@ -30,13 +36,53 @@ from _chat_common import (
 )
 
 import anthropic_rx as arx
+from anthropic_rx.conversations import Tool
 from anthropic_rx.schedulers import TkScheduler
 
-__all__ = ["TkChat", "main"]
+__all__ = ["ApprovalDialog", "TkChat", "main"]
 
 _USER_COLOUR = "#1d4ed8"
 _CLAUDE_COLOUR = "#b45309"
 _ERROR_COLOUR = "#b91c1c"
+
+
+class ApprovalDialog:
+    """A small modal window asking whether to run a tool call: Run or Don't run.
+
+    It never blocks: the answer goes to *answer* when a button is pressed (or ``False`` when
+    the window is closed). Tests press ``run_button`` or ``deny_button`` with ``invoke()``.
+    """
+
+    def __init__(
+        self, parent: tk.Misc, title: str, question: str, answer: Callable[[bool], None]
+    ) -> None:
+        self._answer = answer
+        self.window = window = tk.Toplevel(parent)
+        window.title(title)
+        window.transient(parent.winfo_toplevel())
+        window.protocol("WM_DELETE_WINDOW", lambda: self._choose(False))
+        frame = ttk.Frame(window, padding=12)
+        frame.pack(fill="both", expand=True)
+        self.question = ttk.Label(frame, text=question, justify="left")
+        self.question.pack(anchor="w")
+        buttons = ttk.Frame(frame)
+        buttons.pack(anchor="e", pady=(12, 0))
+        self.deny_button = ttk.Button(
+            buttons, text="Don't run", command=lambda: self._choose(False)
+        )
+        self.deny_button.pack(side="right")
+        self.run_button = ttk.Button(buttons, text="Run", command=lambda: self._choose(True))
+        self.run_button.pack(side="right", padx=(0, 6))
+        self.run_button.focus_set()
+
+    def _choose(self, approved: bool) -> None:
+        self.close()
+        self._answer(approved)
+
+    def close(self) -> None:
+        """Take the dialog away (without answering)."""
+        if self.window.winfo_exists():
+            self.window.destroy()
 
 
 class TkChat:
@@ -50,8 +96,12 @@ class TkChat:
         parent: the Tk root (or any widget) to fill.
         client: where requests go; the caller owns it and closes it.
         model: the model to ask.
-        max_tokens: the reply's limit.
+        max_tokens: each turn's limit.
         request_options: more parameters of every request (see `ChatSession`).
+        tools: the tools "use tools" offers (`_chat_common.demo_tools` by default).
+
+    Attributes:
+        approval_dialog: the open approval dialog, if any.
 
     Example:
         >>> root = tk.Tk()
@@ -68,8 +118,10 @@ class TkChat:
         *,
         max_tokens: int = 1024,
         request_options: Mapping[str, Any] | None = None,
+        tools: Sequence[Tool] | None = None,
     ) -> None:
         self.parent = parent
+        self.approval_dialog: ApprovalDialog | None = None
         self.scheduler = TkScheduler(parent)
         self.session = ChatSession(
             client,
@@ -78,8 +130,11 @@ class TkChat:
             self,
             max_tokens=max_tokens,
             request_options=request_options,
+            tools=tools,
         )
         self._build(parent)
+        # The conversation runs on its own (tools, approvals): end it with the window.
+        self.frame.bind("<Destroy>", self._destroyed, add="+")
         self.busy_changed(False)
         self.status_changed(f"Ready · {model}")
 
@@ -116,9 +171,9 @@ class TkChat:
         self.transcript.tag_configure("claude", foreground=_CLAUDE_COLOUR, font=bold_font)
         panes.add(left, weight=3)  # pyright: ignore[reportUnknownMemberType] (typeshed's **kw)
 
-        right = ttk.Labelframe(panes, text="Tool input (live)", padding=4)
+        right = ttk.Labelframe(panes, text="Tools", padding=4)
         self.tool_pane = tk.Text(
-            right, wrap="none", font=mono_font, width=30, height=20, relief="flat",
+            right, wrap="word", font=mono_font, width=30, height=20, relief="flat",
             padx=6, pady=6, state="disabled", takefocus=False, background="#f7f7f2",
         )  # fmt: skip
         self.tool_pane.pack(fill="both", expand=True)
@@ -137,7 +192,7 @@ class TkChat:
         self.prompt.grid(row=0, column=0, sticky="ew", padx=(0, 6))
         self.prompt.bind("<Return>", lambda _: self._send_clicked())
         self.use_tool = tk.BooleanVar(parent, value=False)  # not the default root: tests make many
-        self.tool_check = ttk.Checkbutton(bar, text="use a tool", variable=self.use_tool)
+        self.tool_check = ttk.Checkbutton(bar, text="use tools", variable=self.use_tool)
         self.tool_check.grid(row=0, column=1, padx=(0, 6))
         self.send_button = ttk.Button(bar, text="Send", command=self._send_clicked)
         self.send_button.grid(row=0, column=2, padx=(0, 6))
@@ -155,9 +210,14 @@ class TkChat:
         if self.session.send(self.prompt.get(), use_tool=self.use_tool.get()) is not None:
             self.prompt.delete(0, "end")
 
+    def _destroyed(self, event: tk.Event[tk.Misc]) -> None:
+        if event.widget is self.frame:
+            self.session.close()
+
     def close(self) -> None:
-        """Abort any reply and stop the scheduler; call before destroying the window."""
+        """Abort any run and stop the scheduler; call before destroying the window."""
         self.session.close()
+        self.approval_closed()
         self.scheduler.dispose()
 
     # -- what is shown (for tests and the screenshot) ---------------------------------------
@@ -204,11 +264,26 @@ class TkChat:
         self.transcript.see("end")
 
     def tool_inputs_changed(self, text: str) -> None:
-        """Show the tool calls' input so far."""
+        """Show the tool calls: input so far, status, duration, result."""
         self.tool_pane.configure(state="normal")
         self.tool_pane.delete("1.0", "end")
         self.tool_pane.insert("1.0", text)
         self.tool_pane.configure(state="disabled")
+
+    def approval_requested(self, title: str, question: str, answer: Callable[[bool], None]) -> None:
+        """Open the approval dialog; the session asks one call at a time."""
+
+        def answered(approved: bool) -> None:
+            self.approval_dialog = None
+            answer(approved)
+
+        self.approval_dialog = ApprovalDialog(self.parent, title, question, answered)
+
+    def approval_closed(self) -> None:
+        """Take away the approval dialog (the run was stopped)."""
+        if self.approval_dialog is not None:
+            self.approval_dialog.close()
+            self.approval_dialog = None
 
     def status_changed(self, text: str) -> None:
         """Replace the status line."""

@@ -12,6 +12,7 @@ import anthropic_rx as arx
 MODULES = [
     "anthropic_rx",
     "anthropic_rx.concurrency",
+    "anthropic_rx.conversations",
     "anthropic_rx.events",
     "anthropic_rx.notebook",
     "anthropic_rx.operators",
@@ -40,6 +41,17 @@ FIXED = {
         "MessageStream",
         "Partial",
         "OutputValidationError",
+    ],
+    "anthropic_rx.conversations": [
+        "tool",
+        "Tool",
+        "Conversation",
+        "TurnStarted",
+        "TurnEvent",
+        "TurnFinished",
+        "ToolStarted",
+        "ToolFinished",
+        "ApprovalRequested",
     ],
     "anthropic_rx.operators": [
         "accumulate",

@@ -57,6 +57,9 @@ from ._version import __version__ as __version__
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
 from .client import StreamInfo as StreamInfo
+from .conversations import Conversation as Conversation
+from .conversations import Tool as Tool
+from .conversations import tool as tool
 from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
 from .events import ErrorEvent as ErrorEvent
@@ -89,6 +92,7 @@ __all__ = [
     "ConflictError",
     "ContentBlock",
     "ContentTimeoutError",
+    "Conversation",
     "DeadlineExceededError",
     "Delta",
     "ErrorEvent",
@@ -119,6 +123,7 @@ __all__ = [
     "StreamIdleTimeoutError",
     "StreamInfo",
     "StreamProtocolError",
+    "Tool",
     "ToolInputError",
     "UnknownEvent",
     "UnprocessableEntityError",
@@ -132,6 +137,7 @@ __all__ = [
     "parse_event",
     "parse_output",
     "to_async_iterable",
+    "tool",
 ]
 
 

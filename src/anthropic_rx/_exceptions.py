@@ -111,11 +111,14 @@ class AnthropicRxError(Exception):
             from a `Client` request (``None`` otherwise).
         attempts: how many HTTP requests the `Client` made for it, retries included
             (``0`` when it did not come from a request).
+        history: when the error ended a `Conversation`, its messages so far (the API's
+            ``messages`` list, plain JSON: restart from it); ``None`` otherwise.
     """
 
     snapshot: MessageSnapshot | None
     request_id: str | None = None
     attempts: int = 0
+    history: list[dict[str, Any]] | None = None
 
     def __init__(self, message: str, *, snapshot: MessageSnapshot | None = None) -> None:
         super().__init__(message)

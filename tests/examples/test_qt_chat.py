@@ -19,7 +19,7 @@ pytest.importorskip("PySide6.QtWidgets", reason="the Qt window tests need the qt
 
 import qt_chat  # from examples/, which conftest.py puts on sys.path
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 
 class QtDriver:
@@ -29,8 +29,10 @@ class QtDriver:
         self.app = app
         self.windows: list[Any] = []
 
-    def make(self, client: arx.Client, request_options: dict[str, Any]) -> Any:
-        window = qt_chat.QtChat(client, "claude-emulated", request_options=request_options)
+    def make(self, client: arx.Client, request_options: dict[str, Any], tools: Any = None) -> Any:
+        window = qt_chat.QtChat(
+            client, "claude-emulated", request_options=request_options, tools=tools
+        )
         window.show()
         self.windows.append(window)
         return window
@@ -53,6 +55,19 @@ class QtDriver:
 
     def buttons(self, app: Any) -> tuple[bool, bool]:
         return app.send_button.isEnabled(), app.stop_button.isEnabled()
+
+    def approval_question(self, app: Any) -> str | None:
+        box = app.approval_dialog
+        if box is None:
+            return None
+        assert box.isVisible() and box.isModal()
+        return str(box.text())
+
+    def answer_approval(self, app: Any, approve: bool) -> None:
+        box = app.approval_dialog
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box.button(yes if approve else no).click()
+        assert not box.isVisible()
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +93,26 @@ def test_the_reply_streams_in_and_equals_the_final_text(
     checks.check_reply_streams_in_and_equals_the_final_text(driver, client)
 
 
-def test_the_tool_input_forms_live_and_ends_as_the_final_input(
-    driver: QtDriver, client: arx.Client
+def test_parallel_tools_show_their_status_and_the_answer_follows(
+    driver: QtDriver, client: arx.Client, emu: Emulator
 ) -> None:
-    checks.check_tool_input_forms_live_and_ends_as_the_final_input(driver, client)
+    checks.check_parallel_tools_show_their_status_and_the_answer_follows(driver, client, emu)
+
+
+def test_an_approved_call_runs(driver: QtDriver, client: arx.Client, emu: Emulator) -> None:
+    checks.check_an_approved_call_runs(driver, client, emu)
+
+
+def test_a_denied_call_is_told_to_the_model(
+    driver: QtDriver, client: arx.Client, emu: Emulator
+) -> None:
+    checks.check_a_denied_call_is_told_to_the_model(driver, client, emu)
+
+
+def test_stop_while_a_dialog_asks_closes_it(
+    driver: QtDriver, client: arx.Client, emu: Emulator
+) -> None:
+    checks.check_stop_while_a_dialog_asks_closes_it(driver, client, emu)
 
 
 def test_stop_closes_the_connection(driver: QtDriver, client: arx.Client, emu: Emulator) -> None:
@@ -92,10 +123,10 @@ def test_an_error_mid_stream_is_shown_in_the_window(driver: QtDriver, client: ar
     checks.check_an_error_mid_stream_is_shown_in_the_window(driver, client)
 
 
-def test_the_next_prompt_carries_the_conversation(
+def test_the_next_prompt_continues_the_conversation(
     driver: QtDriver, client: arx.Client, emu: Emulator
 ) -> None:
-    checks.check_the_next_prompt_carries_the_conversation(driver, client, emu)
+    checks.check_the_next_prompt_continues_the_conversation(driver, client, emu)
 
 
 def test_closing_the_window_mid_stream_closes_the_connection(
@@ -120,11 +151,11 @@ def test_destroying_the_window_that_holds_the_chat_closes_the_connection(
         client, "claude-emulated", outer, request_options=checks.emulator_headers("F08", after=2)
     )
     outer.show()
-    stream = checks.ask(driver, chat, "Tell me about pelicans")
+    conversation = checks.ask(driver, chat, "Tell me about pelicans")
     assert emu.wait_stalled(timeout=checks.WAIT)
 
     outer.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert chat.scheduler.is_disposed
     assert emu.stats.wait_for(lambda s: s.connections_open == 0, checks.WAIT)
-    assert isinstance(stream.error, arx.StreamAbortedError)
+    assert isinstance(conversation.error, arx.StreamAbortedError)

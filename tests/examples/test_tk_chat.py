@@ -31,8 +31,10 @@ class TkDriver:
     def __init__(self, root: tk.Misc) -> None:
         self.root = root
 
-    def make(self, client: arx.Client, request_options: dict[str, Any]) -> Any:
-        return tk_chat.TkChat(self.root, client, "claude-emulated", request_options=request_options)
+    def make(self, client: arx.Client, request_options: dict[str, Any], tools: Any = None) -> Any:
+        return tk_chat.TkChat(
+            self.root, client, "claude-emulated", request_options=request_options, tools=tools
+        )
 
     def pump_until(self, condition: Callable[[], bool]) -> None:
         pump_tk_until(self.root, condition, timeout=checks.WAIT)
@@ -57,6 +59,18 @@ class TkDriver:
             bool(app.stop_button.instate(["!disabled"])),
         )
 
+    def approval_question(self, app: Any) -> str | None:
+        dialog = app.approval_dialog
+        if dialog is None:
+            return None
+        assert dialog.window.winfo_exists()
+        return str(dialog.question.cget("text"))
+
+    def answer_approval(self, app: Any, approve: bool) -> None:
+        dialog = app.approval_dialog
+        (dialog.run_button if approve else dialog.deny_button).invoke()
+        assert not dialog.window.winfo_exists()
+
 
 @pytest.fixture
 def driver(tk_root: tk.Tk, client: arx.Client) -> Iterator[TkDriver]:
@@ -74,10 +88,26 @@ def test_the_reply_streams_in_and_equals_the_final_text(
     checks.check_reply_streams_in_and_equals_the_final_text(driver, client)
 
 
-def test_the_tool_input_forms_live_and_ends_as_the_final_input(
-    driver: TkDriver, client: arx.Client
+def test_parallel_tools_show_their_status_and_the_answer_follows(
+    driver: TkDriver, client: arx.Client, emu: Emulator
 ) -> None:
-    checks.check_tool_input_forms_live_and_ends_as_the_final_input(driver, client)
+    checks.check_parallel_tools_show_their_status_and_the_answer_follows(driver, client, emu)
+
+
+def test_an_approved_call_runs(driver: TkDriver, client: arx.Client, emu: Emulator) -> None:
+    checks.check_an_approved_call_runs(driver, client, emu)
+
+
+def test_a_denied_call_is_told_to_the_model(
+    driver: TkDriver, client: arx.Client, emu: Emulator
+) -> None:
+    checks.check_a_denied_call_is_told_to_the_model(driver, client, emu)
+
+
+def test_stop_while_a_dialog_asks_closes_it(
+    driver: TkDriver, client: arx.Client, emu: Emulator
+) -> None:
+    checks.check_stop_while_a_dialog_asks_closes_it(driver, client, emu)
 
 
 def test_stop_closes_the_connection(driver: TkDriver, client: arx.Client, emu: Emulator) -> None:
@@ -88,10 +118,10 @@ def test_an_error_mid_stream_is_shown_in_the_window(driver: TkDriver, client: ar
     checks.check_an_error_mid_stream_is_shown_in_the_window(driver, client)
 
 
-def test_the_next_prompt_carries_the_conversation(
+def test_the_next_prompt_continues_the_conversation(
     driver: TkDriver, client: arx.Client, emu: Emulator
 ) -> None:
-    checks.check_the_next_prompt_carries_the_conversation(driver, client, emu)
+    checks.check_the_next_prompt_continues_the_conversation(driver, client, emu)
 
 
 def test_closing_the_window_mid_stream_closes_the_connection(

@@ -73,6 +73,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
         "live view": ("02-live-view.ipynb", {}),
         "compare models": ("03-compare-models.ipynb", {}),
         "timeline": ("04-timeline.ipynb", {}),
+        "tools": ("05-tools-and-structured-output.ipynb", {}),
     }
     results: dict[str, Any] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ QUICKSTART_RECORDING = "otel-text-then-two-tools-sonnet35.sse"
 Run = Callable[..., Any]
 
 
-def test_there_are_the_four_notebooks() -> None:
+def test_there_are_the_five_notebooks() -> None:
     assert [p.name for p in notebook_paths()] == [
         "01-quickstart.ipynb",
         "02-live-view.ipynb",
         "03-compare-models.ipynb",
         "04-timeline.ipynb",
+        "05-tools-and-structured-output.ipynb",
     ]
 
 
@@ -147,6 +149,48 @@ def test_timeline_plots_a_picture(executed: Run) -> None:
     ]
     (rows,) = shown(code_cell(notebook, "first_token(label)"), "execute_result")
     assert rows["text/plain"].startswith("[TimelineRow(label='haiku · text', seq=0, kind='request'")
+
+
+def test_tools_run_in_parallel_ask_first_and_the_structured_answer_fills_in(
+    executed: Run,
+) -> None:
+    notebook = executed("tools")
+
+    schema = json.loads(printed(code_cell(notebook, "def get_weather")))
+    assert schema["name"] == "get_weather"
+    assert schema["input_schema"]["required"] == ["city"]
+
+    lines = printed(code_cell(notebook, "timeline = Timeline(")).splitlines()
+    cities = ["Paris", "Rome", "Berlin", "Tokyo"]
+    assert [line.split()[0] for line in lines[:4]] == cities  # in the order the model asked
+    assert all(
+        f"'{city}: 18 °C, light wind'" in line for city, line in zip(cities, lines[:4], strict=True)
+    )
+    assert lines[4].startswith("tool phase: ") and lines[4].endswith(" for 4 calls of 0.5 s each")
+    assert lines[5] == "end_turn · 2 turns"
+    assert all(f'"{city}: 18 °C, light wind"' in lines[6] for city in cities)  # the answer
+    (picture,) = shown(code_cell(notebook, "broken_barh"))
+    assert "image/png" in picture
+
+    approval = printed(code_cell(notebook, "def approve_in_budget")).splitlines()
+    assert approval[:2] == ["approved: Rome", "denied: Tokyo"]
+    assert "Booked 2 seat(s) to Rome" in approval[2]
+    assert "Tokyo is over this month's travel budget." in approval[2]  # the model was told
+    chat = printed(code_cell(notebook, "trip.send(")).splitlines()
+    assert chat[0] == "denied: Tokyo"  # the next run, seen by the same subscriber
+    assert "Tokyo is over this month's travel budget." in chat[1]
+    assert chat[-1] == str(["user", "assistant"] * 4)  # two runs of two turns each
+
+    cell = code_cell(notebook, "partial_output(Trip)")
+    rows = printed(cell).splitlines()
+    assert rows[0].startswith("[] {}") or rows[0].startswith("['city'] {'city': ")
+    assert rows[-1].endswith("partial values; the last is complete: True")
+    count = int(rows[-1].split()[0])
+    assert count > 5  # it filled in over many steps
+    (result,) = shown(cell, "execute_result")
+    assert result["text/plain"].startswith("Trip(city='Lisbon', days=3, highlights=[")
+    (live,) = shown(cell)  # the live line, updated in place to its last state
+    assert live["text/plain"].startswith("complete {'city': 'Lisbon', 'days': 3,")
 
 
 def test_the_corpus_is_where_the_quickstart_looks() -> None:

@@ -47,6 +47,7 @@ from ._client import Client as Client
 from ._client import ClientOptions as ClientOptions
 from ._client import Messages as Messages
 from ._info import StreamInfo as StreamInfo
+from ._params import ConversationParams as ConversationParams
 from ._params import MessageParams as MessageParams
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "AsyncMessages",
     "Client",
     "ClientOptions",
+    "ConversationParams",
     "MessageParams",
     "Messages",
     "StreamInfo",

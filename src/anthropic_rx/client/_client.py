@@ -9,9 +9,9 @@ settings, and weak references to its running streams, so `close` can abort them.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypedDict, TypeVar, Unpack, final
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast, final
 
 import httpx
 
@@ -20,8 +20,11 @@ from ..sources import MessageStream
 from ._async import AsyncRequestSource, async_create
 from ._config import Settings
 from ._info import StreamInfo
-from ._params import MessageParams, RequestParts, build_request
+from ._params import ConversationParams, MessageParams, RequestParts, build_request
 from ._sync import SyncRequestSource, sync_create
+
+if TYPE_CHECKING:  # layer 7 builds on this one: imported when first used, never at load
+    from ..conversations import Conversation, Tool
 
 __all__ = ["AsyncClient", "AsyncMessages", "Client", "ClientOptions", "Messages"]
 
@@ -146,6 +149,73 @@ class Messages:
         parts, info = state.begin(params, stream=False)
         return sync_create(state.http, state.settings, parts, info)
 
+    def conversation(
+        self,
+        *,
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
+        max_turns: int | None = None,
+        stop_when: Callable[[Conversation], bool] | None = None,
+        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
+        max_concurrent_tools: int | None = None,
+        tool_timeout: float | None = None,
+        start_tools_early: bool = False,
+        **params: Unpack[ConversationParams],
+    ) -> Conversation:
+        """Make a `Conversation`: the tool-use loop, one `MessageStream` per turn.
+
+        Nothing is sent until it starts (first subscription, ``start()``, ``wait()``,
+        ``final_message()``). Sync tool functions run on worker threads, async ones on a
+        private event-loop thread.
+
+        Args:
+            tools: `Tool`s (``@tool`` functions, `Tool.from_schema`) that the loop runs,
+                and plain tool dicts (server tools) that go to the API untouched.
+            max_turns: the most requests per run (per `Conversation.send`); the tools of
+                the last turn still run, so the history stays valid.
+            stop_when: called with the conversation after each turn's tool results are in;
+                ``True`` stops it (``stop_reason="stop_when"``).
+            prepare_turn: called with the turn number and the request's parameters before
+                each request; returns the parameters to send (another model, other
+                headers, fewer tools for one turn). The history is not changed by it.
+            max_concurrent_tools: the most tool calls running at once (default: no bound).
+            tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
+            start_tools_early: run each call at its block's ``content_block_stop`` instead
+                of at the turn's end. If the stream then fails, running calls are
+                cancelled (a sync function's thread runs on, its result dropped) and no
+                result is sent.
+            **params: the API's fields, as for `stream` (``messages`` is the history).
+
+        Raises:
+            TypeError: a required parameter is missing, an unknown one was given, or a
+                tool is not a `Tool` or a dict.
+
+        Example:
+            >>> conversation = client.messages.conversation(
+            ...     model=MODEL, max_tokens=1024, tools=[get_weather],
+            ...     messages=[{"role": "user", "content": "Weather in Paris?"}],
+            ... )
+            >>> print(conversation.final_message().content[-1].text)
+        """
+        from ..conversations import Conversation
+        from ..conversations._runners import ThreadRunner
+
+        state = self._state
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
+        conversation = Conversation(
+            self.stream,
+            ThreadRunner(),
+            params,
+            tools=tools,
+            max_turns=max_turns,
+            stop_when=stop_when,
+            prepare_turn=prepare_turn,
+            max_concurrent_tools=max_concurrent_tools,
+            tool_timeout=tool_timeout,
+            start_tools_early=start_tools_early,
+            secret=state.settings.api_key.reveal,
+        )
+        return conversation
+
 
 @final
 class AsyncMessages:
@@ -180,6 +250,56 @@ class AsyncMessages:
         state = self._state
         parts, info = state.begin(params, stream=False)
         return await async_create(state.http, state.settings, parts, info)
+
+    def conversation(
+        self,
+        *,
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
+        max_turns: int | None = None,
+        stop_when: Callable[[Conversation], bool] | None = None,
+        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
+        max_concurrent_tools: int | None = None,
+        tool_timeout: float | None = None,
+        start_tools_early: bool = False,
+        **params: Unpack[ConversationParams],
+    ) -> Conversation:
+        """Make a `Conversation` that runs on the running loop (asyncio or trio).
+
+        Call it inside the loop. Async tool functions run on the loop, sync ones on worker
+        threads; ``await conversation`` gives the last message. The arguments are those
+        of `Messages.conversation`.
+
+        Raises:
+            RuntimeError: no asyncio or trio loop is running in this thread.
+
+        Example:
+            >>> async with arx.AsyncClient() as client:
+            ...     conversation = client.messages.conversation(
+            ...         model=MODEL, max_tokens=1024, tools=[get_weather], messages=msgs
+            ...     )
+            ...     message = await conversation
+        """
+        from .._loop import current_loop
+        from ..conversations import Conversation
+        from ..conversations._runners import LoopRunner
+
+        state = self._state
+        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
+        conversation = Conversation(
+            self.stream,
+            LoopRunner(current_loop()),
+            params,
+            tools=tools,
+            max_turns=max_turns,
+            stop_when=stop_when,
+            prepare_turn=prepare_turn,
+            max_concurrent_tools=max_concurrent_tools,
+            tool_timeout=tool_timeout,
+            start_tools_early=start_tools_early,
+            secret=state.settings.api_key.reveal,
+            is_async=True,
+        )
+        return conversation
 
 
 @final

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from ._config import check_headers
 from ._output import merge_output_config
 
-__all__ = ["MessageParams", "RequestParts", "build_request"]
+__all__ = ["ConversationParams", "MessageParams", "RequestParts", "build_request"]
 
 
 class MessageParams(TypedDict, total=False):
@@ -49,6 +49,34 @@ class MessageParams(TypedDict, total=False):
     context_management: Mapping[str, Any]
     output_config: Mapping[str, Any]
     output_format: Any
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, str]
+    extra_body: Mapping[str, Any]
+
+
+class ConversationParams(TypedDict, total=False):
+    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
+
+    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts). Kept in step with
+    `MessageParams` by a test: a field added there is added here.
+    """
+
+    model: Required[str]
+    messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
+    max_tokens: Required[int]
+    system: str | Iterable[Mapping[str, Any]]
+    tool_choice: Mapping[str, Any]
+    thinking: Mapping[str, Any]
+    temperature: float
+    top_p: float
+    top_k: int
+    stop_sequences: Iterable[str]
+    metadata: Mapping[str, Any]
+    service_tier: Literal["auto", "standard_only"] | str
+    container: str | Mapping[str, Any]
+    mcp_servers: Iterable[Mapping[str, Any]]
+    context_management: Mapping[str, Any]
+    output_config: Mapping[str, Any]
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, str]
     extra_body: Mapping[str, Any]

@@ -1,0 +1,815 @@
+"""`Conversation`: the hot handle of a tool-use loop, one `MessageStream` per turn.
+
+The loop is a small state machine driven by callbacks, so no thread ever blocks in it: a
+turn's stream reports its events and its end (on the stream's thread or the loop), each
+tool call reports its outcome (from its worker thread or task), and an approval arrives
+from whatever thread the app answers on. Every transition happens under one lock; events
+are pushed to the `Replay` outside it, so a subscriber may call back into the conversation
+(approve, abort, send) from its callback.
+
+A run: turn 1 → (tools → turn 2 → …) → stop. `send` starts another run on the same handle,
+with the whole history, and the same subscribers see it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import threading
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast, final
+
+import anyio
+from pydantic import BaseModel
+from reactivex import Observable, abc
+from reactivex import operators as ops
+
+from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._loop import current_loop
+from ..events import (
+    ContentBlockStopEvent,
+    Message,
+    StreamEvent,
+    ToolUseBlock,
+)
+from ..operators._shared import Step, folded
+from ..sources import MessageStream
+from ._events import (
+    ApprovalRequested,
+    ConversationEvent,
+    ConversationStopped,
+    StopReason,
+    ToolFinished,
+    ToolStarted,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+)
+from ._replay import Replay
+from ._runners import Outcome, Runner
+from ._tools import Tool, ToolInputInvalid, error_text, result_content
+
+__all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
+
+#: Makes the stream of one turn from the request's parameters (``client.messages.stream``).
+OpenTurn = Callable[..., MessageStream]
+#: Called after each turn whose tool results are in: ``True`` stops the conversation.
+StopWhen = Callable[["Conversation"], bool]
+#: Called with (turn, request parameters) before each request; returns the parameters to send.
+PrepareTurn = Callable[[int, dict[str, Any]], Mapping[str, Any]]
+
+_T = TypeVar("_T")
+_RUNNING, _STOPPED, _FAILED, _CLOSED, _IDLE = "running", "stopped", "failed", "closed", "idle"
+
+
+def history_of(messages: Iterable[Mapping[str, Any] | BaseModel]) -> list[dict[str, Any]]:
+    """The *messages* as plain JSON (pydantic models dumped), copied."""
+
+    def default(value: object) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json", exclude_none=True)
+        if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+            return list(value)  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+        raise TypeError(f"expected JSON-compatible messages, got {type(value).__name__}")
+
+    return cast("list[dict[str, Any]]", json.loads(json.dumps(list(messages), default=default)))
+
+
+def tool_called(*names: str) -> StopWhen:
+    """A ``stop_when`` that stops once the last turn called one of the tools *names*.
+
+    The call still runs and its result is in the history (Vercel's ``hasToolCall``): handy
+    for a "final answer" tool whose input is the result.
+
+    Example:
+        >>> conversation = client.messages.conversation(
+        ...     tools=[search, final_answer], stop_when=tool_called("final_answer"), **params
+        ... )
+    """
+    wanted = frozenset(names)
+
+    def stop(conversation: Conversation) -> bool:
+        message = conversation.last_message
+        return message is not None and any(
+            isinstance(block, ToolUseBlock) and block.name in wanted for block in message.content
+        )
+
+    return stop
+
+
+def _block_param(block: Any) -> dict[str, Any]:
+    return cast("dict[str, Any]", block.model_dump(mode="json", exclude_none=True))
+
+
+@dataclass
+class _Call:
+    """One tool call of the current turn and where it is."""
+
+    block: ToolUseBlock
+    turn: int
+    state: str = "new"  # new, approval, queued, running, done
+    early: bool = False
+    started_at: float | None = None  # None until it runs (a denied call never does)
+    cancel: Callable[[], None] | None = None
+    result: dict[str, Any] | None = None  # the tool_result block, once done
+    prepared: Callable[[], Any] | None = field(default=None, repr=False)
+    tool: Tool | None = None
+
+
+@final
+class Conversation(Observable[ConversationEvent]):
+    """The hot handle of a tool-use conversation: an Observable of its events.
+
+    Made by ``client.messages.conversation(...)`` (`Client` or `AsyncClient`). Nothing is
+    sent until the first subscription, `start`, `wait`, `final_message` or ``await``. Each
+    turn is a `MessageStream` (`TurnStarted.stream`, `turns`), so every operator works on a
+    turn; late subscribers get every event replayed from the first.
+
+    The Observable stays open across runs: a run ends with `ConversationStopped` (its
+    ``stop_reason`` says how), and `send` starts the next one on the same handle. It
+    completes at `close` and fails with the typed error that ends the conversation (HTTP,
+    protocol, a cut stream, `abort`), whose ``history`` holds the messages so far. Unlike a
+    `MessageStream`, disposing the last subscriber does not stop it (an app may subscribe
+    again): `abort` and `close` do.
+
+    How a run stops (``stop_reason``): the model's ``end_turn``, ``stop_sequence``,
+    ``refusal``, ``max_tokens`` (calls of that turn never run), ``tool_use`` with none of our
+    tools to run, or the loop's ``max_turns`` and ``stop_when``; ``pause_turn`` is continued
+    at once (the paused turn is sent back as it is). A tool call cut by ``max_tokens`` fails
+    the stream with `ToolInputError` at its block's end: it never runs.
+
+    Delivery is as `MessageStream`'s: each subscriber gets the events in order, never two
+    at once, on the thread that produced them (a stream's reader, a tool's worker, the
+    loop, the thread that approved a call); put ``on_gui(scheduler)`` before a GUI.
+
+    Example:
+        >>> conversation = client.messages.conversation(
+        ...     model=MODEL, max_tokens=1024, tools=[get_weather],
+        ...     messages=[{"role": "user", "content": "Weather in Paris?"}],
+        ... )
+        >>> conversation.each_turn(text_only()).subscribe(print)
+        >>> message = conversation.final_message()        # runs tools, loops, returns
+        >>> conversation.send("And in Rome?")             # a chat: same handle, history kept
+        >>> conversation.final_message().content
+    """
+
+    def __init__(
+        self,
+        open_turn: OpenTurn,
+        runner: Runner,
+        params: Mapping[str, Any],
+        *,
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
+        max_turns: int | None = None,
+        stop_when: StopWhen | None = None,
+        prepare_turn: PrepareTurn | None = None,
+        max_concurrent_tools: int | None = None,
+        tool_timeout: float | None = None,
+        start_tools_early: bool = False,
+        secret: Callable[[], str] | None = None,
+        is_async: bool = False,
+    ) -> None:
+        """Prefer ``client.messages.conversation(...)``, which checks and builds all this."""
+        super().__init__()
+        if max_turns is not None and max_turns < 1:
+            raise ValueError(f"expected max_turns >= 1, got {max_turns!r}")
+        if max_concurrent_tools is not None and max_concurrent_tools < 1:
+            raise ValueError(f"expected max_concurrent_tools >= 1, got {max_concurrent_tools!r}")
+        if tool_timeout is not None and not tool_timeout > 0:
+            raise ValueError(f"expected a positive tool_timeout, got {tool_timeout!r}")
+        self._open_turn = open_turn
+        self._runner = runner
+        base = dict(params)
+        self._history: list[dict[str, Any]] = history_of(base.pop("messages", ()))
+        self._tools: dict[str, Tool] = {}
+        tool_params: list[Any] = []
+        for item in tools:
+            if isinstance(item, Tool):
+                if item.name in self._tools:
+                    raise ValueError(f"two tools are named {item.name!r}")
+                self._tools[item.name] = item
+                tool_params.append(item.to_param())
+            elif isinstance(item, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+                tool_params.append(dict(item))  # a server tool, or one the app runs itself
+            else:
+                raise TypeError(
+                    f"expected a Tool (see @tool) or a tool definition dict, got {item!r}"
+                )
+        if tool_params:
+            base["tools"] = tool_params
+        self._base = base
+        self._max_turns = max_turns
+        self._stop_when = stop_when
+        self._prepare_turn = prepare_turn
+        self._max_concurrent = max_concurrent_tools
+        self._tool_timeout = tool_timeout
+        self._early = start_tools_early
+        self._secret = secret
+        self._is_async = is_async
+        self._loop = current_loop() if is_async else None
+
+        self._lock = threading.RLock()
+        self._replay: Replay[ConversationEvent] = Replay()
+        self._state = _IDLE
+        self._turn = 0
+        self._run_turns = 0
+        self._generation = 0  # bumped when a turn is left behind (abort), to drop its callbacks
+        self._stream: MessageStream | None = None
+        self._subscription: abc.DisposableBase | None = None
+        self._calls: list[_Call] = []
+        self._by_id: dict[str, _Call] = {}
+        self._running = 0
+        self._turn_message: Message | None = None
+        self._collecting = False
+        self._last_message: Message | None = None
+        self._stop_reason: StopReason | None = None
+        self._error: Exception | None = None
+        self._settled = threading.Event()
+        self._waiters: list[Callable[[], None]] = []
+
+    # -- the handle ------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The history as the API's ``messages`` list: plain JSON, a copy, safe to save.
+
+        Restore it with ``client.messages.conversation(messages=saved, ...)``.
+        """
+        with self._lock:
+            return copy.deepcopy(self._history)
+
+    @property
+    def turn(self) -> int:
+        """How many turns (requests) the conversation has made, over all runs."""
+        return self._turn
+
+    @property
+    def stop_reason(self) -> StopReason | None:
+        """How the last run stopped (`StopReason`), or ``None`` while it runs or if it failed."""
+        return self._stop_reason
+
+    @property
+    def error(self) -> Exception | None:
+        """The error that ended the conversation, if one did."""
+        return self._error
+
+    @property
+    def last_message(self) -> Message | None:
+        """The last assistant message of a finished turn."""
+        return self._last_message
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is going on (a turn streams, tools run, or an approval waits)."""
+        return self._state == _RUNNING
+
+    @property
+    def tools(self) -> Mapping[str, Tool]:
+        """The conversation's runnable tools, by name."""
+        return dict(self._tools)
+
+    def start(self) -> Conversation:
+        """Start the first turn now, if nothing has started; return ``self``."""
+        with self._lock:
+            if self._state != _IDLE:
+                return self
+            self._state = _RUNNING
+            self._settled.clear()
+        self._runner.hop(self._begin_turn)
+        return self
+
+    def send(self, content: str | Iterable[Mapping[str, Any]]) -> Conversation:
+        """Continue with a new user message (a chat's "send"); return ``self``.
+
+        The whole history goes with it; the new turns are appended, and the subscribers
+        already there see them. After a run that stopped with tool results last (by
+        ``max_turns`` or ``stop_when``), the text joins that user message, as the API wants.
+
+        Args:
+            content: the message's text, or its content blocks.
+
+        Raises:
+            RuntimeError: a run is still going on (wait for `ConversationStopped`), or the
+                conversation failed or was closed (start a new one from ``.messages``).
+        """
+        blocks: list[dict[str, Any]] = (
+            [{"type": "text", "text": content}] if isinstance(content, str) else history_of(content)
+        )
+        with self._lock:
+            if self._state == _RUNNING:
+                raise RuntimeError(
+                    "the conversation is still running: send() after it stops "
+                    "(ConversationStopped, wait(), await)"
+                )
+            if self._state in (_FAILED, _CLOSED):
+                raise RuntimeError(
+                    f"the conversation is {self._state}: start a new one with "
+                    "client.messages.conversation(messages=conversation.messages, ...)"
+                )
+            last = self._history[-1] if self._history else None
+            if last is not None and last.get("role") == "user":
+                existing = last["content"]
+                if isinstance(existing, str):
+                    existing = [{"type": "text", "text": existing}]
+                last["content"] = [*existing, *blocks]
+            else:
+                self._history.append({"role": "user", "content": blocks})
+            self._state = _RUNNING
+            self._run_turns = 0
+            self._stop_reason = None
+            self._settled.clear()
+        self._runner.hop(self._begin_turn)
+        return self
+
+    def abort(self) -> None:
+        """Stop now: close the current connection, cancel running tools and approvals.
+
+        Subscribers get `StreamAbortedError` (with ``history``); nothing more is sent. A
+        sync tool function already running on its thread runs on (threads cannot be
+        killed), and its result is dropped.
+        """
+        with self._lock:
+            if self._state in (_FAILED, _CLOSED):
+                return
+        self._fail(StreamAbortedError("the conversation was aborted"), generation=None)
+
+    def close(self) -> None:
+        """Abort a run going on, then complete the Observable. Closing twice is harmless."""
+        with self._lock:
+            running = self._state == _RUNNING
+        if running:
+            self.abort()
+        with self._lock:
+            if self._state != _FAILED:
+                self._state = _CLOSED
+        if self._replay.end():
+            self._settle()
+
+    def __enter__(self) -> Conversation:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Start if needed and block until the run stops or fails; return whether it did.
+
+        Raises:
+            RuntimeError: called on the event loop thread of an async conversation (it
+                would block the loop the conversation runs on: ``await conversation``).
+        """
+        if self._loop is not None and self._loop.in_loop() and not self._settled.is_set():
+            raise RuntimeError(
+                "wait() would block the event loop this conversation runs on: "
+                "await conversation instead"
+            )
+        self.start()
+        return self._settled.wait(timeout)
+
+    def final_message(self, timeout: float | None = None) -> Message:
+        """Start if needed, wait for the run to stop, and return its last message.
+
+        Raises:
+            TimeoutError: it did not stop within *timeout* seconds.
+            AnthropicRxError: the error that ended the conversation (with ``history``).
+        """
+        if not self.wait(timeout):
+            raise TimeoutError(f"the conversation did not stop within {timeout} s")
+        return self._result()
+
+    def _result(self) -> Message:
+        if self._error is not None:
+            raise self._error
+        if self._last_message is None:
+            raise RuntimeError("the conversation was closed before any turn finished")
+        return self._last_message
+
+    def __await__(self) -> Generator[Any, None, Message]:  # type: ignore[override]
+        """``await conversation``: start, wait (asyncio or trio), return the last message."""
+        return self._await().__await__()
+
+    async def _await(self) -> Message:
+        loop = current_loop()
+        event = anyio.Event()
+
+        def wake() -> None:
+            if loop.in_loop():
+                event.set()
+            else:
+                loop.call_soon(event.set)
+
+        with self._lock:
+            settled = self._settled.is_set() and self._state != _IDLE
+            if not settled:
+                self._waiters.append(wake)
+        self.start()
+        if not settled:
+            try:
+                await event.wait()
+            finally:
+                with self._lock:
+                    if wake in self._waiters:
+                        self._waiters.remove(wake)
+        return self._result()
+
+    # -- views -----------------------------------------------------------------------------
+
+    @property
+    def turns(self) -> Observable[MessageStream]:
+        """Each turn's `MessageStream`, as it starts (replayed to late subscribers)."""
+        return self.pipe(
+            ops.filter(lambda e: isinstance(e, TurnStarted)),
+            ops.map(lambda e: cast(TurnStarted, e).stream),
+        )
+
+    def each_turn(
+        self, operator: Callable[[Observable[StreamEvent]], Observable[_T]]
+    ) -> Observable[_T]:
+        """Apply *operator* to each turn's stream, and give its values, turn after turn.
+
+        Example:
+            >>> conversation.each_turn(text_only()).subscribe(print)   # every turn's text
+        """
+
+        def views(stream: MessageStream) -> Observable[_T]:
+            return operator(stream)
+
+        return self.turns.pipe(ops.concat_map(views))
+
+    def stream_events(self) -> Observable[StreamEvent]:
+        """The raw stream events of every turn, in order.
+
+        Several messages follow each other here, so single-message operators
+        (``text_only()``, ``final_message()``) go on each turn instead: `each_turn`.
+        """
+        return self.pipe(
+            ops.filter(lambda e: isinstance(e, TurnEvent)),
+            ops.map(lambda e: cast(TurnEvent, e).event),
+        )
+
+    def tool_runs(self) -> Observable[ToolStarted | ToolFinished]:
+        """The tool executions: `ToolStarted` and `ToolFinished` (with result and timing)."""
+        runs = self.pipe(ops.filter(lambda e: isinstance(e, (ToolStarted, ToolFinished))))
+        return cast("Observable[ToolStarted | ToolFinished]", runs)
+
+    def until_stopped(self) -> Observable[ConversationEvent]:
+        """The events up to and including the first `ConversationStopped`, then complete."""
+        return self.pipe(ops.take_while(lambda e: not isinstance(e, ConversationStopped), True))
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[ConversationEvent],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        subscription = self._replay.observable.subscribe(observer, scheduler=scheduler)
+        self.start()
+        return subscription
+
+    def __repr__(self) -> str:
+        return (
+            f"<Conversation turn={self._turn} state={self._state} "
+            f"stop_reason={self._stop_reason!r} tools={sorted(self._tools)}>"
+        )
+
+    # -- turns -----------------------------------------------------------------------------
+
+    def _begin_turn(self) -> None:
+        with self._lock:
+            if self._state != _RUNNING:
+                return
+            self._turn += 1
+            self._run_turns += 1
+            turn = self._turn
+            generation = self._generation
+            params = {**self._base, "messages": copy.deepcopy(self._history)}
+            self._calls, self._by_id, self._running = [], {}, 0
+            self._turn_message = None
+        try:
+            if self._prepare_turn is not None:
+                params = dict(self._prepare_turn(turn, params))
+            stream = self._open_turn(**params)
+        except Exception as exc:  # bad parameters, a closed client, prepare_turn raised
+            self._fail(exc, generation=generation)
+            return
+        with self._lock:
+            if self._state != _RUNNING or generation != self._generation:
+                stream.abort()
+                return
+            self._stream = stream
+        self._replay.push(TurnStarted(turn, stream))
+        last: list[Step] = []
+
+        def on_next(step: Step) -> None:
+            last[:] = [step]
+            self._on_step(turn, generation, step)
+
+        def on_error(error: Exception) -> None:
+            self._fail(error, generation=generation)
+
+        def on_completed() -> None:
+            snapshot = last[0].snapshot if last else None
+            if snapshot is None:
+                self._fail(
+                    StreamAbortedError("the turn's stream ended without a message"),
+                    generation=generation,
+                )
+                return
+            self._turn_done(turn, generation, snapshot.to_message())
+
+        subscription = folded(stream).subscribe(on_next, on_error, on_completed)
+        with self._lock:
+            if generation == self._generation:
+                self._subscription = subscription
+
+    def _on_step(self, turn: int, generation: int, step: Step) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+        self._replay.push(TurnEvent(turn, step.event))
+        event = step.event
+        if self._early and isinstance(event, ContentBlockStopEvent) and step.snapshot is not None:
+            block = step.snapshot.block(event.index)
+            if isinstance(block, ToolUseBlock):
+                self._add_call(turn, generation, block, early=True)
+
+    def _turn_done(self, turn: int, generation: int, message: Message) -> None:
+        with self._lock:
+            if generation != self._generation or self._state != _RUNNING:
+                return
+            self._turn_message = self._last_message = message
+            self._collecting = True  # no "all calls done" until every call is registered
+            self._history.append(
+                {"role": "assistant", "content": [_block_param(b) for b in message.content]}
+            )
+        self._replay.push(TurnFinished(turn, message))
+        reason = message.stop_reason
+        calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
+        if reason == "tool_use" and calls:
+            for block in calls:  # blocks that came whole in message_start have no stop event
+                self._add_call(turn, generation, block, early=False)
+            with self._lock:
+                self._collecting = False
+                order = [c.block.id for c in self._calls]
+                wanted = [b.id for b in calls]
+                if order != wanted:  # keep the model's order, whatever started first
+                    rank = {ident: i for i, ident in enumerate(wanted)}
+                    self._calls.sort(key=lambda c: rank.get(c.block.id, len(rank)))
+            self._maybe_tools_done(generation)
+        elif reason == "pause_turn":
+            with self._lock:
+                self._collecting = False
+            self._drop_calls()
+            if self._turn_limit_reached():
+                self._stop("max_turns", turn)
+            else:
+                self._begin_turn()  # the paused turn is in the history: the API continues it
+        else:
+            with self._lock:
+                self._collecting = False
+            self._drop_calls()
+            self._stop(reason or "end_turn", turn)
+
+    def _turn_limit_reached(self) -> bool:
+        return self._max_turns is not None and self._run_turns >= self._max_turns
+
+    # -- tool calls ------------------------------------------------------------------------
+
+    def _add_call(self, turn: int, generation: int, block: ToolUseBlock, *, early: bool) -> None:
+        with self._lock:
+            if generation != self._generation or block.id in self._by_id:
+                return
+            call = _Call(block, turn, early=early)
+            self._calls.append(call)
+            self._by_id[block.id] = call
+            tool = self._tools.get(block.name)
+            call.tool = tool
+        if tool is None:
+            known = ", ".join(sorted(self._tools)) or "none"
+            self._settle_call(
+                call,
+                generation,
+                None,
+                f"Error: unknown tool {block.name!r} (this conversation's tools: {known})",
+                LookupError(f"unknown tool {block.name!r}"),
+            )
+            return
+        try:
+            needs = tool.needs_approval(block.input)
+        except Exception as exc:
+            self._settle_call(call, generation, None, self._describe(exc), exc)
+            return
+        if needs:
+            with self._lock:
+                call.state = "approval"
+            answered = threading.Lock()
+
+            def answer(approved: bool, reason: str) -> None:
+                if not answered.acquire(blocking=False):
+                    return  # the first answer counts
+                # From any thread (a GUI's): the conversation goes on where its turns run.
+                self._runner.hop(lambda: self._answered(call, generation, approved, reason))
+
+            self._replay.push(ApprovalRequested(turn, block, answer))
+        else:
+            self._enqueue(call, generation)
+
+    def _answered(self, call: _Call, generation: int, approved: bool, reason: str) -> None:
+        with self._lock:
+            if generation != self._generation or call.state != "approval":
+                return
+        if approved:
+            self._enqueue(call, generation)
+        else:
+            self._settle_call(call, generation, None, reason or "The user denied this call.", None)
+
+    def _enqueue(self, call: _Call, generation: int) -> None:
+        tool = call.tool
+        assert tool is not None
+        try:
+            call.prepared = tool.prepare(call.block.input)
+        except ToolInputInvalid as exc:
+            self._settle_call(call, generation, None, f"Error: {exc}", exc)
+            return
+        with self._lock:
+            if generation != self._generation or call.state == "dropped":
+                return
+            call.state = "queued"
+        self._pump(generation)
+
+    def _pump(self, generation: int) -> None:
+        """Start queued calls while the bound allows, in the model's order."""
+        while True:
+            with self._lock:
+                if generation != self._generation:
+                    return
+                if self._max_concurrent is not None and self._running >= self._max_concurrent:
+                    return
+                call = next((c for c in self._calls if c.state == "queued"), None)
+                if call is None:
+                    return
+                call.state = "running"
+                call.started_at = self._runner.now()
+                self._running += 1
+                tool = call.tool
+                prepared = call.prepared
+            assert tool is not None
+            assert prepared is not None
+            self._replay.push(ToolStarted(call.turn, call.block, call.started_at, call.early))
+            timeout = tool.timeout if tool.timeout is not None else self._tool_timeout
+
+            def done(outcome: Outcome, call: _Call = call, timeout: float | None = timeout) -> None:
+                self._tool_done(call, generation, outcome, timeout)
+
+            cancel = self._runner.run(prepared, tool.is_async, timeout, done)
+            with self._lock:
+                if call.state == "running":
+                    call.cancel = cancel
+
+    def _tool_done(
+        self, call: _Call, generation: int, outcome: Outcome, timeout: float | None
+    ) -> None:
+        if outcome.cancelled:
+            return
+        with self._lock:
+            if generation != self._generation or call.state != "running":
+                return
+            self._running -= 1
+        if outcome.timed_out:
+            error: BaseException = TimeoutError(
+                f"tool {call.block.name!r} did not finish within {timeout:g} s"
+            )
+            self._settle_call(call, generation, None, self._describe(error), error)
+        elif outcome.error is not None:
+            self._settle_call(call, generation, None, self._describe(outcome.error), outcome.error)
+        else:
+            try:
+                content = result_content(outcome.value)
+            except Exception as exc:  # a value JSON cannot carry
+                self._settle_call(call, generation, None, self._describe(exc), exc)
+            else:
+                self._settle_call(call, generation, outcome.value, content, None, ok=True)
+        self._pump(generation)
+
+    def _describe(self, error: BaseException) -> str:
+        """An error as the model reads it: type and message, never a traceback or the key."""
+        return error_text(error, self._secret() if self._secret is not None else "")
+
+    def _settle_call(
+        self,
+        call: _Call,
+        generation: int,
+        value: Any,
+        content: Any,
+        error: BaseException | None,
+        *,
+        ok: bool = False,
+    ) -> None:
+        now = self._runner.now()
+        with self._lock:
+            if generation != self._generation or call.state in ("done", "dropped"):
+                return
+            started = now if call.started_at is None else call.started_at
+            call.state = "done"
+            call.cancel = None
+            result: dict[str, Any] = {"type": "tool_result", "tool_use_id": call.block.id}
+            if content is not None:
+                result["content"] = content
+            if not ok:
+                result["is_error"] = True
+            call.result = result
+        self._replay.push(
+            ToolFinished(call.turn, call.block, value, not ok, error, started, now, content)
+        )
+        self._maybe_tools_done(generation)
+
+    def _maybe_tools_done(self, generation: int) -> None:
+        with self._lock:
+            if (
+                generation != self._generation
+                or self._state != _RUNNING
+                or self._turn_message is None  # the turn still streams (early calls)
+                or self._collecting
+                or any(c.state != "done" for c in self._calls)
+                or not self._calls
+            ):
+                return
+            results = [c.result for c in self._calls]
+            self._calls = []
+            self._history.append({"role": "user", "content": results})
+            turn = self._turn
+        if self._turn_limit_reached():
+            self._stop("max_turns", turn)
+            return
+        if self._stop_when is not None:
+            try:
+                stop = self._stop_when(self)
+            except Exception as exc:
+                self._fail(exc, generation=generation)
+                return
+            if stop:
+                self._stop("stop_when", turn)
+                return
+        self._begin_turn()
+
+    def _drop_calls(self) -> None:
+        """Cancel the turn's early calls: a turn that does not end in tool_use runs none."""
+        with self._lock:
+            calls, self._calls, self._by_id = self._calls, [], {}
+            self._running = 0
+            for call in calls:
+                if call.state != "done":
+                    call.state = "dropped"  # a late approval or result is ignored
+        for call in calls:
+            if call.cancel is not None:
+                call.cancel()
+
+    # -- endings ---------------------------------------------------------------------------
+
+    def _stop(self, reason: StopReason, turn: int) -> None:
+        with self._lock:
+            if self._state != _RUNNING:
+                return
+            self._state = _STOPPED
+            self._stop_reason = reason
+            self._stream = None
+            self._subscription = None
+            message = self._last_message
+        self._replay.push(ConversationStopped(turn, reason, message))
+        self._settle()
+
+    def _fail(self, error: Exception, *, generation: int | None) -> None:
+        with self._lock:
+            if generation is not None and generation != self._generation:
+                return
+            if self._state in (_FAILED, _CLOSED):
+                return
+            self._state = _FAILED
+            self._generation += 1
+            stream, self._stream = self._stream, None
+            subscription, self._subscription = self._subscription, None
+            calls, self._calls, self._by_id = self._calls, [], {}
+            self._error = error
+            history = copy.deepcopy(self._history)
+        if isinstance(error, AnthropicRxError):
+            error.history = history
+        else:  # a TypeError from bad parameters, a stop_when that raised: still say where
+            with contextlib.suppress(TypeError):  # no __dict__ (__slots__): no .history
+                vars(error)["history"] = history
+        for call in calls:
+            if call.cancel is not None:
+                call.cancel()
+        if subscription is not None:
+            subscription.dispose()
+        if stream is not None:
+            stream.abort()
+        self._replay.end(error)
+        self._settle()
+
+    def _settle(self) -> None:
+        with self._lock:
+            waiters, self._waiters = self._waiters, []
+        self._settled.set()
+        for wake in waiters:
+            wake()
