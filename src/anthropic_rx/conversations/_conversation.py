@@ -47,7 +47,7 @@ from ._events import (
     TurnFinished,
     TurnStarted,
 )
-from ._replay import Replay
+from ._replay import Replay, Segment
 from ._runners import Outcome, Runner
 from ._tools import Tool, ToolInputInvalid, error_text, result_content
 
@@ -498,7 +498,7 @@ class Conversation(Observable[ConversationEvent]):
                 stream.abort()
                 return
             self._stream = stream
-        self._replay.push(TurnStarted(turn, stream))
+        first = self._replay.push(TurnStarted(turn, stream)) + 1  # where its events begin
         last: list[Step] = []
 
         def on_next(step: Step) -> None:
@@ -516,12 +516,33 @@ class Conversation(Observable[ConversationEvent]):
                     generation=generation,
                 )
                 return
+            self._fold(turn, stream, first)
             self._turn_done(turn, generation, snapshot.to_message())
 
         subscription = folded(stream).subscribe(on_next, on_error, on_completed)
         with self._lock:
             if generation == self._generation:
                 self._subscription = subscription
+
+    def _fold(self, turn: int, stream: MessageStream, first: int) -> None:
+        """Keep a finished turn's events as segments its stream rebuilds (compactly kept).
+
+        A `TurnEvent` per delta would keep ~1.4 KiB of objects each for the conversation's
+        whole life; the turn's `MessageStream` keeps ~20 bytes a delta once it has ended.
+        """
+
+        def segment(offset: int, count: int) -> Segment:
+            def rebuild() -> list[TurnEvent]:
+                events: list[StreamEvent] = []
+                stream.subscribe(events.append, lambda _: None).dispose()  # ended: at once
+                return [TurnEvent(turn, e) for e in events[offset : offset + count]]
+
+            return Segment(count, rebuild)
+
+        def belongs(event: ConversationEvent) -> bool:
+            return isinstance(event, TurnEvent) and event.turn == turn
+
+        self._replay.fold(first, belongs, segment)
 
     def _on_step(self, turn: int, generation: int, step: Step) -> None:
         with self._lock:
