@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
@@ -104,13 +104,13 @@ class Replay(Generic[_T]):
             i = start
             while i < len(self._values):
                 item = self._values[i]
-                if isinstance(item, Segment) or not belongs(cast(_T, item)):
+                if isinstance(item, Segment) or not belongs(item):
                     i += 1
                     continue
                 end = i
                 while end < len(self._values):
                     following = self._values[end]
-                    if isinstance(following, Segment) or not belongs(cast(_T, following)):
+                    if isinstance(following, Segment) or not belongs(following):
                         break
                     end += 1
                 count = end - i
