@@ -49,7 +49,7 @@ from ._events import (
 )
 from ._replay import Replay, Segment
 from ._runners import Outcome, Runner
-from ._tools import Tool, ToolInputInvalid, error_text, result_content
+from ._tools import Tool, ToolInputInvalid, error_text, key_mask, result_content
 
 __all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
 
@@ -206,7 +206,7 @@ class Conversation(Observable[ConversationEvent]):
         self._max_concurrent = max_concurrent_tools
         self._tool_timeout = tool_timeout
         self._early = start_tools_early
-        self._secret = secret
+        self._mask = key_mask(secret) if secret is not None else None
         self._is_async = is_async
         self._loop = current_loop() if is_async else None
 
@@ -715,7 +715,7 @@ class Conversation(Observable[ConversationEvent]):
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
-        return error_text(error, self._secret() if self._secret is not None else "")
+        return error_text(error, self._mask)
 
     def _settle_call(
         self,

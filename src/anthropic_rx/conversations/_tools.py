@@ -372,18 +372,37 @@ def well_formed(text: str) -> str:
     return text
 
 
-def error_text(error: BaseException, secret: str = "") -> str:
+def error_text(error: BaseException, mask: Callable[[str], str] | None = None) -> str:
     """An exception as the model reads it: ``Error: Type: message``, never a traceback.
 
-    The *secret* (the API key) is masked wherever the message holds it; the text is cut to
-    `ERROR_TEXT_MAX` characters.
+    *mask* hides what must not be sent (the conversation's: the API key, wherever the
+    message holds it); the text is cut to `ERROR_TEXT_MAX` characters.
     """
-    text = f"Error: {type(error).__name__}: {error}".rstrip(": ")
-    if secret:
-        text = text.replace(secret, "***")
+    try:
+        message = str(error)
+    except Exception:  # an exception whose __str__ fails still has a type to report
+        message = "(the error's message could not be read)"
+    text = f"Error: {type(error).__name__}: {message}".rstrip(": ")
+    if mask is not None:
+        text = mask(text)
     if len(text) > ERROR_TEXT_MAX:
         text = text[: ERROR_TEXT_MAX - 1] + "…"
     return well_formed(text)
+
+
+def key_mask(reveal: Callable[[], str]) -> Callable[[str], str]:
+    """A mask replacing the secret *reveal* returns with ``***``.
+
+    The secret is read at each use and never bound to a name, so no traceback local holds
+    it.
+    """
+
+    def mask(text: str) -> str:
+        if not reveal():
+            return text
+        return text.replace(reveal(), "***")
+
+    return mask
 
 
 def result_content(value: Any) -> str | list[dict[str, Any]] | None:
