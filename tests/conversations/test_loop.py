@@ -577,3 +577,25 @@ def test_stop_when_a_final_answer_tool_is_called(emu: Emulator) -> None:
     assert conversation.stop_reason == "stop_when"
     assert conversation.turn == 1
     assert len(answers) == 1
+
+
+def test_closing_the_client_aborts_its_conversations(emu: Emulator) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    @tool
+    def waits(city: str) -> str:
+        """Waits for the test."""
+        started.set()
+        release.wait(WAIT)
+        return city
+
+    seen = Seen()
+    c = client(emu)
+    conversation = c.messages.conversation(tools=[waits], **params())
+    conversation.subscribe(seen.on_next, seen.on_error)
+    assert started.wait(WAIT)
+    c.close()
+    release.set()
+    assert isinstance(seen.error, arx.StreamAbortedError)
+    assert len(emu.stats.requests()) == 1  # no next turn

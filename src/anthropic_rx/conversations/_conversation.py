@@ -328,10 +328,11 @@ class Conversation(Observable[ConversationEvent]):
 
         Subscribers get `StreamAbortedError` (with ``history``); nothing more is sent. A
         sync tool function already running on its thread runs on (threads cannot be
-        killed), and its result is dropped.
+        killed), and its result is dropped. A conversation that has stopped has nothing to
+        abort: it stays as it is (`close` ends it); one not started yet never starts.
         """
         with self._lock:
-            if self._state in (_FAILED, _CLOSED):
+            if self._state in (_FAILED, _CLOSED, _STOPPED):
                 return
         self._fail(StreamAbortedError("the conversation was aborted"), generation=None)
 
@@ -804,8 +805,10 @@ class Conversation(Observable[ConversationEvent]):
         with self._lock:
             if generation is not None and generation != self._generation:
                 return
-            if self._state in (_FAILED, _CLOSED):
-                return
+            if self._state in (_FAILED, _CLOSED) or (
+                generation is None and self._state == _STOPPED
+            ):
+                return  # (an abort() that raced the run's stop: nothing left to abort)
             self._state = _FAILED
             self._generation += 1
             stream, self._stream = self._stream, None
