@@ -217,3 +217,22 @@ def test_a_test_answers_the_approval_in_virtual_time(emu: Emulator) -> None:
         assert conversation.wait(WAIT)
     assert len(RAN) == 1
     assert conversation.stop_reason == "end_turn"
+
+
+def test_input_that_does_not_fit_is_never_put_to_the_user(emu: Emulator) -> None:
+    @tool(requires_approval=True)
+    def resize(width: int) -> str:
+        """Resize."""
+        return str(width)
+
+    seen = Seen()
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[resize], max_turns=1, **params(), **options(input={"width": "wide"})
+        )
+        conversation.subscribe(seen.on_next)
+        conversation.final_message(WAIT)
+    assert not seen.of(ApprovalRequested)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: invalid input for tool 'resize': width: ")

@@ -617,6 +617,11 @@ class Conversation(Observable[ConversationEvent]):
                 LookupError(f"unknown tool {block.name!r}"),
             )
             return
+        try:  # input that does not fit goes back to the model: nobody is asked to approve it
+            call.prepared = tool.prepare(block.input)
+        except ToolInputInvalid as exc:
+            self._settle_call(call, generation, None, f"Error: {exc}", exc)
+            return
         try:
             needs = tool.needs_approval(block.input)
         except Exception as exc:
@@ -647,13 +652,6 @@ class Conversation(Observable[ConversationEvent]):
             self._settle_call(call, generation, None, reason or "The user denied this call.", None)
 
     def _enqueue(self, call: _Call, generation: int) -> None:
-        tool = call.tool
-        assert tool is not None
-        try:
-            call.prepared = tool.prepare(call.block.input)
-        except ToolInputInvalid as exc:
-            self._settle_call(call, generation, None, f"Error: {exc}", exc)
-            return
         with self._lock:
             if generation != self._generation or call.state == "dropped":
                 return
@@ -686,8 +684,12 @@ class Conversation(Observable[ConversationEvent]):
 
             cancel = self._runner.run(prepared, tool.is_async, timeout, done)
             with self._lock:
-                if call.state == "running":
+                # Dropped or aborted while it was being started: cancel it now.
+                late = call.state != "running" or generation != self._generation
+                if not late:
                     call.cancel = cancel
+            if late:
+                cancel()
 
     def _tool_done(
         self, call: _Call, generation: int, outcome: Outcome, timeout: float | None
