@@ -209,3 +209,20 @@ async def test_wait_refuses_to_block_the_loop(emu: Emulator) -> None:
         with anyio.fail_after(WAIT):
             await conversation
         assert conversation.wait(0)  # once stopped, it does not block
+
+
+async def test_a_tool_that_raises_a_cancellation_itself_still_ends(emu: Emulator) -> None:
+    import asyncio
+
+    @tool
+    async def gives_up(city: str) -> str:
+        """Raises a cancellation nobody asked for."""
+        raise asyncio.CancelledError("gave up")
+
+    async with async_client(emu) as c:
+        conversation = c.messages.conversation(tools=[gives_up], max_turns=1, **params())
+        with anyio.fail_after(WAIT):
+            await conversation
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: CancelledError")

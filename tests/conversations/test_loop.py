@@ -599,3 +599,19 @@ def test_closing_the_client_aborts_its_conversations(emu: Emulator) -> None:
     release.set()
     assert isinstance(seen.error, arx.StreamAbortedError)
     assert len(emu.stats.requests()) == 1  # no next turn
+
+
+def test_an_async_tool_that_raises_a_cancellation_itself_still_ends(emu: Emulator) -> None:
+    import asyncio
+
+    @tool
+    async def gives_up(city: str) -> str:
+        """Raises a cancellation nobody asked for."""
+        raise asyncio.CancelledError("gave up")
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[gives_up], max_turns=1, **params())
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: CancelledError")
