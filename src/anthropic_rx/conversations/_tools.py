@@ -14,7 +14,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast, final, overload
 
 import pydantic
@@ -425,6 +425,3 @@ def result_content(value: Any) -> str | list[dict[str, Any]] | None:
 def is_awaitable(value: object) -> bool:
     """Whether *value* must be awaited (a coroutine or another awaitable)."""
     return inspect.isawaitable(value)
-
-
-AsyncResult = Awaitable[Any]
