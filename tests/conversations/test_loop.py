@@ -615,3 +615,27 @@ def test_an_async_tool_that_raises_a_cancellation_itself_still_ends(emu: Emulato
     result = conversation.messages[2]["content"][0]
     assert result["is_error"] is True
     assert result["content"].startswith("Error: CancelledError")
+
+
+def test_until_stopped_follows_the_current_run(emu: Emulator) -> None:
+    def run_of(conversation: arx.Conversation) -> list[Any]:
+        events: list[Any] = []
+        conversation.until_stopped().subscribe(
+            events.append, on_completed=lambda: events.append("|")
+        )
+        return events
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[get_weather], **params())
+        conversation.final_message(WAIT)
+        first = run_of(conversation)
+        conversation.send("And Rome?")
+        conversation.final_message(WAIT)
+        second = run_of(conversation)
+    assert first[-1] == "|"
+    assert second[-1] == "|"
+    assert isinstance(first[0], TurnStarted)
+    assert first[0].turn == 1
+    assert isinstance(second[0], TurnStarted)
+    assert second[0].turn == first[-2].turn + 1
+    assert second[-2].stop_reason == "end_turn"

@@ -215,6 +215,7 @@ class Conversation(Observable[ConversationEvent]):
         self._state = _IDLE
         self._turn = 0
         self._run_turns = 0
+        self._run_first_turn = 1  # the turn the current (or last) run began with
         self._generation = 0  # bumped when a turn is left behind (abort), to drop its callbacks
         self._stream: MessageStream | None = None
         self._subscription: abc.DisposableBase | None = None
@@ -318,6 +319,7 @@ class Conversation(Observable[ConversationEvent]):
                 self._history.append({"role": "user", "content": blocks})
             self._state = _RUNNING
             self._run_turns = 0
+            self._run_first_turn = self._turn + 1
             self._stop_reason = None
             self._settled.clear()
         self._runner.hop(self._begin_turn)
@@ -456,8 +458,33 @@ class Conversation(Observable[ConversationEvent]):
         return cast("Observable[ToolStarted | ToolFinished]", runs)
 
     def until_stopped(self) -> Observable[ConversationEvent]:
-        """The events up to and including the first `ConversationStopped`, then complete."""
-        return self.pipe(ops.take_while(lambda e: not isinstance(e, ConversationStopped), True))
+        """The events of the current run (the last one, once stopped), up to its stop.
+
+        It completes after the run's `ConversationStopped` (and fails as the conversation
+        does), so pipelines that need an end get one: ``async for`` over it, ``.run()``.
+        Which run is decided at subscription: after `send`, a new subscription follows the
+        new run.
+
+        Example:
+            >>> async for event in arx.to_async_iterable(conversation.until_stopped()):
+            ...     show(event)
+        """
+
+        def subscribe(
+            observer: abc.ObserverBase[ConversationEvent],
+            scheduler: abc.SchedulerBase | None = None,
+        ) -> abc.DisposableBase:
+            first = self._run_first_turn
+
+            def in_run(event: ConversationEvent) -> bool:
+                return event.turn >= first
+
+            return self.pipe(
+                ops.filter(in_run),
+                ops.take_while(lambda e: not isinstance(e, ConversationStopped), True),
+            ).subscribe(observer, scheduler=scheduler)
+
+        return Observable(subscribe)
 
     def _subscribe_core(
         self,
