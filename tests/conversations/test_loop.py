@@ -639,3 +639,25 @@ def test_until_stopped_follows_the_current_run(emu: Emulator) -> None:
     assert isinstance(second[0], TurnStarted)
     assert second[0].turn == first[-2].turn + 1
     assert second[-2].stop_reason == "end_turn"
+
+
+def test_a_tool_error_sends_the_tools_own_words(emu: Emulator) -> None:
+    from anthropic_rx.conversations import ToolError
+
+    @tool
+    def picky(city: str) -> str:
+        """Knows no city."""
+        raise ToolError(f"No station in {city}; try a larger city nearby.")
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[picky], max_turns=1, **params(), **options(input={"city": "Oslo"})
+        )
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result == {
+        "type": "tool_result",
+        "tool_use_id": result["tool_use_id"],
+        "content": "No station in Oslo; try a larger city nearby.",
+        "is_error": True,
+    }

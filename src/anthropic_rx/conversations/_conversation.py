@@ -49,7 +49,15 @@ from ._events import (
 )
 from ._replay import Replay, Segment
 from ._runners import Outcome, Runner
-from ._tools import Tool, ToolInputInvalid, error_text, key_mask, result_content
+from ._tools import (
+    Tool,
+    ToolError,
+    ToolInputInvalid,
+    error_text,
+    key_mask,
+    result_content,
+    well_formed,
+)
 
 __all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
 
@@ -732,6 +740,10 @@ class Conversation(Observable[ConversationEvent]):
                 f"tool {call.block.name!r} did not finish within {timeout:g} s"
             )
             self._settle_call(call, generation, None, self._describe(error), error)
+        elif isinstance(outcome.error, ToolError):  # the tool's own words for the model
+            words = outcome.error.content
+            words = well_formed(words) if isinstance(words, str) else words
+            self._settle_call(call, generation, None, words, outcome.error)
         elif outcome.error is not None:
             self._settle_call(call, generation, None, self._describe(outcome.error), outcome.error)
         else:

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema, to_jsonable_python
 
-__all__ = ["Approval", "Tool", "tool"]
+__all__ = ["Approval", "Tool", "ToolError", "tool"]
 
 #: ``requires_approval``: always, never, or decided on the call's input.
 Approval = bool | Callable[[Any], bool]
@@ -275,6 +275,26 @@ class Tool:
     def __repr__(self) -> str:
         kind = "async " if self.is_async else ""
         return f"<{kind}Tool {self.name!r}>"
+
+
+class ToolError(Exception):
+    """Raise it in a tool to send the model exactly *content* as an error result.
+
+    Any other exception goes back as ``"Error: Type: message"``; this one's content goes as
+    it is (a string, or text blocks), as the SDK's ``ToolError`` does.
+
+    Example:
+        >>> @tool
+        ... def get_weather(city: str) -> str:
+        ...     "Get the weather."
+        ...     if city not in KNOWN:
+        ...         raise ToolError(f"No station in {city}; try a nearby larger city.")
+        ...     ...
+    """
+
+    def __init__(self, content: str | list[dict[str, Any]]) -> None:
+        super().__init__(content if isinstance(content, str) else "(content blocks)")
+        self.content = content
 
 
 class ToolInputInvalid(ValueError):
