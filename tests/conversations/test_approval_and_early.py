@@ -16,7 +16,7 @@ from anthropic_rx.conversations import (
     tool,
 )
 from anthropic_rx.emulator import Emulator
-from anthropic_rx.testing import StreamScript
+from anthropic_rx.testing import StreamScript, VirtualClock
 
 from .helpers import WAIT, Seen, client, options, params, scripted
 
@@ -193,3 +193,46 @@ def test_an_early_tool_is_dropped_when_the_stream_then_fails(emu: Emulator, tmp_
     assert len(emu.stats.requests()) == 1  # and never sent
     assert seen.error.history == params()["messages"]
     assert isinstance(seen.events[-1], TurnEvent)
+
+
+def test_a_test_answers_the_approval_in_virtual_time(emu: Emulator) -> None:
+    # A user who thinks for 30 s, in virtual time: nothing runs until the clock gets there.
+    RAN.clear()
+    clock = VirtualClock()
+    seen = Seen()
+
+    def think_then_approve(event: Any) -> None:
+        if isinstance(event, ApprovalRequested):
+            clock.schedule_relative(30.0, lambda *_: event.approve())
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[delete_file], **params())
+        conversation.subscribe(think_then_approve)
+        conversation.subscribe(seen.on_next)
+        seen.wait_for(lambda s: bool(s.of(ApprovalRequested)))
+        clock.advance(29.0)
+        assert not seen.of(ToolStarted)
+        assert RAN == []
+        clock.advance(1.0)  # approve() runs here, on this thread
+        assert conversation.wait(WAIT)
+    assert len(RAN) == 1
+    assert conversation.stop_reason == "end_turn"
+
+
+def test_input_that_does_not_fit_is_never_put_to_the_user(emu: Emulator) -> None:
+    @tool(requires_approval=True)
+    def resize(width: int) -> str:
+        """Resize."""
+        return str(width)
+
+    seen = Seen()
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[resize], max_turns=1, **params(), **options(input={"width": "wide"})
+        )
+        conversation.subscribe(seen.on_next)
+        conversation.final_message(WAIT)
+    assert not seen.of(ApprovalRequested)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: invalid input for tool 'resize': width: ")

@@ -192,9 +192,9 @@ def test_four_one_second_tools_take_one_second_in_virtual_time(emu: Emulator) ->
                 await conversation
             return finished
 
-    # The clock jumps only when every task has waited 0.5 s of real time: the network's
+    # The clock jumps only when every task has waited 1 s of real time: the network's
     # waits are far shorter, the tools' one-second sleeps far longer.
-    finished = trio.run(main, clock=MockClock(autojump_threshold=0.5))
+    finished = trio.run(main, clock=MockClock(autojump_threshold=1.0))
     assert len(finished) == 4
     assert [f.duration for f in finished] == [pytest.approx(1.0, abs=0.05)] * 4
     phase = max(f.finished_at for f in finished) - min(f.started_at for f in finished)
@@ -209,3 +209,20 @@ async def test_wait_refuses_to_block_the_loop(emu: Emulator) -> None:
         with anyio.fail_after(WAIT):
             await conversation
         assert conversation.wait(0)  # once stopped, it does not block
+
+
+async def test_a_tool_that_raises_a_cancellation_itself_still_ends(emu: Emulator) -> None:
+    import asyncio
+
+    @tool
+    async def gives_up(city: str) -> str:
+        """Raises a cancellation nobody asked for."""
+        raise asyncio.CancelledError("gave up")
+
+    async with async_client(emu) as c:
+        conversation = c.messages.conversation(tools=[gives_up], max_turns=1, **params())
+        with anyio.fail_after(WAIT):
+            await conversation
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: CancelledError")

@@ -100,7 +100,9 @@ def test_late_subscribers_get_the_whole_conversation_replayed(emu: Emulator) -> 
         conversation.subscribe(first.on_next)
         conversation.final_message(WAIT)
         conversation.subscribe(late.on_next)
-    assert late.events == first.events
+    assert late.events == first.events  # the finished turns' events, rebuilt from their streams
+    kept = conversation._replay._values  # finished turns keep their events as segments
+    assert len(kept) < len(late.events) / 3
     turns = late.of(TurnStarted)
     assert [t.turn for t in turns] == [1, 2]
     # Each turn is a MessageStream: operators work on it, with no second request.
@@ -575,3 +577,87 @@ def test_stop_when_a_final_answer_tool_is_called(emu: Emulator) -> None:
     assert conversation.stop_reason == "stop_when"
     assert conversation.turn == 1
     assert len(answers) == 1
+
+
+def test_closing_the_client_aborts_its_conversations(emu: Emulator) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    @tool
+    def waits(city: str) -> str:
+        """Waits for the test."""
+        started.set()
+        release.wait(WAIT)
+        return city
+
+    seen = Seen()
+    c = client(emu)
+    conversation = c.messages.conversation(tools=[waits], **params())
+    conversation.subscribe(seen.on_next, seen.on_error)
+    assert started.wait(WAIT)
+    c.close()
+    release.set()
+    assert isinstance(seen.error, arx.StreamAbortedError)
+    assert len(emu.stats.requests()) == 1  # no next turn
+
+
+def test_an_async_tool_that_raises_a_cancellation_itself_still_ends(emu: Emulator) -> None:
+    import asyncio
+
+    @tool
+    async def gives_up(city: str) -> str:
+        """Raises a cancellation nobody asked for."""
+        raise asyncio.CancelledError("gave up")
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[gives_up], max_turns=1, **params())
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: CancelledError")
+
+
+def test_until_stopped_follows_the_current_run(emu: Emulator) -> None:
+    def run_of(conversation: arx.Conversation) -> list[Any]:
+        events: list[Any] = []
+        conversation.until_stopped().subscribe(
+            events.append, on_completed=lambda: events.append("|")
+        )
+        return events
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[get_weather], **params())
+        conversation.final_message(WAIT)
+        first = run_of(conversation)
+        conversation.send("And Rome?")
+        conversation.final_message(WAIT)
+        second = run_of(conversation)
+    assert first[-1] == "|"
+    assert second[-1] == "|"
+    assert isinstance(first[0], TurnStarted)
+    assert first[0].turn == 1
+    assert isinstance(second[0], TurnStarted)
+    assert second[0].turn == first[-2].turn + 1
+    assert second[-2].stop_reason == "end_turn"
+
+
+def test_a_tool_error_sends_the_tools_own_words(emu: Emulator) -> None:
+    from anthropic_rx.conversations import ToolError
+
+    @tool
+    def picky(city: str) -> str:
+        """Knows no city."""
+        raise ToolError(f"No station in {city}; try a larger city nearby.")
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[picky], max_turns=1, **params(), **options(input={"city": "Oslo"})
+        )
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result == {
+        "type": "tool_result",
+        "tool_use_id": result["tool_use_id"],
+        "content": "No station in Oslo; try a larger city nearby.",
+        "is_error": True,
+    }

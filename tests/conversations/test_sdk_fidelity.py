@@ -115,6 +115,8 @@ def our_bodies(emu: Emulator, headers: dict[str, str], **loop: Any) -> list[dict
     [
         # Two parallel calls, then the answer.
         ({"tool_calls": 2}, {}, {}, 2),
+        # Calls started while the reply streams: the requests do not change.
+        ({"tool_calls": 3}, {"run_tools_eagerly": True}, {"start_tools_early": True}, 2),
         # The model calls a tool on every turn: both stop after three requests.
         ({"tool": "lookup_population"}, {"max_iterations": 3}, {"max_turns": 3}, 3),
     ],

@@ -10,7 +10,12 @@ from pydantic import BaseModel
 
 import anthropic_rx as arx
 from anthropic_rx.conversations import Tool, tool
-from anthropic_rx.conversations._tools import ToolInputInvalid, error_text, result_content
+from anthropic_rx.conversations._tools import (
+    ToolInputInvalid,
+    error_text,
+    key_mask,
+    result_content,
+)
 
 
 def get_weather(city: str, unit: Literal["C", "F"] = "C", days: int = 1) -> str:
@@ -141,9 +146,15 @@ def test_results_become_tool_result_content() -> None:
 def test_error_text_names_the_type_masks_the_key_and_is_bounded() -> None:
     assert error_text(ValueError("boom")) == "Error: ValueError: boom"
     assert error_text(TimeoutError()) == "Error: TimeoutError"
-    assert (
-        error_text(RuntimeError("key sk-123 leaked"), "sk-123")
-        == "Error: RuntimeError: key *** leaked"
+    masked = error_text(RuntimeError("key sk-123 leaked"), key_mask(lambda: "sk-123"))
+    assert masked == "Error: RuntimeError: key *** leaked"
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert error_text(Unprintable()) == (
+        "Error: Unprintable: (the error's message could not be read)"
     )
     long = error_text(ValueError("x" * 50_000))
     assert len(long) == 10_000

@@ -70,6 +70,7 @@ class _State(Generic[_H]):
         self.closed = False
         # Weak: a stream nobody holds must not live on for the client's sake.
         self.streams: weakref.WeakSet[MessageStream] = weakref.WeakSet()
+        self.conversations: weakref.WeakSet[Conversation] = weakref.WeakSet()
 
     def begin(self, params: MessageParams, *, stream: bool) -> tuple[RequestParts, StreamInfo]:
         if self.closed or self.root.closed:
@@ -82,12 +83,19 @@ class _State(Generic[_H]):
         self.root.streams.add(stream)  # closing the owner aborts its copies' streams too
         return stream
 
+    def track_conversation(self, conversation: Conversation) -> Conversation:
+        self.conversations.add(conversation)
+        self.root.conversations.add(conversation)
+        return conversation
+
     def changed(self, options: ClientOptions) -> _State[_H]:
         changes = {k: v for k, v in options.items() if v is not None or k not in _FROM_ENV}
         return _State(self.settings.replace(**changes), self.http, root=self.root)
 
     def abort_streams(self) -> None:
         self.closed = True
+        for conversation in list(self.conversations):
+            conversation.abort()  # its tools are cancelled too, and no next turn starts
         for stream in list(self.streams):
             stream.abort()
 
@@ -214,7 +222,7 @@ class Messages:
             start_tools_early=start_tools_early,
             secret=state.settings.api_key.reveal,
         )
-        return conversation
+        return state.track_conversation(conversation)
 
 
 @final
@@ -299,7 +307,7 @@ class AsyncMessages:
             secret=state.settings.api_key.reveal,
             is_async=True,
         )
-        return conversation
+        return state.track_conversation(conversation)
 
 
 @final
@@ -396,7 +404,10 @@ class Client:
         return changed
 
     def close(self) -> None:
-        """Abort this client's running streams and close its connections (unless passed in)."""
+        """Abort this client's running streams and conversations; close its connections.
+
+        Connections passed in (``http_client=``) stay open.
+        """
         self._state.abort_streams()
         if self._owns_http:
             self._state.http.close()
@@ -458,7 +469,10 @@ class AsyncClient:
         return changed
 
     async def aclose(self) -> None:
-        """Abort this client's running streams and close its connections (unless passed in)."""
+        """Abort this client's running streams and conversations; close its connections.
+
+        Connections passed in (``http_client=``) stay open.
+        """
         self._state.abort_streams()
         if self._owns_http:
             await self._state.http.aclose()

@@ -23,6 +23,7 @@ with arx.Client() as client:
 | --- | --- |
 | make a tool of a function | `tool` (``@tool``, ``@tool(requires_approval=True, timeout=5)``) |
 | a raw JSON-schema tool | `Tool.from_schema` |
+| fail in your own words | raise `ToolError` ``("No station there; try …")`` in the tool |
 | run the loop | ``client.messages.conversation(...)`` → `Conversation` |
 | one turn's stream | `TurnStarted.stream`, `Conversation.turns` (every operator works on it) |
 | all turns' raw events | `Conversation.stream_events` (`TurnEvent` tags them with the turn) |
@@ -50,6 +51,7 @@ from ._events import TurnFinished as TurnFinished
 from ._events import TurnStarted as TurnStarted
 from ._tools import Approval as Approval
 from ._tools import Tool as Tool
+from ._tools import ToolError as ToolError
 from ._tools import tool as tool
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "StopReason",
     "StopWhen",
     "Tool",
+    "ToolError",
     "ToolFinished",
     "ToolStarted",
     "TurnEvent",

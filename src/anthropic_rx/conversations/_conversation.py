@@ -47,9 +47,17 @@ from ._events import (
     TurnFinished,
     TurnStarted,
 )
-from ._replay import Replay
+from ._replay import Replay, Segment
 from ._runners import Outcome, Runner
-from ._tools import Tool, ToolInputInvalid, error_text, result_content
+from ._tools import (
+    Tool,
+    ToolError,
+    ToolInputInvalid,
+    error_text,
+    key_mask,
+    result_content,
+    well_formed,
+)
 
 __all__ = ["Conversation", "OpenTurn", "PrepareTurn", "StopWhen", "history_of", "tool_called"]
 
@@ -206,7 +214,7 @@ class Conversation(Observable[ConversationEvent]):
         self._max_concurrent = max_concurrent_tools
         self._tool_timeout = tool_timeout
         self._early = start_tools_early
-        self._secret = secret
+        self._mask = key_mask(secret) if secret is not None else None
         self._is_async = is_async
         self._loop = current_loop() if is_async else None
 
@@ -215,6 +223,7 @@ class Conversation(Observable[ConversationEvent]):
         self._state = _IDLE
         self._turn = 0
         self._run_turns = 0
+        self._run_first_turn = 1  # the turn the current (or last) run began with
         self._generation = 0  # bumped when a turn is left behind (abort), to drop its callbacks
         self._stream: MessageStream | None = None
         self._subscription: abc.DisposableBase | None = None
@@ -318,6 +327,7 @@ class Conversation(Observable[ConversationEvent]):
                 self._history.append({"role": "user", "content": blocks})
             self._state = _RUNNING
             self._run_turns = 0
+            self._run_first_turn = self._turn + 1
             self._stop_reason = None
             self._settled.clear()
         self._runner.hop(self._begin_turn)
@@ -328,10 +338,11 @@ class Conversation(Observable[ConversationEvent]):
 
         Subscribers get `StreamAbortedError` (with ``history``); nothing more is sent. A
         sync tool function already running on its thread runs on (threads cannot be
-        killed), and its result is dropped.
+        killed), and its result is dropped. A conversation that has stopped has nothing to
+        abort: it stays as it is (`close` ends it); one not started yet never starts.
         """
         with self._lock:
-            if self._state in (_FAILED, _CLOSED):
+            if self._state in (_FAILED, _CLOSED, _STOPPED):
                 return
         self._fail(StreamAbortedError("the conversation was aborted"), generation=None)
 
@@ -455,8 +466,33 @@ class Conversation(Observable[ConversationEvent]):
         return cast("Observable[ToolStarted | ToolFinished]", runs)
 
     def until_stopped(self) -> Observable[ConversationEvent]:
-        """The events up to and including the first `ConversationStopped`, then complete."""
-        return self.pipe(ops.take_while(lambda e: not isinstance(e, ConversationStopped), True))
+        """The events of the current run (the last one, once stopped), up to its stop.
+
+        It completes after the run's `ConversationStopped` (and fails as the conversation
+        does), so pipelines that need an end get one: ``async for`` over it, ``.run()``.
+        Which run is decided at subscription: after `send`, a new subscription follows the
+        new run.
+
+        Example:
+            >>> async for event in arx.to_async_iterable(conversation.until_stopped()):
+            ...     show(event)
+        """
+
+        def subscribe(
+            observer: abc.ObserverBase[ConversationEvent],
+            scheduler: abc.SchedulerBase | None = None,
+        ) -> abc.DisposableBase:
+            first = self._run_first_turn
+
+            def in_run(event: ConversationEvent) -> bool:
+                return event.turn >= first
+
+            return self.pipe(
+                ops.filter(in_run),
+                ops.take_while(lambda e: not isinstance(e, ConversationStopped), True),
+            ).subscribe(observer, scheduler=scheduler)
+
+        return Observable(subscribe)
 
     def _subscribe_core(
         self,
@@ -498,7 +534,7 @@ class Conversation(Observable[ConversationEvent]):
                 stream.abort()
                 return
             self._stream = stream
-        self._replay.push(TurnStarted(turn, stream))
+        first = self._replay.push(TurnStarted(turn, stream)) + 1  # where its events begin
         last: list[Step] = []
 
         def on_next(step: Step) -> None:
@@ -516,12 +552,33 @@ class Conversation(Observable[ConversationEvent]):
                     generation=generation,
                 )
                 return
+            self._fold(turn, stream, first)
             self._turn_done(turn, generation, snapshot.to_message())
 
         subscription = folded(stream).subscribe(on_next, on_error, on_completed)
         with self._lock:
             if generation == self._generation:
                 self._subscription = subscription
+
+    def _fold(self, turn: int, stream: MessageStream, first: int) -> None:
+        """Keep a finished turn's events as segments its stream rebuilds (compactly kept).
+
+        A `TurnEvent` per delta would keep ~1.4 KiB of objects each for the conversation's
+        whole life; the turn's `MessageStream` keeps ~20 bytes a delta once it has ended.
+        """
+
+        def segment(offset: int, count: int) -> Segment:
+            def rebuild() -> list[TurnEvent]:
+                events: list[StreamEvent] = []
+                stream.subscribe(events.append, lambda _: None).dispose()  # ended: at once
+                return [TurnEvent(turn, e) for e in events[offset : offset + count]]
+
+            return Segment(count, rebuild)
+
+        def belongs(event: ConversationEvent) -> bool:
+            return isinstance(event, TurnEvent) and event.turn == turn
+
+        self._replay.fold(first, belongs, segment)
 
     def _on_step(self, turn: int, generation: int, step: Step) -> None:
         with self._lock:
@@ -595,6 +652,11 @@ class Conversation(Observable[ConversationEvent]):
                 LookupError(f"unknown tool {block.name!r}"),
             )
             return
+        try:  # input that does not fit goes back to the model: nobody is asked to approve it
+            call.prepared = tool.prepare(block.input)
+        except ToolInputInvalid as exc:
+            self._settle_call(call, generation, None, f"Error: {exc}", exc)
+            return
         try:
             needs = tool.needs_approval(block.input)
         except Exception as exc:
@@ -625,13 +687,6 @@ class Conversation(Observable[ConversationEvent]):
             self._settle_call(call, generation, None, reason or "The user denied this call.", None)
 
     def _enqueue(self, call: _Call, generation: int) -> None:
-        tool = call.tool
-        assert tool is not None
-        try:
-            call.prepared = tool.prepare(call.block.input)
-        except ToolInputInvalid as exc:
-            self._settle_call(call, generation, None, f"Error: {exc}", exc)
-            return
         with self._lock:
             if generation != self._generation or call.state == "dropped":
                 return
@@ -664,8 +719,12 @@ class Conversation(Observable[ConversationEvent]):
 
             cancel = self._runner.run(prepared, tool.is_async, timeout, done)
             with self._lock:
-                if call.state == "running":
+                # Dropped or aborted while it was being started: cancel it now.
+                late = call.state != "running" or generation != self._generation
+                if not late:
                     call.cancel = cancel
+            if late:
+                cancel()
 
     def _tool_done(
         self, call: _Call, generation: int, outcome: Outcome, timeout: float | None
@@ -681,6 +740,10 @@ class Conversation(Observable[ConversationEvent]):
                 f"tool {call.block.name!r} did not finish within {timeout:g} s"
             )
             self._settle_call(call, generation, None, self._describe(error), error)
+        elif isinstance(outcome.error, ToolError):  # the tool's own words for the model
+            words = outcome.error.content
+            words = well_formed(words) if isinstance(words, str) else words
+            self._settle_call(call, generation, None, words, outcome.error)
         elif outcome.error is not None:
             self._settle_call(call, generation, None, self._describe(outcome.error), outcome.error)
         else:
@@ -694,7 +757,7 @@ class Conversation(Observable[ConversationEvent]):
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
-        return error_text(error, self._secret() if self._secret is not None else "")
+        return error_text(error, self._mask)
 
     def _settle_call(
         self,
@@ -783,8 +846,10 @@ class Conversation(Observable[ConversationEvent]):
         with self._lock:
             if generation is not None and generation != self._generation:
                 return
-            if self._state in (_FAILED, _CLOSED):
-                return
+            if self._state in (_FAILED, _CLOSED) or (
+                generation is None and self._state == _STOPPED
+            ):
+                return  # (an abort() that raced the run's stop: nothing left to abort)
             self._state = _FAILED
             self._generation += 1
             stream, self._stream = self._stream, None

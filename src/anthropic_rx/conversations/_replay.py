@@ -6,30 +6,46 @@ never two at once, from whichever thread pushed them, or, for a late subscriber'
 from the subscribing thread: the same delivery contract as `MessageStream`. A subscriber
 whose callback raises gets the exception as its ``on_error`` and is dropped; the others go
 on.
+
+A run of kept values can be folded into a `Segment` that rebuilds them on demand (a
+finished turn's stream events, which the turn's own `MessageStream` keeps compactly): the
+replay then holds one small object instead of thousands, and late subscribers get equal
+values.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
-__all__ = ["Replay"]
+__all__ = ["Replay", "Segment"]
 
 _log = logging.getLogger("anthropic_rx")
 _T = TypeVar("_T")
 
 
+class Segment:
+    """*count* kept values folded into one entry; *rebuild* gives them back, in order."""
+
+    __slots__ = ("count", "rebuild")
+
+    def __init__(self, count: int, rebuild: Callable[[], Sequence[Any]]) -> None:
+        self.count = count
+        self.rebuild = rebuild
+
+
 class _Subscriber:
-    __slots__ = ("cursor", "disposed", "draining", "ended", "observer")
+    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "skip")
 
     def __init__(self, observer: abc.ObserverBase[Any]) -> None:
         self.observer = observer
         self.cursor = 0
+        self.skip = 0  # values of the segment at `cursor` it already has (folded under it)
         self.draining = False
         self.disposed = False
         self.ended = False
@@ -40,7 +56,7 @@ class Replay(Generic[_T]):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: list[_T] = []
+        self._values: list[_T | Segment] = []
         self._ended = False
         self._error: Exception | None = None
         self._subscribers: list[_Subscriber] = []
@@ -52,19 +68,61 @@ class Replay(Generic[_T]):
         return self._ended
 
     def values(self) -> Sequence[_T]:
-        """The values so far (a copy)."""
+        """The values so far (a copy, folded segments rebuilt)."""
         with self._lock:
-            return list(self._values)
+            items = list(self._values)
+        return _expand(items, 0)
 
-    def push(self, value: _T) -> None:
-        """Add *value* and deliver it to every subscriber (ignored after `end`)."""
+    def push(self, value: _T) -> int:
+        """Add *value*, deliver it to every subscriber, and return its index (-1 after `end`).
+
+        An index stays valid until a `fold` at or before it.
+        """
         with self._lock:
             if self._ended:
-                return
+                return -1
             self._values.append(value)
+            index = len(self._values) - 1
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
             self._drain(subscriber)
+        return index
+
+    def fold(
+        self,
+        start: int,
+        belongs: Callable[[_T], bool],
+        segment: Callable[[int, int], Segment],
+    ) -> None:
+        """Fold each run of values from *start* on for which *belongs* holds into a segment.
+
+        ``segment(offset, count)`` makes the segment of a run: *offset* counts the values
+        that belong in the runs before it. Subscribers keep their place.
+        """
+        with self._lock:
+            offset = 0
+            i = start
+            while i < len(self._values):
+                item = self._values[i]
+                if isinstance(item, Segment) or not belongs(item):
+                    i += 1
+                    continue
+                end = i
+                while end < len(self._values):
+                    following = self._values[end]
+                    if isinstance(following, Segment) or not belongs(following):
+                        break
+                    end += 1
+                count = end - i
+                self._values[i:end] = [segment(offset, count)]
+                for subscriber in self._subscribers:
+                    if subscriber.cursor >= end:
+                        subscriber.cursor -= count - 1
+                    elif subscriber.cursor > i:  # it has part of the run: skip that part
+                        subscriber.skip = subscriber.cursor - i
+                        subscriber.cursor = i
+                offset += count
+                i += 1
 
     def end(self, error: Exception | None = None) -> bool:
         """Complete (or fail with *error*) after the values so far; return whether it did."""
@@ -99,10 +157,11 @@ class Replay(Generic[_T]):
             with self._lock:
                 if subscriber.draining or subscriber.disposed or subscriber.ended:
                     return
-                batch = self._values[subscriber.cursor :]
-                subscriber.cursor += len(batch)
+                items = self._values[subscriber.cursor :]
+                subscriber.cursor += len(items)
+                skip, subscriber.skip = subscriber.skip, 0
                 end = self._ended and subscriber.cursor == len(self._values)
-                if not batch and not end:
+                if not items and not end:
                     return
                 subscriber.draining = True
                 if end:
@@ -110,6 +169,12 @@ class Replay(Generic[_T]):
                     self._subscribers.remove(subscriber)
                 error = self._error
             try:
+                try:
+                    batch = _expand(items, skip)
+                except Exception as exc:  # a segment that cannot rebuild: this one's error
+                    subscriber.disposed = subscriber.ended = True
+                    _terminate(subscriber.observer, exc)
+                    return
                 self._deliver(subscriber, batch, end, error)
             finally:
                 with self._lock:
@@ -131,6 +196,18 @@ class Replay(Generic[_T]):
             return
         if end and not subscriber.disposed:
             _terminate(observer, error)
+
+
+def _expand(items: Sequence[Any], skip: int) -> list[Any]:
+    """*items* with segments rebuilt, less the first *skip* values of a leading segment."""
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if isinstance(item, Segment):
+            values = list(item.rebuild())
+            out.extend(values[skip:] if i == 0 else values)
+        else:
+            out.append(item)
+    return out
 
 
 def _terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:

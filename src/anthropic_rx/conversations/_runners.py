@@ -166,10 +166,16 @@ class ThreadRunner:
             return await _awaited(value) if is_awaitable(value) else value
 
         future = asyncio.run_coroutine_threadsafe(work(), loop)
+        ours = threading.Event()  # set when we cancel; a tool may raise CancelledError itself
 
         def finished(f: Any) -> None:
             if f.cancelled():
-                self._finish(once, timer, Outcome(cancelled=True))
+                outcome = (
+                    Outcome(cancelled=True)
+                    if ours.is_set()
+                    else Outcome(error=asyncio.CancelledError("the tool was cancelled"))
+                )
+                self._finish(once, timer, outcome)
             elif f.exception() is not None:
                 self._finish(once, timer, Outcome(error=f.exception()))
             else:
@@ -180,6 +186,7 @@ class ThreadRunner:
         def cancel() -> None:
             if timer is not None:
                 timer.cancel()
+            ours.set()
             once(Outcome(cancelled=True))
             future.cancel()
 
@@ -188,6 +195,7 @@ class ThreadRunner:
 
             def on_timeout(*args: Any, **kwargs: Any) -> None:
                 original(*args, **kwargs)
+                ours.set()
                 future.cancel()
 
             timer.function = on_timeout
@@ -255,13 +263,18 @@ class LoopRunner:
                     once(Outcome(timed_out=True))
             except Exception as exc:
                 once(Outcome(error=exc))
-            except BaseException:  # cancelled from outside (abort, or the loop closing)
-                once(Outcome(cancelled=True))
+            except BaseException as exc:
+                # Our cancel (abort, a dropped call): nothing to report. Any other (the loop
+                # closing, a tool that raised a cancellation itself): the call must still
+                # end, or its conversation would wait for it for ever.
+                once(Outcome(cancelled=True) if ours.is_set() else Outcome(error=exc))
                 raise
 
+        ours = threading.Event()
         cancel_task = self.loop.spawn(task)
 
         def cancel() -> None:
+            ours.set()
             once(Outcome(cancelled=True))
             cancel_task()
 

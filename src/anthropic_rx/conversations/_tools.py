@@ -14,7 +14,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast, final, overload
 
 import pydantic
@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import CoreSchema, to_jsonable_python
 
-__all__ = ["Approval", "Tool", "tool"]
+__all__ = ["Approval", "Tool", "ToolError", "tool"]
 
 #: ``requires_approval``: always, never, or decided on the call's input.
 Approval = bool | Callable[[Any], bool]
@@ -277,6 +277,26 @@ class Tool:
         return f"<{kind}Tool {self.name!r}>"
 
 
+class ToolError(Exception):
+    """Raise it in a tool to send the model exactly *content* as an error result.
+
+    Any other exception goes back as ``"Error: Type: message"``; this one's content goes as
+    it is (a string, or text blocks), as the SDK's ``ToolError`` does.
+
+    Example:
+        >>> @tool
+        ... def get_weather(city: str) -> str:
+        ...     "Get the weather."
+        ...     if city not in KNOWN:
+        ...         raise ToolError(f"No station in {city}; try a nearby larger city.")
+        ...     ...
+    """
+
+    def __init__(self, content: str | list[dict[str, Any]]) -> None:
+        super().__init__(content if isinstance(content, str) else "(content blocks)")
+        self.content = content
+
+
 class ToolInputInvalid(ValueError):
     """The model's input does not fit a tool's signature (sent back to the model)."""
 
@@ -372,18 +392,37 @@ def well_formed(text: str) -> str:
     return text
 
 
-def error_text(error: BaseException, secret: str = "") -> str:
+def error_text(error: BaseException, mask: Callable[[str], str] | None = None) -> str:
     """An exception as the model reads it: ``Error: Type: message``, never a traceback.
 
-    The *secret* (the API key) is masked wherever the message holds it; the text is cut to
-    `ERROR_TEXT_MAX` characters.
+    *mask* hides what must not be sent (the conversation's: the API key, wherever the
+    message holds it); the text is cut to `ERROR_TEXT_MAX` characters.
     """
-    text = f"Error: {type(error).__name__}: {error}".rstrip(": ")
-    if secret:
-        text = text.replace(secret, "***")
+    try:
+        message = str(error)
+    except Exception:  # an exception whose __str__ fails still has a type to report
+        message = "(the error's message could not be read)"
+    text = f"Error: {type(error).__name__}: {message}".rstrip(": ")
+    if mask is not None:
+        text = mask(text)
     if len(text) > ERROR_TEXT_MAX:
         text = text[: ERROR_TEXT_MAX - 1] + "…"
     return well_formed(text)
+
+
+def key_mask(reveal: Callable[[], str]) -> Callable[[str], str]:
+    """A mask replacing the secret *reveal* returns with ``***``.
+
+    The secret is read at each use and never bound to a name, so no traceback local holds
+    it.
+    """
+
+    def mask(text: str) -> str:
+        if not reveal():
+            return text
+        return text.replace(reveal(), "***")
+
+    return mask
 
 
 def result_content(value: Any) -> str | list[dict[str, Any]] | None:
@@ -406,6 +445,3 @@ def result_content(value: Any) -> str | list[dict[str, Any]] | None:
 def is_awaitable(value: object) -> bool:
     """Whether *value* must be awaited (a coroutine or another awaitable)."""
     return inspect.isawaitable(value)
-
-
-AsyncResult = Awaitable[Any]
