@@ -661,3 +661,25 @@ def test_a_tool_error_sends_the_tools_own_words(emu: Emulator) -> None:
         "content": "No station in Oslo; try a larger city nearby.",
         "is_error": True,
     }
+
+
+def test_a_conversation_asks_for_structured_output_on_every_turn(emu: Emulator) -> None:
+    import pydantic
+
+    class Weather(pydantic.BaseModel):
+        city: str
+        temp_c: int
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            **params(messages=[{"role": "user", "content": "Weather in Paris?"}]),
+            output_format=Weather,
+        )
+        message = conversation.final_message(WAIT)
+        conversation.send("And in Rome?")
+        again = conversation.final_message(WAIT)
+    for body in bodies(emu):
+        assert body["output_config"]["format"]["type"] == "json_schema"
+        assert "output_format" not in body
+    assert isinstance(arx.parse_output(message, Weather), Weather)
+    assert isinstance(arx.parse_output(again, Weather), Weather)

@@ -19,23 +19,17 @@ from ._output import merge_output_config
 __all__ = ["ConversationParams", "MessageParams", "RequestParts", "build_request"]
 
 
-class MessageParams(TypedDict, total=False):
-    """The keyword arguments of ``client.messages.stream()`` and ``.create()``.
+class ConversationParams(TypedDict, total=False):
+    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
 
-    The API's fields keep the API's names and JSON shapes (docs.claude.com/en/api/messages);
-    a field left out is not sent. ``output_format`` (ours, as the SDK's) is a type, a
-    pydantic model or any type pydantic can build a JSON schema for: it is sent as
-    ``output_config.format`` (merged into any ``output_config`` given), its schema
-    transformed as the SDK transforms it; read the answer with `parsed_output`,
-    `partial_output` or `parse_output`. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
-    (or override) the request for fields this version does not know.
+    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts); every other field
+    is `MessageParams`' own, since `MessageParams` is this plus ``tools``.
     """
 
     model: Required[str]
     messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
     max_tokens: Required[int]
     system: str | Iterable[Mapping[str, Any]]
-    tools: Iterable[Mapping[str, Any]]
     tool_choice: Mapping[str, Any]
     thinking: Mapping[str, Any]
     temperature: float
@@ -54,32 +48,19 @@ class MessageParams(TypedDict, total=False):
     extra_body: Mapping[str, Any]
 
 
-class ConversationParams(TypedDict, total=False):
-    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
+class MessageParams(ConversationParams, total=False):
+    """The keyword arguments of ``client.messages.stream()`` and ``.create()``.
 
-    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts). Kept in step with
-    `MessageParams` by a test: a field added there is added here.
+    The API's fields keep the API's names and JSON shapes (docs.claude.com/en/api/messages);
+    a field left out is not sent. ``output_format`` (ours, as the SDK's) is a type, a
+    pydantic model or any type pydantic can build a JSON schema for: it is sent as
+    ``output_config.format`` (merged into any ``output_config`` given), its schema
+    transformed as the SDK transforms it; read the answer with `parsed_output`,
+    `partial_output` or `parse_output`. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
+    (or override) the request for fields this version does not know.
     """
 
-    model: Required[str]
-    messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
-    max_tokens: Required[int]
-    system: str | Iterable[Mapping[str, Any]]
-    tool_choice: Mapping[str, Any]
-    thinking: Mapping[str, Any]
-    temperature: float
-    top_p: float
-    top_k: int
-    stop_sequences: Iterable[str]
-    metadata: Mapping[str, Any]
-    service_tier: Literal["auto", "standard_only"] | str
-    container: str | Mapping[str, Any]
-    mcp_servers: Iterable[Mapping[str, Any]]
-    context_management: Mapping[str, Any]
-    output_config: Mapping[str, Any]
-    extra_headers: Mapping[str, str]
-    extra_query: Mapping[str, str]
-    extra_body: Mapping[str, Any]
+    tools: Iterable[Mapping[str, Any]]
 
 
 # Spelled out: under postponed annotations Python 3.11 counts `Required[...]` keys as optional.
