@@ -20,6 +20,7 @@ MODULES = [
     "anthropic_rx.schedulers",
     "anthropic_rx.sources",
     "anthropic_rx.testing",
+    "anthropic_rx.tracing",
     "anthropic_rx.typing",
 ]
 
