@@ -199,6 +199,16 @@ def test_requests_it_refuses(emu: Emulator) -> None:
     assert relay.events == 3 and relay.nbytes > 0
 
 
+def test_encode_item_gives_the_json_the_api_sent() -> None:
+    sent = (
+        '{"type":"message_start","message":{"id":"m","type":"message","role":"assistant",'
+        '"model":"x","content":[],"stop_reason":null,"stop_sequence":null,'
+        '"usage":{"input_tokens":1,"output_tokens":1},"future_field":{"a":[1]}}}'
+    )
+    event = arx.parse_event(ServerSentEvent("message_start", sent))
+    assert encode_item(event) == ("message_start", sent)
+
+
 def test_encode_item_shapes() -> None:
     assert encode_item(arx.parse_event(ServerSentEvent("ping", '{"type":"ping"}'))) == (
         "ping",

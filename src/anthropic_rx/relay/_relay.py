@@ -55,7 +55,8 @@ def encode_item(item: Any) -> tuple[str, str]:
     """The default `Encoder`: an item's SSE event type and JSON data.
 
     - a pydantic model (every stream event): its ``type`` field (else its class name) and
-      ``model_dump_json()`` — for the API's events, the JSON the API sent;
+      its JSON with the fields it was given (``exclude_unset``): for the API's events, the
+      JSON the API sent, without whitespace;
     - a `ServerSentEvent`: its own event and data;
     - a mapping: its ``"type"`` (else ``"message"``) and its JSON;
     - a ``(event, data)`` pair of strings: as is;
@@ -68,7 +69,7 @@ def encode_item(item: Any) -> tuple[str, str]:
     if isinstance(item, BaseModel):
         name = getattr(item, "type", None)
         return (name if isinstance(name, str) and name else type(item).__name__), (
-            item.model_dump_json()
+            item.model_dump_json(exclude_unset=True)
         )
     if isinstance(item, ServerSentEvent):
         return item.event, item.data
