@@ -21,6 +21,7 @@ from anthropic_rx.operators import final_message
 from anthropic_rx.tracing import instrument
 
 from ..client.helpers import KEY, PROMPT, params, scenario
+from ..relay.support import wait_until
 
 
 @pytest.fixture
@@ -156,7 +157,10 @@ def test_conversation_tools_are_child_spans(
     with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
         conversation = c.messages.conversation(tools=[fn], max_turns=3, **params())
         conversation.final_message(timeout=20)
-        assert exporter.get_finished_spans()  # the run's span ends at its stop
+        # The run's span ends with its ConversationStopped event, told just after the end.
+        assert wait_until(
+            lambda: any(s.name == "invoke_agent" for s in exporter.get_finished_spans())
+        )
     finished = exporter.get_finished_spans()
     (run,) = [s for s in finished if s.name == "invoke_agent"]
     tools = [s for s in finished if s.name == f"execute_tool {fn.name}"]

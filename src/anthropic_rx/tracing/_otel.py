@@ -84,15 +84,19 @@ class Instrumentation:
 
 
 class _StreamSpan:
-    """One request's span: opened when the stream starts, closed at its end."""
+    """One request's span. Its start is noted when the stream starts; the span is made at
+    the end with that start time, so a conversation's turn finds its parent (the run, told
+    by the conversation's events on their own schedule) whatever the threads' timing."""
 
     def __init__(self, owner: Instrumentation, stream: MessageStream, parent: Context) -> None:
         self._owner = owner
         self._stream: weakref.ref[MessageStream] = weakref.ref(stream)
         self.parent = parent
-        self._span: Span | None = None
+        self._start_ns: int | None = None
         self._started = 0.0
         self._first = False
+        self._attributes: dict[str, Any] = {}
+        self._events: list[tuple[str, dict[str, Any], int]] = []
         info = stream.info
         self._params: Mapping[str, Any] = getattr(info, "params", None) or {}
         self._responses: list[tuple[int | None, str | None]] = []
@@ -100,15 +104,16 @@ class _StreamSpan:
             info.add_response_hook(self._on_response)
 
     def on_start(self) -> None:
-        from opentelemetry.trace import SpanKind
-
         params = self._params
         model = params.get("model")
-        attributes: dict[str, Any] = {
-            "gen_ai.operation.name": "chat",
-            "gen_ai.system": "anthropic",
-            "gen_ai.provider.name": "anthropic",
-        }
+        attributes = self._attributes
+        attributes.update(
+            {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "anthropic",
+                "gen_ai.provider.name": "anthropic",
+            }
+        )
         if isinstance(model, str):
             attributes["gen_ai.request.model"] = model
         for name, key in _REQUEST_ATTRIBUTES.items():
@@ -134,34 +139,40 @@ class _StreamSpan:
             if system is not None:
                 attributes["gen_ai.system_instructions"] = _dumps(system)
         self._started = time.perf_counter()
-        name = f"chat {model}" if isinstance(model, str) else "chat"
-        self._span = self._owner._tracer.start_span(  # pyright: ignore[reportPrivateUsage]
-            name, context=self.parent, kind=SpanKind.CLIENT, attributes=attributes
-        )
+        self._start_ns = time.time_ns()
 
     def _on_response(self, info: Any) -> None:
         self._responses.append((info.status_code, info.request_id))
 
     def on_event(self, event: StreamEvent) -> None:
-        span = self._span
-        if span is None:
+        if self._start_ns is None:
             return
         if not self._first and isinstance(event, (ContentBlockDeltaEvent, ContentBlockStartEvent)):
             self._first = True
             ttft = time.perf_counter() - self._started
-            span.set_attribute("gen_ai.response.time_to_first_chunk", ttft)
-            span.add_event("gen_ai.first_chunk", {"seconds": ttft})
+            self._attributes["gen_ai.response.time_to_first_chunk"] = ttft
+            self._events.append(("gen_ai.first_chunk", {"seconds": ttft}, time.time_ns()))
         elif isinstance(event, MessageStartEvent):
-            span.set_attribute("gen_ai.response.id", event.message.id)
-            span.set_attribute("gen_ai.response.model", event.message.model)
+            self._attributes["gen_ai.response.id"] = event.message.id
+            self._attributes["gen_ai.response.model"] = event.message.model
 
     def on_end(self, error: Exception | None) -> None:
-        from opentelemetry.trace import Status, StatusCode
+        from opentelemetry.trace import SpanKind, Status, StatusCode
 
-        span = self._span
-        if span is None:
-            return
+        if self._start_ns is None:
+            return  # never started: no request, no span
         stream = self._stream()
+        model = self._params.get("model")
+        span = self._owner._tracer.start_span(  # pyright: ignore[reportPrivateUsage]
+            f"chat {model}" if isinstance(model, str) else "chat",
+            context=self.parent,
+            kind=SpanKind.CLIENT,
+            attributes=self._attributes,
+            start_time=self._start_ns,
+        )
+        self._start_ns = None
+        for name, attributes, at in self._events:
+            span.add_event(name, attributes, timestamp=at)
         snapshot = stream.snapshot if stream is not None else None
         info = getattr(stream, "info", None)
         attempts = getattr(info, "attempts", 0) or 0
@@ -200,7 +211,6 @@ class _StreamSpan:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
         span.end()
-        self._span = None
 
 
 class _ConversationSpans:
