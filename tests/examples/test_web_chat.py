@@ -109,3 +109,27 @@ def test_stop_closes_the_upstream_connection(emu: Emulator, browser: chromium_cd
             browser.wait_for("window.chat.status === 'stopped'")
             assert emu.stats.wait_idle(10.0)
             assert emu.stats.connections_open == 0
+
+
+def test_the_browser_resumes_by_itself_when_the_server_goes_away(
+    emu: Emulator, browser: chromium_cdp.Browser
+) -> None:
+    with arx.Client(api_key="sk-ant-test", base_url=emu.base_url) as client:
+        options = {"extra_headers": scenario("F08", after=6, gate="restart")}
+        app = web_chat.create_app(client, request_options=options)
+        with serve(app) as url:
+            run_page(browser, url)
+            assert emu.wait_stalled(timeout=20)
+            browser.wait_for("window.chat.text.length > 0")
+        # The server is gone with the page's connection; EventSource retries on its own,
+        # with the Last-Event-ID header, and finds the service back on the same port.
+        with serve(app, port=int(url.rsplit(":", 1)[1])):
+            emu.release("restart")
+            browser.wait_for("window.chat.status.startsWith('done')")
+            message = final_of(app)
+            state = browser.evaluate("({text: chat.text, ids: chat.ids, n: chat.connections})")
+    text = "".join(b.text for b in message.content if isinstance(b, arx.events.TextBlock))
+    assert state["text"] == text
+    assert state["ids"] == list(range(len(state["ids"])))
+    assert state["n"] == 1  # the browser's own reconnect, not the page's
+    assert len(emu.stats.requests()) == 1

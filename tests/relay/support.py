@@ -16,11 +16,12 @@ from anthropic_rx._sse import ServerSentEvent, SSEDecoder
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run *app* on an ephemeral loopback port; yield its base URL; stop it afterwards."""
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """Run *app* on a loopback port (ephemeral by default); yield its base URL; stop it
+    afterwards, dropping the connections still open (as a server that goes away does)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -29,7 +30,7 @@ def serve(app: Any) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
+        server.should_exit = server.force_exit = True
         thread.join(10.0)
         sock.close()
 
