@@ -11,7 +11,9 @@ and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 �
 deltas, against the SDK re-parsing the accumulated text with its partial JSON parser;
 and ``bench_conversation`` (section 9): the tool-use loop's cost per turn against a
 hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
-``--only conversations`` runs section 9 alone.
+Section 10 (``bench_relay``): one stream relayed to 1, 10 and 100 SSE clients on loopback
+(CPU per event per client, memory per client) and a tab that reads nothing (memory bounded).
+``--only conversations`` / ``--only relay`` runs section 9 / 10 alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -44,6 +46,7 @@ import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_load as load  # noqa: E402
 import bench_partial as partial  # noqa: E402
+import bench_relay as relay  # noqa: E402
 import bench_sse as sse  # noqa: E402
 import httpx2  # noqa: E402
 
@@ -536,13 +539,37 @@ def conversation_rows(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 10: the web relay (bench_relay)
+# ---------------------------------------------------------------------------------------------
+
+
+def relay_rows(quick: bool) -> None:
+    fan_outs, stall = relay.measure(quick)
+    for r in fan_outs:
+        row(
+            f"10. relay: 1 stream to {r.clients} SSE clients ({r.events} events)",
+            f"{r.cpu_per_event_client * 1e6:.2f} µs CPU/ev/client",
+            f"{r.memory_per_client / 1024:.1f} KiB per client; wall {r.wall:.2f} s",
+            None,
+        )
+    row(
+        f"10. relay: a tab that reads nothing for {stall.seconds:.0f} s",
+        f"{stall.beyond_buffer / 1024:.0f} KiB beyond the shared buffer",
+        f"shared buffer {stall.relay_bytes / 1024:.0f} KiB",
+        None,
+        "bounded (≤ 1 MiB)",
+        stall.beyond_buffer <= 1024 * 1024,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
     parser.add_argument(
-        "--only", choices=["conversations"], default=None, help="run only these rows"
+        "--only", choices=["conversations", "relay"], default=None, help="run only these rows"
     )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
@@ -556,7 +583,10 @@ def main() -> None:
         replay_rows()
         load_rows(200 if args.quick else 1000)
         partial_rows(repeat, budget)
-    conversation_rows(args.quick)
+    if args.only in (None, "conversations"):
+        conversation_rows(args.quick)
+    if args.only in (None, "relay"):
+        relay_rows(args.quick)
     elapsed = time.perf_counter() - started
     print()
     print_table()

@@ -16,9 +16,11 @@ MODULES = [
     "anthropic_rx.events",
     "anthropic_rx.notebook",
     "anthropic_rx.operators",
+    "anthropic_rx.relay",
     "anthropic_rx.schedulers",
     "anthropic_rx.sources",
     "anthropic_rx.testing",
+    "anthropic_rx.tracing",
     "anthropic_rx.typing",
 ]
 

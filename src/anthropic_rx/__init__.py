@@ -53,6 +53,8 @@ from ._exceptions import ToolInputError as ToolInputError
 from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
 from ._sse import ServerSentEvent as ServerSentEvent
 from ._sse import SSEDecoder as SSEDecoder
+from ._sse import encode_comment as encode_comment
+from ._sse import encode_event as encode_event
 from ._version import __version__ as __version__
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
@@ -128,6 +130,8 @@ __all__ = [
     "UnknownEvent",
     "UnprocessableEntityError",
     "__version__",
+    "encode_comment",
+    "encode_event",
     "from_async_bytes",
     "from_bytes",
     "from_recording",

@@ -29,7 +29,7 @@ import jiter
 
 from ._exceptions import EventTooLargeError
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "decode_fields"]
+__all__ = ["SSEDecoder", "ServerSentEvent", "decode_fields", "encode_comment", "encode_event"]
 
 _utf8_decode = codecs.utf_8_decode
 _removeprefix = str.removeprefix
@@ -94,6 +94,17 @@ class ServerSentEvent:
             ValueError: the data is not valid JSON.
         """
         return jiter.from_json(self._data.encode())
+
+    def encode(self) -> bytes:
+        """This event as the bytes of one event-stream block: `SSEDecoder`'s inverse.
+
+        Same as ``encode_event(self.data, event=self.event, id=self.id, retry=self.retry)``.
+
+        Example:
+            >>> ServerSentEvent("ping", "{}", id="3").encode()
+            b'event: ping\\ndata: {}\\nid: 3\\n\\n'
+        """
+        return encode_event(self._data, event=self._event, id=self._id, retry=self._retry)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
@@ -389,6 +400,72 @@ class SSEDecoder:
         self._data, self._type, self._type_retry = data, event_type, retry
         self._id_buffer, self._last_event_id = id_buffer, last_id
         return events
+
+
+def encode_event(
+    data: str,
+    *,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+) -> bytes:
+    """One event as event-stream bytes (UTF-8): what `SSEDecoder` reads back as it was.
+
+    Every line of *data* (split at LF) becomes a ``data:`` line, so a decoder joins them
+    back with LF; ``event:`` is left out for ``"message"`` (the default type), ``id:`` and
+    ``retry:`` when ``None``. Decoding the concatenated blocks of events gives them back,
+    each ``id`` being the last one set, as the decoder's ``id`` persists.
+
+    Args:
+        data: the event's data; may hold LF, never CR (a decoder reads any CR as a line end).
+        event: the event type; not empty, no CR or LF.
+        id: the event ID, sent as ``Last-Event-ID`` by a reconnecting browser; no CR, LF or
+            NUL (a decoder ignores an ID with NUL).
+        retry: the reconnection time to advise, in milliseconds (``>= 0``).
+
+    Raises:
+        ValueError: a value the event-stream format cannot carry, saying which.
+
+    Example:
+        >>> encode_event('{"type":"ping"}', event="ping", id="7")
+        b'event: ping\\ndata: {"type":"ping"}\\nid: 7\\n\\n'
+        >>> SSEDecoder().decode(encode_event("a\\nb"))
+        [ServerSentEvent(event='message', data='a\\nb', id=None, retry=None)]
+    """
+    if "\r" in data:
+        raise ValueError("an event's data cannot hold CR: a decoder reads it as a line end")
+    head = ""
+    if event is not None and event != "message":
+        if not event or "\n" in event or "\r" in event:
+            raise ValueError(f"an event type must be non-empty, without CR or LF: {event!r}")
+        head = f"event: {event}\n"
+    tail = "\n"
+    if id is not None:
+        if "\n" in id or "\r" in id or "\0" in id:
+            raise ValueError(f"an event ID cannot hold CR, LF or NUL: {id!r}")
+        tail = f"id: {id}\n\n"
+    if retry is not None:
+        if retry < 0:
+            raise ValueError(f"retry must be >= 0 milliseconds, got {retry}")
+        tail = f"retry: {retry}\n{tail}"
+    if "\n" in data:
+        data = data.replace("\n", "\ndata: ")
+    return f"{head}data: {data}\n{tail}".encode()
+
+
+def encode_comment(text: str = "") -> bytes:
+    """A comment block (``: text``): dispatches nothing; keeps an idle connection alive.
+
+    Raises:
+        ValueError: *text* holds CR or LF.
+
+    Example:
+        >>> encode_comment("keep-alive")
+        b': keep-alive\\n\\n'
+    """
+    if "\n" in text or "\r" in text:
+        raise ValueError(f"a comment cannot hold CR or LF: {text!r}")
+    return f": {text}\n\n".encode()
 
 
 def decode_fields(decoder: SSEDecoder, chunk: bytes) -> list[tuple[str, str]]:

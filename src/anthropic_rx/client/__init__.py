@@ -46,6 +46,9 @@ from ._client import AsyncMessages as AsyncMessages
 from ._client import Client as Client
 from ._client import ClientOptions as ClientOptions
 from ._client import Messages as Messages
+from ._hooks import ClientHook as ClientHook
+from ._hooks import add_client_hook as add_client_hook
+from ._hooks import remove_client_hook as remove_client_hook
 from ._info import StreamInfo as StreamInfo
 from ._params import ConversationParams as ConversationParams
 from ._params import MessageParams as MessageParams
@@ -54,9 +57,12 @@ __all__ = [
     "AsyncClient",
     "AsyncMessages",
     "Client",
+    "ClientHook",
     "ClientOptions",
     "ConversationParams",
     "MessageParams",
     "Messages",
     "StreamInfo",
+    "add_client_hook",
+    "remove_client_hook",
 ]

@@ -19,6 +19,7 @@ from ..events import Message
 from ..sources import MessageStream
 from ._async import AsyncRequestSource, async_create
 from ._config import Settings
+from ._hooks import notify_hooks
 from ._info import StreamInfo
 from ._params import ConversationParams, MessageParams, RequestParts, build_request
 from ._sync import SyncRequestSource, sync_create
@@ -76,17 +77,18 @@ class _State(Generic[_H]):
         if self.closed or self.root.closed:
             raise RuntimeError("this client is closed")
         parts = build_request(params, stream=stream)
-        return parts, StreamInfo(str(self.settings.url), output_format=params.get("output_format"))
+        output_format = params.get("output_format")
+        return parts, StreamInfo(str(self.settings.url), output_format=output_format, params=params)
 
     def track(self, stream: MessageStream) -> MessageStream:
         self.streams.add(stream)
         self.root.streams.add(stream)  # closing the owner aborts its copies' streams too
-        return stream
+        return notify_hooks(stream)
 
     def track_conversation(self, conversation: Conversation) -> Conversation:
         self.conversations.add(conversation)
         self.root.conversations.add(conversation)
-        return conversation
+        return notify_hooks(conversation)
 
     def changed(self, options: ClientOptions) -> _State[_H]:
         changes = {k: v for k, v in options.items() if v is not None or k not in _FROM_ENV}

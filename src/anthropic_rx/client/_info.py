@@ -36,6 +36,7 @@ class StreamInfo:
         status_code: the HTTP status of the latest response, or ``None``.
         headers: the latest response's headers (lower-case names; never the request's).
         ratelimit: its ``anthropic-ratelimit-*`` headers (limits, remaining, RFC 3339 resets).
+        params: the request's parameters as given to ``stream()`` (read-only; never the key).
         output_format: the ``output_format=`` type the request asked for, or ``None``
             (`parsed_output` and `partial_output` with no argument read it).
 
@@ -51,6 +52,7 @@ class StreamInfo:
         "attempts",
         "headers",
         "output_format",
+        "params",
         "ratelimit",
         "request_id",
         "request_ids",
@@ -58,10 +60,13 @@ class StreamInfo:
         "url",
     )
 
-    def __init__(self, url: str, *, output_format: Any = None) -> None:
+    def __init__(
+        self, url: str, *, output_format: Any = None, params: Mapping[str, Any] | None = None
+    ) -> None:
         """Describe a request to *url* that has not started."""
         self._lock = threading.Lock()
         self.url = url
+        self.params: Mapping[str, Any] = MappingProxyType(dict(params or {}))
         self.output_format: Any = output_format
         self.attempts = 0
         self.request_id: str | None = None

@@ -449,6 +449,13 @@ class Conversation(Observable[ConversationEvent]):
 
         return self.turns.pipe(ops.concat_map(views))
 
+    def watch(self) -> Observable[ConversationEvent]:
+        """Every event, replayed, like subscribing, but without starting the conversation.
+
+        For observers that must not change when requests go out (tracing uses it).
+        """
+        return self._replay.observable
+
     def stream_events(self) -> Observable[StreamEvent]:
         """The raw stream events of every turn, in order.
 

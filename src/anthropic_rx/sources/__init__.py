@@ -21,6 +21,7 @@ from ._response import from_response as from_response
 from ._sdk import from_sdk_stream as from_sdk_stream
 from ._stream import AsyncSource as AsyncSource
 from ._stream import MessageStream as MessageStream
+from ._stream import StreamWatcher as StreamWatcher
 from ._stream import SyncSource as SyncSource
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "AsyncSource",
     "MessageStream",
     "ResponseLike",
+    "StreamWatcher",
     "SyncResponseLike",
     "SyncSource",
     "from_async_bytes",

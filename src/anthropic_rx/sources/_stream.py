@@ -38,7 +38,7 @@ from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
 from ..events import StreamEvent
 
-__all__ = ["AsyncSource", "MessageStream", "SyncSource"]
+__all__ = ["AsyncSource", "MessageStream", "StreamWatcher", "SyncSource"]
 
 _log = logging.getLogger("anthropic_rx")
 _T = TypeVar("_T")
@@ -63,6 +63,26 @@ class AsyncSource(Protocol):
 
     async def run(self, emit: Emit) -> None:
         """Produce every event through *emit*; cancellation must release the connection."""
+        ...
+
+
+class StreamWatcher(Protocol):
+    """Sees a stream start, its events and its end without subscribing (`MessageStream.watch`).
+
+    Its methods run on the thread that produces the stream; they must be quick, and an
+    exception from one is logged, never raised.
+    """
+
+    def on_start(self) -> None:
+        """The source is starting (its request is about to go out)."""
+        ...
+
+    def on_event(self, event: StreamEvent) -> None:
+        """An event arrived (after the accumulator took it: ``stream.snapshot`` has it)."""
+        ...
+
+    def on_end(self, error: Exception | None) -> None:
+        """The stream ended: completed (``None``), failed or aborted."""
         ...
 
 
@@ -128,6 +148,7 @@ class MessageStream(Observable[StreamEvent]):
         self._reader: int | None = None  # the thread running a sync source
         self._ender: int | None = None  # the thread that told subscribers the end
         self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+        self._watchers: tuple[StreamWatcher, ...] = ()
 
     # -- the handle ----------------------------------------------------------------------
 
@@ -200,12 +221,30 @@ class MessageStream(Observable[StreamEvent]):
             )
         return None
 
+    def watch(self, watcher: StreamWatcher) -> None:
+        """Tell *watcher* of the stream's start, events and end, from now on.
+
+        A watcher is not a subscriber: it neither starts the stream nor keeps it alive
+        (tracing uses it). Add it before the stream starts to see everything.
+        """
+        with self._lock:
+            self._watchers = (*self._watchers, watcher)
+
+    def _tell(self, what: str, *args: Any) -> None:
+        for watcher in self._watchers:
+            try:
+                getattr(watcher, what)(*args)
+            except Exception:
+                _log.exception("anthropic_rx: a stream watcher raised")
+
     def start(self) -> MessageStream:
         """Start the source now, if it has not started; return ``self``."""
         with self._lock:
             if self._started or self._done.is_set():  # aborted before it began: never send
                 return self
             self._started = True
+        if self._watchers:
+            self._tell("on_start")
         if self._is_async:
             assert self._loop is not None
             try:
@@ -256,6 +295,8 @@ class MessageStream(Observable[StreamEvent]):
                 exc.with_snapshot(self._acc.snapshot)
             raise _Failed(exc) from exc
         step = Step(event, snapshot)
+        if self._watchers:
+            self._tell("on_event", event)
         ready: list[_Subscriber[Any]] = []
         behind: list[_Subscriber[Any]] = []
         with self._lock:  # one lock for every subscriber that is caught up: the common case
@@ -366,6 +407,8 @@ class MessageStream(Observable[StreamEvent]):
             self._ender = threading.get_ident()
             self._done.set()
             subscribers = list(self._subscribers)
+        if self._watchers:
+            self._tell("on_end", error)
         for subscriber in subscribers:
             self._drain(subscriber)
 
