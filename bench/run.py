@@ -1,7 +1,7 @@
 """The whole speed suite in one process, as one table of ratios against the official SDK.
 
 Run ``python bench/run.py`` (about 1.5 minutes on 2 cores) or ``python bench/run.py --quick``
-(under a minute: fewer repeats, 200 concurrent streams instead of 1,000). It reuses
+(a few minutes: fewer repeats, 200 concurrent emulator streams instead of 1,000). It reuses
 ``bench_core`` (bytes â†’ final message), ``bench_sse`` (decoding) and ``bench_load``
 (concurrent streams through the emulator), and adds: ``on_tool_input()`` reading
 ``update.snapshot`` at every delta against the SDK's ``InputJsonEvent.snapshot``; four
@@ -11,7 +11,11 @@ and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 â†
 deltas, against the SDK re-parsing the accumulated text with its partial JSON parser;
 and ``bench_conversation`` (section 9): the tool-use loop's cost per turn against a
 hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
-``--only conversations`` runs section 9 alone.
+``--only conversations`` runs section 9 alone. Section 10 (``bench_live``, ``--only live``
+alone) is the live path: a raw server on 127.0.0.1 in a subprocess, one event per TCP write at
+100 events/s (and a burst), client CPU per event against the floor and the SDK, 50 / 500 /
+1,000 concurrent streams, peak memory, the GC's share and a late view's replay (a few
+minutes with ``--quick``).
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -42,6 +46,7 @@ except ImportError:  # run from a checkout without installing
 import anthropic  # noqa: E402
 import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
+import bench_live as live  # noqa: E402
 import bench_load as load  # noqa: E402
 import bench_partial as partial  # noqa: E402
 import bench_sse as sse  # noqa: E402
@@ -536,13 +541,23 @@ def conversation_rows(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 10: the live path (bench_live): over a socket, many streams, memory
+# ---------------------------------------------------------------------------------------------
+
+
+def live_rows(quick: bool) -> None:
+    for workload, ours, reference, ratio, goal, met in live.rows(live.measure(quick)):
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="a shorter run (a few minutes)")
     parser.add_argument(
-        "--only", choices=["conversations"], default=None, help="run only these rows"
+        "--only", choices=["conversations", "live"], default=None, help="run only these rows"
     )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
@@ -556,7 +571,10 @@ def main() -> None:
         replay_rows()
         load_rows(200 if args.quick else 1000)
         partial_rows(repeat, budget)
-    conversation_rows(args.quick)
+    if args.only in (None, "conversations"):
+        conversation_rows(args.quick)
+    if args.only in (None, "live"):
+        live_rows(args.quick)
     elapsed = time.perf_counter() - started
     print()
     print_table()
