@@ -409,7 +409,7 @@ class Run:
 
 
 class GcTimer:
-    """The time the cyclic garbage collector takes, through ``gc.callbacks``."""
+    """The CPU time the cyclic garbage collector takes (``gc.callbacks``, thread CPU time)."""
 
     def __init__(self) -> None:
         self.total = 0.0
@@ -417,9 +417,9 @@ class GcTimer:
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            self._start = time.perf_counter()
+            self._start = time.thread_time()
         else:
-            self.total += time.perf_counter() - self._start
+            self.total += time.thread_time() - self._start
 
     def __enter__(self) -> GcTimer:
         gc.callbacks.append(self)
@@ -504,6 +504,7 @@ class Results:
     memory: dict[str, float] = field(default_factory=dict)
     gc_share: dict[str, float] = field(default_factory=dict)
     replay: dict[str, float] = field(default_factory=dict)
+    layers: dict[str, float] = field(default_factory=dict)
     profile: str = ""
 
 
@@ -560,7 +561,9 @@ def memory(url: str, res: Results) -> None:
             stream = client.messages.stream(
                 model=MODEL, max_tokens=64000, messages=MESSAGES, extra_headers={"x-bench": s}
             )
-            return stream, stream.pipe(final_message()).run()
+            message = stream.pipe(final_message()).run()
+            stream.wait(30)  # its end, when it compacts its replay buffer
+            return stream, message
 
         res.memory["ours peak"], res.memory["ours kept"] = _traced(ours)
 
@@ -659,6 +662,67 @@ def replay(res: Results, quick: bool) -> None:
     )
 
 
+def layers(res: Results, quick: bool) -> None:
+    """Our own layers in memory, one event per chunk as on the live path, per event (CPU).
+
+    Against the live figures they split a live event's cost into the HTTP stack's part and
+    ours: the SSE decoder alone, decoder + ``parse_event``, ``from_bytes`` → final message
+    (the fused path), `from_response` → final message (decoder, parse, `MessageStream`
+    hand-off on a reader thread, accumulator), and the floor over the same chunks.
+    """
+    from anthropic_rx._sse import SSEDecoder
+    from anthropic_rx.events import parse_event
+
+    deltas = 4_000 if quick else 16_000
+    pieces = live_server.frames(deltas)
+    joined = b"".join(pieces)
+    big = [joined[i : i + core.CHUNK] for i in range(0, len(joined), core.CHUNK)]
+    events = len(pieces)
+
+    def decode() -> None:
+        decoder = SSEDecoder()
+        for piece in pieces:
+            decoder.decode(piece)
+
+    def decode_parse() -> None:
+        decoder = SSEDecoder()
+        for piece in pieces:
+            for sse in decoder.decode(piece):
+                parse_event(sse)
+
+    def floor() -> None:
+        f = Floor()
+        for piece in live_server.chunks(deltas):
+            f.feed(piece)
+
+    def cpu(fn: Callable[[], object]) -> float:
+        fn()
+        best = float("inf")
+        for _ in range(3):
+            gc.collect()
+            start = time.process_time()
+            fn()
+            best = min(best, time.process_time() - start)
+        return best / events
+
+    res.layers = {
+        "floor, in memory (dechunk, split, jiter)": cpu(floor),
+        "SSE decoder": cpu(decode),
+        "decoder + parse_event": cpu(decode_parse),
+        "from_bytes -> final_message, 1 event/chunk": cpu(
+            lambda: arx.from_bytes(pieces).pipe(final_message()).run()
+        ),
+        "from_bytes -> final_message, 4 KiB chunks": cpu(
+            lambda: arx.from_bytes(big).pipe(final_message()).run()
+        ),
+        "from_response -> final_message, 1 event/chunk": cpu(
+            lambda: arx.from_response(_Chunks(pieces)).pipe(final_message()).run()
+        ),
+    }
+    for k, v in res.layers.items():
+        say(f"layers, {k}: {v * 1e6:.2f} µs/ev")
+
+
 def profile(url: str, res: Results) -> None:
     """pyinstrument over ours, 1 stream paced, async: busy time by package."""
     try:
@@ -683,19 +747,25 @@ def profile(url: str, res: Results) -> None:
 
 
 def by_package(profiler: Any) -> str:
-    """Self time by package from a pyinstrument session (idle waits left out)."""
+    """Self time by package from a pyinstrument session (idle waits left out).
+
+    Time spent in C (builtins, a ``[self]`` leaf) counts for the nearest Python caller's
+    package, so ``bytes.find`` called by h11 is h11's.
+    """
     groups: dict[str, float] = {}
-    root = profiler.last_session.root_frame()
+    root = profiler.last_session.root_frame(trim_stem=False)
 
-    def walk(frame: Any) -> None:
-        path = (frame.file_path or "") if frame.file_path else ""
-        key = group(path, frame.function or "")
-        groups[key] = groups.get(key, 0.0) + frame.total_self_time
+    def walk(frame: Any, inherited: str) -> None:
+        path = frame.file_path
+        key = group(path, frame.function or "") if path and not frame.is_synthetic else inherited
+        if inherited == IDLE:
+            key = IDLE
+        groups[key] = groups.get(key, 0.0) + frame.self_time
         for child in frame.children:
-            walk(child)
+            walk(child, key)
 
-    walk(root)
-    idle = groups.pop("idle (select/epoll)", 0.0)
+    walk(root, "other")
+    idle = groups.pop(IDLE, 0.0)
     busy = sum(groups.values())
     lines = [f"busy {busy:.3f} s, idle {idle:.3f} s (left out)"]
     for key, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
@@ -704,11 +774,12 @@ def by_package(profiler: Any) -> str:
     return "\n".join(lines)
 
 
+IDLE = "idle (select/epoll)"
+
+
 def group(path: str, function: str) -> str:
-    if function in ("select", "poll", "epoll.poll") or (
-        path.endswith("selectors.py") and function == "select"
-    ):
-        return "idle (select/epoll)"
+    if path.endswith("selectors.py") and function == "select":
+        return IDLE
     if "anthropic_rx" in path:
         sub = path.split("anthropic_rx/")[-1].removesuffix(".py")
         return f"anthropic_rx/{sub}"
@@ -793,6 +864,11 @@ def markdown(res: Results) -> str:
             f"Replay ({int(r['events']):,} events): one more live view {r['live'] * 1e6:.2f} µs/ev, "
             f"a late view {r['late'] * 1e6:.2f} µs/ev = {r['late'] / r['live']:.1f}x a live view"
         )
+    if res.layers:
+        out.append("")
+        out.append("| in memory, per event (CPU) | µs |")
+        out.append("| --- | --- |")
+        out.extend(f"| {k} | {v * 1e6:.2f} |" for k, v in res.layers.items())
     if res.profile:
         out.append("")
         out.append("Profile, ours, 1 stream paced, async (pyinstrument, self time by package):")
@@ -912,6 +988,7 @@ def measure(quick: bool, *, with_profile: bool = False, sections: str = "all") -
             gc_share(url, res, quick)
             memory(url, res)
             replay(res, quick)
+            layers(res, quick)
         if with_profile:
             profile(url, res)
     return res
