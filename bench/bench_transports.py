@@ -14,7 +14,10 @@ For each transport, two contenders:
 
 Transports: httpx's own (h11 + httpcore); httpcore alone (httpx's layers removed);
 ``httpx-aiohttp`` (aiohttp's C parser behind httpx's API, async); ``pyqwest`` and
-``pyreqwest`` (Rust, reqwest/hyper, through their httpx transports); urllib3 2.x (sync,
+``pyreqwest`` (Rust, reqwest/hyper, through their httpx transports; pyreqwest's own buffers
+64 KiB before it hands the response over and reads full default-size pieces, which holds a
+short event stream back until its end, so the bench sets that buffer to 0 and reads with
+``read_chunk()``); urllib3 2.x (sync,
 through a small httpx transport written here); and ``httptools`` (llhttp) under a minimal
 httpx transport written here (`LlhttpTransport`, `AsyncLlhttpTransport`), which hands the
 body on once per socket read rather than once per HTTP chunk.
@@ -264,6 +267,49 @@ class _Urllib3Body(httpx.SyncByteStream):
 
 
 # ---------------------------------------------------------------------------------------------
+# pyreqwest, streaming: its httpx transport buffers up to 64 KiB of the body before it hands
+# the response over, then reads with ``read()``, which waits for a full default-size piece,
+# so a short event stream arrives in one piece at its end. These set the buffer to 0 and read
+# ``read_chunk()``: each piece as it arrives.
+# ---------------------------------------------------------------------------------------------
+
+
+LIMIT = 0  # pyreqwest's buffer before the response is handed over (64 KiB by default)
+
+
+def pyreqwest_transports() -> tuple[type[httpx.BaseTransport], type[httpx.AsyncBaseTransport]]:
+    from pyreqwest.compatibility.httpx import transport as compat
+
+    class _Chunks(compat.ResponseStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            while (chunk := await self._body_reader.read_chunk()) is not None:
+                yield bytes(chunk)
+
+    class _SyncChunks(compat.SyncResponseStream):
+        def __iter__(self) -> Iterator[bytes]:
+            while (chunk := self._body_reader.read_chunk()) is not None:
+                yield bytes(chunk)
+
+    class Streaming(compat.HttpxTransport):
+        async def _map_response(self, builder: Any, request: httpx.Request) -> httpx.Response:
+            stack = contextlib.AsyncExitStack()
+            builder = builder.streamed_read_buffer_limit(LIMIT)
+            response = await stack.enter_async_context(builder.build_streamed())
+            return compat.build_httpx_response(response, response_stream=_Chunks(response, stack))
+
+    class SyncStreaming(compat.SyncHttpxTransport):
+        def _map_response(self, builder: Any, request: httpx.Request) -> httpx.Response:
+            stack = contextlib.ExitStack()
+            builder = builder.streamed_read_buffer_limit(LIMIT)
+            response = stack.enter_context(builder.build_streamed())
+            return compat.build_httpx_response(
+                response, response_stream=_SyncChunks(response, stack)
+            )
+
+    return SyncStreaming, Streaming
+
+
+# ---------------------------------------------------------------------------------------------
 # the contenders
 # ---------------------------------------------------------------------------------------------
 
@@ -293,9 +339,7 @@ def sync_transports() -> dict[str, Callable[[], httpx.BaseTransport]]:
 
         out["pyqwest"] = lambda: PyqwestTransport(pyqwest.SyncHTTPTransport(enable_otel=False))
     if installed("pyreqwest"):
-        from pyreqwest.compatibility.httpx import SyncHttpxTransport
-
-        out["pyreqwest"] = SyncHttpxTransport
+        out["pyreqwest, read_chunk()"] = pyreqwest_transports()[0]
     return out
 
 
@@ -319,9 +363,7 @@ def async_transports() -> dict[str, Callable[[], httpx.AsyncBaseTransport]]:
 
         out["pyqwest"] = lambda: AsyncPyqwestTransport(pyqwest.HTTPTransport(enable_otel=False))
     if installed("pyreqwest"):
-        from pyreqwest.compatibility.httpx import HttpxTransport
-
-        out["pyreqwest"] = HttpxTransport
+        out["pyreqwest, read_chunk()"] = pyreqwest_transports()[1]
     return out
 
 
