@@ -790,6 +790,14 @@ def by_package(profiler: Any) -> str:
     idle = groups.pop(IDLE, 0.0)
     busy = sum(groups.values())
     lines = [f"busy {busy:.3f} s, idle {idle:.3f} s (left out)"]
+    stack = ("h11", "httpcore", "httpx", "anyio", "sniffio", "contextlib")
+    ours = sum(t for k, t in groups.items() if k.startswith("anthropic_rx"))
+    http = sum(t for k, t in groups.items() if k in stack)
+    loop = groups.get("asyncio + selectors", 0.0)
+    lines.append(
+        f"in all: anthropic_rx {ours / busy:.1%}, the HTTP stack ({', '.join(stack)}) "
+        f"{http / busy:.1%}, asyncio + selectors {loop / busy:.1%}"
+    )
     for key, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
         if seconds / busy >= 0.01:
             lines.append(f"{seconds / busy:6.1%}  {key}")
