@@ -1,7 +1,8 @@
 """The whole speed suite in one process, as one table of ratios against the official SDK.
 
-Run ``python bench/run.py`` (about 1.5 minutes on 2 cores, and the live section about 15 more) or ``python bench/run.py --quick``
-(a few minutes: fewer repeats, 200 concurrent emulator streams instead of 1,000). It reuses
+Run ``python bench/run.py`` (about 1.5 minutes on 2 cores, plus about 10 for the live section)
+or ``python bench/run.py --quick`` (a few minutes: fewer repeats, 200 concurrent emulator
+streams instead of 1,000, shorter live streams). It reuses
 ``bench_core`` (bytes → final message), ``bench_sse`` (decoding) and ``bench_load``
 (concurrent streams through the emulator), and adds: ``on_tool_input()`` reading
 ``update.snapshot`` at every delta against the SDK's ``InputJsonEvent.snapshot``; four
