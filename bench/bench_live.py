@@ -547,7 +547,7 @@ def one_stream(url: str, res: Results, quick: bool) -> None:
 
 def many_streams(url: str, res: Results, quick: bool) -> None:
     for streams in (50, 500, 1000):
-        deltas = (94 if quick else 294) if streams < 1000 else (44 if quick else 194)
+        deltas = (94 if streams < 500 else 44) if quick else (294 if streams < 1000 else 194)
         s = spec("paced", deltas)
         for who, make in ASYNC.items():
             if who == "SDK aiohttp" and not aiohttp_available():
