@@ -1,7 +1,8 @@
 """The whole speed suite in one process, as one table of ratios against the official SDK.
 
-Run ``python bench/run.py`` (about 1.5 minutes on 2 cores) or ``python bench/run.py --quick``
-(under a minute: fewer repeats, 200 concurrent streams instead of 1,000). It reuses
+Run ``python bench/run.py`` (about 1.5 minutes on 2 cores, plus about 10 for the live section)
+or ``python bench/run.py --quick`` (a few minutes: fewer repeats, 200 concurrent emulator
+streams instead of 1,000, shorter live streams). It reuses
 ``bench_core`` (bytes → final message), ``bench_sse`` (decoding) and ``bench_load``
 (concurrent streams through the emulator), and adds: ``on_tool_input()`` reading
 ``update.snapshot`` at every delta against the SDK's ``InputJsonEvent.snapshot``; four
@@ -13,7 +14,11 @@ and ``bench_conversation`` (section 9): the tool-use loop's cost per turn agains
 hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
 Section 10 (``bench_relay``): one stream relayed to 1, 10 and 100 SSE clients on loopback
 (CPU per event per client, memory per client) and a tab that reads nothing (memory bounded).
-``--only conversations`` / ``--only relay`` runs section 9 / 10 alone.
+Section 11 (``bench_live``) is the live path: a raw server on 127.0.0.1 in a subprocess, one
+event per TCP write at 100 events/s (and a burst), client CPU per event against the floor and
+the SDK, 50 / 500 / 1,000 concurrent streams, peak memory, the GC's share and a late view's
+replay (a few minutes with ``--quick``). ``--only conversations`` / ``relay`` / ``live`` runs
+section 9 / 10 / 11 alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -44,6 +49,7 @@ except ImportError:  # run from a checkout without installing
 import anthropic  # noqa: E402
 import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
+import bench_live as live  # noqa: E402
 import bench_load as load  # noqa: E402
 import bench_partial as partial  # noqa: E402
 import bench_relay as relay  # noqa: E402
@@ -563,13 +569,26 @@ def relay_rows(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 11: the live path (bench_live): over a socket, many streams, memory
+# ---------------------------------------------------------------------------------------------
+
+
+def live_rows(quick: bool) -> None:
+    for workload, ours, reference, ratio, goal, met in live.rows(live.measure(quick)):
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="a shorter run (a few minutes)")
     parser.add_argument(
-        "--only", choices=["conversations", "relay"], default=None, help="run only these rows"
+        "--only",
+        choices=["conversations", "relay", "live"],
+        default=None,
+        help="run only these rows",
     )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
@@ -587,6 +606,8 @@ def main() -> None:
         conversation_rows(args.quick)
     if args.only in (None, "relay"):
         relay_rows(args.quick)
+    if args.only in (None, "live"):
+        live_rows(args.quick)
     elapsed = time.perf_counter() - started
     print()
     print_table()
