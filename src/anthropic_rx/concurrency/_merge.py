@@ -23,7 +23,7 @@ from reactivex.disposable import Disposable, SingleAssignmentDisposable
 
 from .._core import MessageSnapshot
 from .._exceptions import AnthropicRxError
-from ..operators._shared import Pipeline
+from .._steps import Pipeline
 
 __all__ = [
     "Merge",

@@ -17,7 +17,7 @@ from reactivex.disposable import Disposable
 from .._core import MessageSnapshot
 from ..events import Message, StreamEvent
 from ..operators import accumulate, final_message
-from ..operators._shared import Pipeline
+from .._steps import Pipeline
 from ._merge import Merge, StreamFailed, Tagged, check_max_concurrent, merged
 
 __all__ = ["first_to_finish", "side_by_side"]

@@ -34,7 +34,7 @@ from ..events import (
     StreamEvent,
     ToolUseBlock,
 )
-from ..operators._shared import Step, folded
+from .._steps import Step, folded
 from ..sources import MessageStream
 from ._events import (
     ApprovalRequested,

@@ -33,7 +33,7 @@ from ..events import (
     TextDelta,
     ThinkingDelta,
 )
-from ..operators._shared import Pipeline
+from .._steps import Pipeline
 from ..typing import Operator
 from ._gate import Gate
 

@@ -19,7 +19,7 @@ from .._blocking import collecting
 from .._core import MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from ..events import StreamEvent
-from ..operators._shared import folded
+from .._steps import folded
 from ._render import PanelState
 from ._timeline import CONTENT_KINDS, kind_of
 

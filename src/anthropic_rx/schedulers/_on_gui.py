@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable, SingleAssignmentDisposable
 
-from ..operators._shared import Pipeline
+from .._steps import Pipeline
 from ..typing import Operator
 from ._base import GuiScheduler
 

@@ -12,6 +12,7 @@ from reactivex.scheduler import CurrentThreadScheduler
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
 from .._sse import SSEDecoder, decode_fields
+from .._steps import EventTypes, StepsSource, exact_kinds
 from ..events import (
     StreamEvent,
     _parse_fields,  # pyright: ignore[reportPrivateUsage]
@@ -71,8 +72,8 @@ _new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], St
 
 
 @final
-class _BytesObservable(Observable[StreamEvent]):
-    """`from_bytes`'s Observable; operators read its ``_arx_steps`` view (or ``_arx_steps_of``).
+class _BytesObservable(StepsSource):
+    """`from_bytes`'s Observable; operators read its steps (it is a `StepsSource`).
 
     The steps view decodes, parses and accumulates in one loop, so a pipeline such as
     ``from_bytes(b).pipe(final_message())`` pays for no Rx layer in between.
@@ -82,7 +83,7 @@ class _BytesObservable(Observable[StreamEvent]):
         super().__init__()
         self._data = data
         self._max_event_bytes = max_event_bytes
-        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+        self._steps_view: Observable[Step] = Observable(self._subscribe_steps)
 
     def _subscribe_core(
         self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
@@ -94,12 +95,15 @@ class _BytesObservable(Observable[StreamEvent]):
     ) -> abc.DisposableBase:
         return self._schedule(lambda cancel: self._steps(observer, cancel, None))
 
-    def _arx_steps_of(self, kinds: frozenset[type[StreamEvent]]) -> Observable[Step]:
-        """The steps view, less the steps of events whose type is not in *kinds*.
+    def __arx_steps__(self, only: EventTypes | None) -> Observable[Step]:
+        """The steps view, less the steps of events that are not instances of *only*.
 
         Every event is still folded (and its errors sent); only the steps nobody reads are
         neither made nor sent (`steps_operator`'s ``only``).
         """
+        if only is None:
+            return self._steps_view
+        kinds = exact_kinds(only)  # our events are exactly parse_event's classes
 
         def subscribe(
             observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None

@@ -5,8 +5,8 @@ second, wasted one for a subscriber that arrives late (research/reactive-anchors
 A `MessageStream` starts its source exactly once — at the first subscription, or at
 `MessageStream.start` — folds every event through one `MessageAccumulator`, keeps the
 (event, snapshot) steps, and replays them to every subscriber, however late. Pipelines on
-one stream share that accumulator (operators read the ``_arx_steps`` view), so three views
-of one answer cost about what one does.
+one stream share that accumulator (it is a `StepsSource`: operators read its steps), so
+three views of one answer cost about what one does.
 
 Delivery: each subscriber gets the steps in order and never two at once, from whichever
 thread produced them (a background thread for a sync source, the event loop for an async
@@ -36,6 +36,7 @@ from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
+from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
 
 __all__ = ["AsyncSource", "MessageStream", "SyncSource"]
@@ -67,11 +68,14 @@ class AsyncSource(Protocol):
 
 
 class _Subscriber(Generic[_T]):
-    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "steps")
+    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "only", "steps")
 
-    def __init__(self, observer: abc.ObserverBase[_T], steps: bool) -> None:
+    def __init__(
+        self, observer: abc.ObserverBase[_T], steps: bool, only: EventTypes | None = None
+    ) -> None:
         self.observer = observer
         self.steps = steps  # deliver Step objects (operators) or bare events (users)
+        self.only = only  # a steps subscriber's event types (None: every step)
         self.cursor = 0
         self.draining = False
         self.disposed = False
@@ -79,7 +83,7 @@ class _Subscriber(Generic[_T]):
 
 
 @final
-class MessageStream(Observable[StreamEvent]):
+class MessageStream(StepsSource):
     """The hot handle of one streaming response: starts once, replays to late subscribers.
 
     Use it wherever an Observable of events goes: ``stream.pipe(text_only())``,
@@ -127,7 +131,7 @@ class MessageStream(Observable[StreamEvent]):
         self._cancel: Callable[[], None] | None = None
         self._reader: int | None = None  # the thread running a sync source
         self._ender: int | None = None  # the thread that told subscribers the end
-        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+        self._steps_view: Observable[Step] = Observable(self._subscribe_steps)
 
     # -- the handle ----------------------------------------------------------------------
 
@@ -381,6 +385,18 @@ class MessageStream(Observable[StreamEvent]):
     ) -> abc.DisposableBase:
         return self._attach(_Subscriber(observer, steps=True), scheduler)
 
+    def __arx_steps__(self, only: EventTypes | None) -> Observable[Step]:
+        """The folded steps, for operators (`StepsSource`): they share this accumulator."""
+        if only is None:
+            return self._steps_view
+
+        def subscribe(
+            observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            return self._attach(_Subscriber(observer, steps=True, only=only), scheduler)
+
+        return Observable(subscribe)
+
     def _attach(
         self, subscriber: _Subscriber[Any], scheduler: abc.SchedulerBase | None
     ) -> abc.DisposableBase:
@@ -424,8 +440,15 @@ class MessageStream(Observable[StreamEvent]):
 
     def _deliver(self, subscriber: _Subscriber[Any], batch: Sequence[Step], end: bool) -> None:
         observer = subscriber.observer
+        only = subscriber.only
         try:
-            if subscriber.steps:
+            if only is not None:
+                for step in batch:
+                    if subscriber.disposed:
+                        return
+                    if isinstance(step.event, only):
+                        observer.on_next(step)
+            elif subscriber.steps:
                 for step in batch:
                     if subscriber.disposed:
                         return
