@@ -11,13 +11,9 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
-from .._sse import SSEDecoder, decode_fields
+from .._sse import SSEDecoder
 from .._steps import EventTypes, StepsSource, exact_kinds
-from ..events import (
-    StreamEvent,
-    _parse_fields,  # pyright: ignore[reportPrivateUsage]
-    parse_event,
-)
+from ..events import StreamEvent, parse_event, parse_fields
 
 __all__ = ["events_of", "from_bytes"]
 
@@ -28,8 +24,8 @@ def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Generator[StreamE
     """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
     for chunk in chunks:
         # Each event as its (type, data) pair: no ServerSentEvent is made on the way.
-        for event, data in decode_fields(decoder, chunk):
-            yield _parse_fields(event, data)
+        for event, data in decoder.decode_fields(chunk):
+            yield parse_fields(event, data)
     for sse in decoder.flush():
         yield parse_event(sse)
 
