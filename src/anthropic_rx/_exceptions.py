@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._core.snapshot import MessageSnapshot
+    from ._core import MessageSnapshot
 
 __all__ = [
     "APIConnectionError",

@@ -1,7 +1,7 @@
 """The compact forms behave as the lists they replace, at their edges too.
 
-`CompactLog` and `CompactSteps` (``_core/compact.py``) stand in for a finished stream's delta
-logs and replay steps. Whatever a list answers (negative and out-of-range indexes, slices with
+`CompactLog` and `CompactSteps` (``_core/log.py``, ``sources/_replay.py``) stand in for a
+finished stream's delta logs and replay steps. Whatever a list answers (negative and out-of-range indexes, slices with
 a step, an empty slice, iteration), they must answer the same, and a stream that ended early
 or began with a ``ping`` must replay as it was received.
 """
@@ -16,9 +16,10 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx._core import MessageAccumulator, MessageSnapshot, Step
 from anthropic_rx._core.blocks import BlockBuilder
-from anthropic_rx._core.compact import CompactLog, CompactSteps, compact_log
+from anthropic_rx._core.log import CompactLog, compact_log
 from anthropic_rx.events import InputJSONDelta, SignatureDelta, ThinkingDelta
 from anthropic_rx.operators import accumulate
+from anthropic_rx.sources._replay import CompactSteps, compact_replay
 
 from ..events_helpers import (
     MESSAGE_STOP,
@@ -84,7 +85,7 @@ def thinking_stream() -> list[dict[str, Any]]:
 def compacted_thinking() -> tuple[list[Step], Sequence[Step], BlockBuilder]:
     acc, steps = steps_of(thinking_stream())
     original = steps_of(thinking_stream())[1]  # never compacted: the reference
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     last = steps[-1].snapshot
     assert last is not None
     return original, compact, last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
@@ -137,7 +138,7 @@ def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
     assert last is not None
     builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
     before = [builder.json_text(v) for v in range(len(pieces) + 1)]
-    acc.compact(steps)
+    compact_replay(acc.snapshot, steps)
     assert isinstance(builder.log, CompactLog) and builder.log.kind is InputJSONDelta
     assert [builder.json_text(v) for v in range(len(pieces) + 1)] == before
     assert builder.json_text() == '{"city": "Paris"}'
@@ -198,7 +199,7 @@ def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> N
     acc, steps = steps_of(objs)
     with pytest.raises(arx.ToolInputError):
         acc.feed(event(stop(1)))
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     last = steps[-1].snapshot
     assert last is not None
     text_block, tool_block = last._frame.builders  # pyright: ignore[reportPrivateUsage]
@@ -209,7 +210,7 @@ def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> N
     assert compact[-1].snapshot is not None and compact[-1].snapshot.input_of(1) == {}
     # Compacting again (a second end of the same stream) keeps the same logs and steps.
     logs = (text_block.log, tool_block.log)
-    assert same(reference, acc.compact(compact))
+    assert same(reference, compact_replay(acc.snapshot, compact))
     assert (text_block.log, tool_block.log) == logs and text_block.log is logs[0]
 
 

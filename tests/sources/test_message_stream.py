@@ -12,8 +12,8 @@ import pytest
 from reactivex import operators as ops
 
 import anthropic_rx as arx
-from anthropic_rx._core.compact import CompactSteps
 from anthropic_rx.operators import accumulate, final_message, on_tool_input, text_only
+from anthropic_rx.sources._replay import CompactSteps
 
 from ..events_helpers import encode, text_stream
 from ..operators.helpers import record

@@ -38,6 +38,7 @@ from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
+from ._replay import compact_replay
 
 __all__ = ["AsyncSource", "MessageStream", "SyncSource"]
 
@@ -307,9 +308,9 @@ class MessageStream(StepsSource):
 
     def _compact(self) -> None:
         # The source has ended: no step will be added. Keep the replay in ~20 bytes a delta
-        # instead of ~1.4 KiB of objects (_core/compact.py); late subscribers get equal steps.
+        # instead of ~1.4 KiB of objects (_replay.py); late subscribers get equal steps.
         try:
-            steps = self._acc.compact(self._steps)
+            steps = compact_replay(self._acc.snapshot, self._steps)
         except Exception:  # never fail the end of a stream over memory: keep the list
             _log.exception("anthropic_rx: error while compacting a stream's replay")
             return
