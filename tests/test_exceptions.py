@@ -83,7 +83,10 @@ def make(cls: type[arx.AnthropicRxError]) -> arx.AnthropicRxError:
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for parameter in inspect.signature(cls).parameters.values():
-        if parameter.default is not inspect.Parameter.empty:
+        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
+            inspect.Parameter.VAR_KEYWORD,  # **context: snapshot, request_id, attempts
+            inspect.Parameter.VAR_POSITIONAL,
+        ):
             continue
         assert parameter.name in REQUIRED, (
             f"{cls.__name__}() needs {parameter.name!r}: add a value for it to REQUIRED"
