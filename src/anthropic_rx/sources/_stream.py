@@ -36,6 +36,7 @@ from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
+from .._serial import terminate
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
 from ._replay import compact_replay
@@ -462,21 +463,10 @@ class MessageStream(StepsSource):
         except Exception as exc:
             # One subscriber's failure is its own: tell it, drop it, and carry on.
             subscriber.disposed = subscriber.ended = True
-            _terminate(observer, exc)
+            terminate(observer, exc)
             return
         if end and not subscriber.disposed:
-            _terminate(observer, self._error)
-
-
-def _terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:
-    """Send the terminal signal; a callback that raises here is logged, never propagated."""
-    try:
-        if error is None:
-            observer.on_completed()
-        else:
-            observer.on_error(error)
-    except Exception:
-        _log.exception("anthropic_rx: a subscriber's terminal callback raised")
+            terminate(observer, self._error)
 
 
 class _Signal(BaseException):
