@@ -182,11 +182,11 @@ class MessageStream(StepsSource):
             refuse((self,), "run()")
         return super().run(scheduler or WaitingScheduler("run()"))
 
-    def _arx_blocks(self, thread: int) -> str | None:
+    def __arx_blocks__(self, thread: int) -> str | None:
         """Why blocking *thread* until the stream ends would never return, or ``None``.
 
-        The protocol of the blocking checks (`.._blocking`): operators' ``run()``, views'
-        and timelines' ``wait()`` ask every stream they would wait on.
+        The protocol of the blocking checks (`.._blocking.Blocker`): operators' ``run()``,
+        views' and timelines' ``wait()`` ask every stream they would wait on.
         """
         if self._done.is_set():
             return None
