@@ -21,19 +21,7 @@ from anthropic_rx.events import InputJSONDelta, SignatureDelta, ThinkingDelta
 from anthropic_rx.operators import accumulate
 from anthropic_rx.sources._replay import CompactSteps, compact_replay
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    PING,
-    block_start,
-    delta,
-    encode,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from ..sources.fakes import FakeResponse
 
 
@@ -41,7 +29,7 @@ def steps_of(objs: list[dict[str, Any]]) -> tuple[MessageAccumulator, list[Step]
     acc = MessageAccumulator()
     steps: list[Step] = []
     for obj in objs:
-        e = event(obj)
+        e = ev.event(obj)
         steps.append(Step(e, acc.feed(e)))
     return acc, steps
 
@@ -66,19 +54,19 @@ THINKING = ["Let me ", "think", " about ", "it."]
 def thinking_stream() -> list[dict[str, Any]]:
     """A thinking block (plain deltas, then a signature) and a text block."""
     return [
-        PING,  # a ping may come before message_start: it has no snapshot
-        message_start(),
-        block_start(0, type="thinking", thinking="", signature=""),
-        *(delta(0, type="thinking_delta", thinking=t) for t in THINKING),
-        delta(0, type="signature_delta", signature="sig-1"),
-        stop(0),
-        block_start(1, type="text", text=""),
-        text(1, "Hi"),
-        PING,
-        text(1, "!"),
-        stop(1),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.PING,  # a ping may come before message_start: it has no snapshot
+        ev.message_start(),
+        ev.block_start(0, type="thinking", thinking="", signature=""),
+        *(ev.delta(0, type="thinking_delta", thinking=t) for t in THINKING),
+        ev.delta(0, type="signature_delta", signature="sig-1"),
+        ev.stop(0),
+        ev.block_start(1, type="text", text=""),
+        ev.text(1, "Hi"),
+        ev.PING,
+        ev.text(1, "!"),
+        ev.stop(1),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
 
 
@@ -126,12 +114,12 @@ def test_a_compacted_block_reads_the_same_at_every_version() -> None:
 def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
     pieces = ['{"city": ', '"Par', 'is"', "}"]
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="t", name="f", input={}),
-        *(input_json(0, p) for p in pieces),
-        stop(0),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+        *(ev.input_json(0, p) for p in pieces),
+        ev.stop(0),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     acc, steps = steps_of(objs)
     last = steps[-1].snapshot
@@ -188,17 +176,17 @@ def test_a_ping_before_message_start_is_replayed_without_a_snapshot() -> None:
 
 def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="text", text=""),
-        text(0, "Calling."),
-        stop(0),
-        block_start(1, type="tool_use", id="t", name="f", input={}),
-        input_json(1, '{"a": '),
-        input_json(1, "nope}"),
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "Calling."),
+        ev.stop(0),
+        ev.block_start(1, type="tool_use", id="t", name="f", input={}),
+        ev.input_json(1, '{"a": '),
+        ev.input_json(1, "nope}"),
     ]
     acc, steps = steps_of(objs)
     with pytest.raises(arx.ToolInputError):
-        acc.feed(event(stop(1)))
+        acc.feed(ev.event(ev.stop(1)))
     compact = compact_replay(acc.snapshot, steps)
     last = steps[-1].snapshot
     assert last is not None
@@ -215,12 +203,12 @@ def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> N
 
 
 def test_a_late_subscriber_gets_a_leading_ping_and_every_snapshot() -> None:
-    data = encode(thinking_stream())
+    data = ev.encode(thinking_stream())
     stream = arx.from_response(FakeResponse([data]))
     live = stream.pipe(accumulate()).run()
     assert stream.wait(10) and stream.error is None
     late: list[arx.StreamEvent] = []
     stream.subscribe(late.append)
-    assert late == [event(obj) for obj in thinking_stream()]
+    assert late == [ev.event(obj) for obj in thinking_stream()]
     assert isinstance(late[0], arx.PingEvent)
     assert view(stream.pipe(accumulate()).run()) == view(live)
