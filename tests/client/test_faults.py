@@ -86,9 +86,7 @@ async def test_f01_a_429_is_retried_no_sooner_than_asked_and_only_the_retry_is_s
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F01", **options)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert run.completed and run.dumps() == normal.dumps()  # nothing of the 429 (I2)
     assert attempts_seen(emu, headers) == stream.info.attempts == 2
     first, second = emu.stats.requests()[-2:]
@@ -112,9 +110,7 @@ async def test_f01_a_wait_beyond_max_retry_wait_or_a_spend_limit_fails_at_once(
     emu: Emulator, options: dict[str, Any], retry_after: float, note: str
 ) -> None:
     headers = scenario("F01", **options)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     error = assert_labelled(run.error, stream, attempts=1)
     assert isinstance(error, arx.RateLimitError) and error.status_code == 429
     assert error.retry_after == retry_after
@@ -133,9 +129,7 @@ async def test_f02_a_529_is_retried_after_the_sdk_backoff_and_only_the_retry_is_
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F02", status=529)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert run.completed and run.dumps() == normal.dumps()
     assert attempts_seen(emu, headers) == stream.info.attempts == 2
     first, second = emu.stats.requests()[-2:]
@@ -159,9 +153,7 @@ async def test_f02_an_exhausted_budget_or_x_should_retry_false_ends_with_the_sta
     attempts: int,
 ) -> None:
     headers = scenario("F02", **options)
-    async with async_client(emu, max_retries=max_retries) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers, max_retries=max_retries)
     error = assert_labelled(run.error, stream, attempts)
     assert type(error) is error_class and run.events == []
     assert attempts_seen(emu, headers) == attempts
@@ -173,9 +165,7 @@ async def test_f02_an_exhausted_budget_or_x_should_retry_false_ends_with_the_sta
 @pytest.mark.anyio
 async def test_f02_x_should_retry_true_makes_a_400_retried(emu: Emulator) -> None:
     headers = scenario("F02", variant="should-retry-true")
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, _ = await fault_run("async", emu, headers)
     assert run.completed and attempts_seen(emu, headers) == 2
 
 
@@ -188,9 +178,7 @@ async def test_f03_an_error_event_after_content_ends_the_stream_typed_by_error_t
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F03", after=3)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert_exact_prefix(run, normal)
     assert text_deltas(run) == 3
     error = assert_labelled(run.error, stream, attempts=1)
@@ -204,9 +192,7 @@ async def test_f03_an_error_event_after_content_ends_the_stream_typed_by_error_t
 async def test_f04_an_error_event_before_any_content_is_retried_invisibly(emu: Emulator) -> None:
     normal = normal_run(emu)
     headers = scenario("F04")
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert run.completed and run.dumps() == normal.dumps()
     assert attempts_seen(emu, headers) == stream.info.attempts == 2
     assert len(stream.info.request_ids) == 2
@@ -219,9 +205,7 @@ async def test_f04_an_error_event_before_any_content_is_retried_invisibly(emu: E
 async def test_f05_a_reset_after_content_is_a_mid_stream_connection_error(emu: Emulator) -> None:
     normal = normal_run(emu)
     headers = scenario("F05", after=3)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert_exact_prefix(run, normal)
     assert text_deltas(run) == 3
     error = assert_labelled(run.error, stream, attempts=1)
@@ -261,9 +245,7 @@ async def test_f07_no_headers_is_retried_within_the_idle_timeout(
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F07", variant=variant)
-    async with async_client(emu, idle_timeout=0.3) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers, idle_timeout=0.3)
     assert run.completed and run.dumps() == normal.dumps()
     assert attempts_seen(emu, headers) == stream.info.attempts == 2
     assert run.elapsed < 0.3 + 0.5 + EPSILON
@@ -315,9 +297,7 @@ async def test_f08_a_stall_right_after_the_headers_is_retried_as_nothing_was_del
     emu: Emulator,
 ) -> None:
     headers = scenario("F08", variant="headers")
-    async with async_client(emu, idle_timeout=0.3, max_retries=1) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers, idle_timeout=0.3, max_retries=1)
     error = assert_labelled(run.error, stream, attempts=2)
     assert type(error) is arx.StreamIdleTimeoutError and not error.mid_stream
     assert run.events == [] and attempts_seen(emu, headers) == 2
@@ -356,9 +336,7 @@ async def test_f09_only_pings_for_content_timeout_seconds_is_a_content_timeout(
 async def test_f10_a_truncated_final_event_is_never_dispatched(emu: Emulator, variant: str) -> None:
     normal = normal_run(emu)
     headers = scenario("F10", variant=variant)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert run.dumps() == normal.dumps()[:-1]  # all but the cut message_stop
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.IncompleteStreamError
@@ -371,9 +349,7 @@ async def test_f11_malformed_json_is_an_event_parse_error_after_the_events_befor
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F11", after=3)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert_exact_prefix(run, normal)
     assert text_deltas(run) == 3
     error = assert_labelled(run.error, stream, attempts=1)
@@ -383,9 +359,7 @@ async def test_f11_malformed_json_is_an_event_parse_error_after_the_events_befor
 
 
 async def _final_message_of(emu: Emulator, code: str) -> tuple[Run, arx.Message]:
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=scenario(code)))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, scenario(code))
     assert run.completed and stream.snapshot is not None
     return run, stream.snapshot.to_message()
 
@@ -425,9 +399,7 @@ async def test_f14_a_protocol_violation_is_a_stream_protocol_error_with_its_requ
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F14", after=3, variant="index")
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert_exact_prefix(run, normal)
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.StreamProtocolError and error.snapshot is not None
@@ -436,9 +408,7 @@ async def test_f14_a_protocol_violation_is_a_stream_protocol_error_with_its_requ
 @pytest.mark.anyio
 async def test_f15_a_10_mib_event_in_1_kib_writes_arrives_whole(emu: Emulator) -> None:
     headers = scenario("F15", after=3)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     assert run.completed and run.elapsed < 10
     huge = max(
         (e.delta.text for e in run.events if e.type == "content_block_delta"),  # type: ignore[union-attr]
@@ -478,9 +448,7 @@ async def test_f17_invalid_utf8_and_a_bom_never_break_the_stream(
     emu: Emulator, variant: str
 ) -> None:
     normal = normal_run(emu)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=scenario("F17", variant=variant)))
-        run = await run_async(stream)
+    run, _ = await fault_run("async", emu, scenario("F17", variant=variant))
     assert run.completed and [e.type for e in run.events] == [e.type for e in normal.events]
     if variant == "bom":
         assert run.dumps() == normal.dumps()
@@ -590,9 +558,7 @@ async def test_f18_leaving_a_stream_100_times_leaks_no_connection_and_no_task(
 @pytest.mark.parametrize("variant", ["crlf", "cr"])
 async def test_f19_crlf_and_cr_framing_give_the_lf_events(emu: Emulator, variant: str) -> None:
     normal = normal_run(emu)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=scenario("F19", variant=variant)))
-        run = await run_async(stream)
+    run, _ = await fault_run("async", emu, scenario("F19", variant=variant))
     assert run.completed and run.dumps() == normal.dumps()
 
 
@@ -602,9 +568,7 @@ async def test_f20_a_200_that_is_not_an_event_stream_is_a_validation_error(
     emu: Emulator, variant: str
 ) -> None:
     headers = scenario("F20", variant=variant)
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.APIResponseValidationError and error.status_code == 200
     assert ("Just a moment" if variant == "html" else '"type":"message"') in error.body
@@ -614,9 +578,7 @@ async def test_f20_a_200_that_is_not_an_event_stream_is_a_validation_error(
 
 @pytest.mark.anyio
 async def test_f20_an_empty_200_is_an_incomplete_stream(emu: Emulator) -> None:
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=scenario("F20", variant="empty")))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, scenario("F20", variant="empty"))
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.IncompleteStreamError and "before message_start" in str(error)
 
@@ -624,9 +586,7 @@ async def test_f20_an_empty_200_is_an_incomplete_stream(emu: Emulator) -> None:
 @pytest.mark.anyio
 async def test_f21_a_413_html_page_is_request_too_large_and_not_retried(emu: Emulator) -> None:
     headers = scenario("F21")
-    async with async_client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = await run_async(stream)
+    run, stream = await fault_run("async", emu, headers)
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.RequestTooLargeError and error.status_code == 413
     assert isinstance(error.body, str) and "413 Request Entity Too Large" in error.body
