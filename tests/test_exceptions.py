@@ -19,16 +19,8 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx import _exceptions  # pyright: ignore[reportPrivateUsage]
 from anthropic_rx.emulator import Emulator
+from tests import events_helpers as ev
 from tests.client.helpers import KEY, client, params, run_sync, scenario
-from tests.events_helpers import (
-    block_start,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
 
 
 def _error_classes() -> list[type[arx.AnthropicRxError]]:
@@ -63,18 +55,18 @@ def partial_snapshot() -> arx.MessageSnapshot:
     acc = arx.MessageAccumulator()
     snapshot = None
     for raw in [
-        message_start(),
-        block_start(0, type="text", text=""),
-        text(0, "Let me look."),
-        stop(0),
-        block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
-        input_json(1, '{"path": "/etc/'),
-        input_json(1, 'hosts", "lines": [1, 2'),
-        input_json(1, "3"),
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "Let me look."),
+        ev.stop(0),
+        ev.block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
+        ev.input_json(1, '{"path": "/etc/'),
+        ev.input_json(1, 'hosts", "lines": [1, 2'),
+        ev.input_json(1, "3"),
     ]:
-        snapshot = acc.feed(event(raw))
+        snapshot = acc.feed(ev.event(raw))
     assert snapshot is not None
-    acc.feed(event(message_delta("max_tokens", output_tokens=7)))  # later: not in `snapshot`
+    acc.feed(ev.event(ev.message_delta("max_tokens", output_tokens=7)))  # later: not in `snapshot`
     return snapshot
 
 
@@ -83,7 +75,10 @@ def make(cls: type[arx.AnthropicRxError]) -> arx.AnthropicRxError:
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for parameter in inspect.signature(cls).parameters.values():
-        if parameter.default is not inspect.Parameter.empty:
+        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
+            inspect.Parameter.VAR_KEYWORD,  # **context: snapshot, request_id, attempts
+            inspect.Parameter.VAR_POSITIONAL,
+        ):
             continue
         assert parameter.name in REQUIRED, (
             f"{cls.__name__}() needs {parameter.name!r}: add a value for it to REQUIRED"

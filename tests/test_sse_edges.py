@@ -8,7 +8,7 @@ event types than the decoder remembers, and check the events against the WHATWG 
 
 from __future__ import annotations
 
-from anthropic_rx._sse import ServerSentEvent, SSEDecoder, decode_fields
+from anthropic_rx._sse import ServerSentEvent, SSEDecoder
 
 
 def test_a_long_multi_line_event_split_before_its_blank_line_is_dispatched_whole() -> None:
@@ -57,5 +57,5 @@ def test_decode_fields_names_each_type_past_the_remembered_ones() -> None:
     types = [f"t{i}" for i in range(100)]
     fields: list[tuple[str, str]] = []
     for start in range(0, len(types), 10):
-        fields += decode_fields(decoder, blocks(types[start : start + 10]))
+        fields += decoder.decode_fields(blocks(types[start : start + 10]))
     assert [event for event, _ in fields] == types

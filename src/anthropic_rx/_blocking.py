@@ -5,8 +5,8 @@ its reader thread for a sync one (where its callbacks run). Blocking that very t
 the stream ends (``.run()``, ``wait()``) can never return, so every blocking entry point asks
 first and raises a `RuntimeError` that names the fix, at once, instead of hanging.
 
-A stream says why with ``_arx_blocks(thread)`` (a reason, or ``None``). How a blocking call
-finds the streams it would wait on:
+A stream says why with ``__arx_blocks__(thread)`` (a reason, or ``None``: `Blocker`). How a
+blocking call finds the streams it would wait on:
 
 * ``.run()`` of our Observables subscribes with a `WaitingScheduler`, which names the
   thread that will block; reactivex passes a subscription's scheduler up the chain, so each
@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
 
 from reactivex import abc
 from reactivex.scheduler import NewThreadScheduler
 
-__all__ = ["WaitingScheduler", "collecting", "refuse", "subscribed"]
+__all__ = ["Blocker", "WaitingScheduler", "collecting", "refuse", "subscribed"]
 
 _local = threading.local()
 # The scheduler reactivex's own run() subscribes with when given none (a private name of
@@ -35,6 +36,19 @@ _local = threading.local()
 _REACTIVEX_RUN: object = getattr(
     importlib.import_module("reactivex.run"), "_default_scheduler", None
 )
+
+
+@runtime_checkable
+class Blocker(Protocol):
+    """A source that can say why blocking a thread until it ends would never return.
+
+    Example:
+        >>> reason = stream.__arx_blocks__(threading.get_ident())   # None: waiting is fine
+    """
+
+    def __arx_blocks__(self, thread: int) -> str | None:
+        """Why blocking *thread* until this source ends would never return, or ``None``."""
+        ...
 
 
 class WaitingScheduler(NewThreadScheduler):
@@ -65,8 +79,7 @@ def refuse(sources: Iterable[object], call: str, thread: int | None = None) -> N
     """
     thread = threading.get_ident() if thread is None else thread
     for source in sources:
-        blocks: Callable[[int], str | None] | None = getattr(source, "_arx_blocks", None)
-        reason = None if blocks is None else blocks(thread)
+        reason = source.__arx_blocks__(thread) if isinstance(source, Blocker) else None
         if reason is not None:
             raise RuntimeError(f"{call} would block for ever: {reason}")
 

@@ -51,10 +51,10 @@ Every error survives ``pickle`` (a worker process can send one back), ``copy.cop
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 if TYPE_CHECKING:
-    from ._core.snapshot import MessageSnapshot
+    from ._core import MessageSnapshot
 
 __all__ = [
     "APIConnectionError",
@@ -69,6 +69,7 @@ __all__ = [
     "ConflictError",
     "ContentTimeoutError",
     "DeadlineExceededError",
+    "ErrorContext",
     "EventParseError",
     "EventTooLargeError",
     "IncompleteStreamError",
@@ -102,6 +103,18 @@ def excerpt(text: str | bytes, limit: int = _EXCERPT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+class ErrorContext(TypedDict, total=False):
+    """Where an error came from, which every error class takes as keywords (one shape).
+
+    Example:
+        >>> APIConnectionError("reset", mid_stream=True, request_id="req_1", attempts=2)
+    """
+
+    snapshot: MessageSnapshot | None
+    request_id: str | None
+    attempts: int
+
+
 class AnthropicRxError(Exception):
     """The base of every error anthropic_rx raises: catch this to catch them all.
 
@@ -120,10 +133,21 @@ class AnthropicRxError(Exception):
     attempts: int = 0
     history: list[dict[str, Any]] | None = None
 
-    def __init__(self, message: str, *, snapshot: MessageSnapshot | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        snapshot: MessageSnapshot | None = None,
+        request_id: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.snapshot = snapshot
+        if request_id is not None:
+            self.request_id = request_id
+        if attempts is not None:  # else the class's default: 0, or 1 for an APIError
+            self.attempts = attempts
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Rebuild without calling ``__init__``: what pickle, ``copy`` and ``deepcopy`` use.
@@ -232,10 +256,8 @@ class StreamProtocolError(StreamError):
         event: the offending event.
     """
 
-    def __init__(
-        self, message: str, *, event: Any = None, snapshot: MessageSnapshot | None = None
-    ) -> None:
-        super().__init__(message, snapshot=snapshot)
+    def __init__(self, message: str, *, event: Any = None, **context: Unpack[ErrorContext]) -> None:
+        super().__init__(message, **context)
         self.event = event
 
 
@@ -259,9 +281,9 @@ class ToolInputError(StreamError, ValueError):
         *,
         index: int,
         partial_json: str,
-        snapshot: MessageSnapshot | None = None,
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(message, snapshot=snapshot)
+        super().__init__(message, **context)
         self.index = index
         self.partial_json = partial_json
 
@@ -281,17 +303,7 @@ class APIError(AnthropicRxError):
         attempts: how many HTTP requests were made for this stream (retries included).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        request_id: str | None = None,
-        attempts: int = 1,
-        snapshot: MessageSnapshot | None = None,
-    ) -> None:
-        super().__init__(message, snapshot=snapshot)
-        self.request_id = request_id
-        self.attempts = attempts
+    attempts: int = 1
 
 
 class APIStatusError(APIError):
@@ -314,11 +326,9 @@ class APIStatusError(APIError):
         body: object = None,
         mid_stream: bool = False,
         headers: Mapping[str, str] | None = None,
-        request_id: str | None = None,
-        attempts: int = 1,
-        snapshot: MessageSnapshot | None = None,
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(message, request_id=request_id, attempts=attempts, snapshot=snapshot)
+        super().__init__(message, **context)
         self.status_code = status_code
         self.error_type = error_type
         self.body = body
@@ -396,15 +406,9 @@ class APIConnectionError(APIError):
     """
 
     def __init__(
-        self,
-        message: str,
-        *,
-        mid_stream: bool = False,
-        request_id: str | None = None,
-        attempts: int = 1,
-        snapshot: MessageSnapshot | None = None,
+        self, message: str, *, mid_stream: bool = False, **context: Unpack[ErrorContext]
     ) -> None:
-        super().__init__(message, request_id=request_id, attempts=attempts, snapshot=snapshot)
+        super().__init__(message, **context)
         self.mid_stream = mid_stream
 
 
@@ -438,10 +442,9 @@ class APIResponseValidationError(APIError):
         *,
         status_code: int,
         body: str = "",
-        request_id: str | None = None,
-        attempts: int = 1,
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(message, request_id=request_id, attempts=attempts)
+        super().__init__(message, **context)
         self.status_code = status_code
         self.body = body
 
@@ -516,9 +519,9 @@ class OutputValidationError(AnthropicRxError, ValueError):
         text: str = "",
         errors: list[dict[str, Any]] | None = None,
         index: int | None = None,
-        snapshot: MessageSnapshot | None = None,
+        **context: Unpack[ErrorContext],
     ) -> None:
-        super().__init__(message, snapshot=snapshot)
+        super().__init__(message, **context)
         self.text = text
         self.errors: list[dict[str, Any]] = list(errors or [])
         self.index = index

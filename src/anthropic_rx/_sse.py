@@ -29,7 +29,7 @@ import jiter
 
 from ._exceptions import EventTooLargeError
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "decode_fields", "encode_comment", "encode_event"]
+__all__ = ["SSEDecoder", "ServerSentEvent", "encode_comment", "encode_event"]
 
 _utf8_decode = codecs.utf_8_decode
 _removeprefix = str.removeprefix
@@ -213,6 +213,24 @@ class SSEDecoder:
             events.extend(map(ServerSentEvent, run[0], run[1], repeat(run[2])))
             events += after
         return events
+
+    def decode_fields(self, chunk: bytes) -> list[tuple[str, str]]:
+        """`decode`, but each event as its ``(event, data)`` pair.
+
+        That is all `parse_event` reads (`events.parse_fields` takes the pair), and a pair
+        costs less to make than a `ServerSentEvent`: the loop that decodes and parses a
+        whole body (``from_bytes``) uses this.
+
+        Example:
+            >>> SSEDecoder().decode_fields(b"event: ping\\ndata: {}\\n\\n")
+            [('ping', '{}')]
+        """
+        events, run, after = self._dispatch(chunk)
+        fields = [(e.event, e.data) for e in events]
+        if run is not None:
+            fields += zip(run[0], run[1], strict=True)
+            fields += [(e.event, e.data) for e in after]
+        return fields
 
     def _dispatch(self, chunk: bytes) -> _Dispatched:
         """Decode *chunk* and interpret the lines it completes (`_interpret`)."""
@@ -467,16 +485,3 @@ def encode_comment(text: str = "") -> bytes:
         raise ValueError(f"a comment cannot hold CR or LF: {text!r}")
     return f": {text}\n\n".encode()
 
-
-def decode_fields(decoder: SSEDecoder, chunk: bytes) -> list[tuple[str, str]]:
-    """``decoder.decode(chunk)``, but each event as its ``(event, data)`` pair.
-
-    That is all `parse_event` reads, and a pair costs less to make than a `ServerSentEvent`:
-    the loop that decodes and parses a whole body (``from_bytes``) uses this.
-    """
-    events, run, after = decoder._dispatch(chunk)  # pyright: ignore[reportPrivateUsage]
-    fields = [(e.event, e.data) for e in events]
-    if run is not None:
-        fields += zip(run[0], run[1], strict=True)
-        fields += [(e.event, e.data) for e in after]
-    return fields

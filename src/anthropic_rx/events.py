@@ -77,6 +77,7 @@ __all__ = [
     "WebFetchToolResultBlock",
     "WebSearchToolResultBlock",
     "parse_event",
+    "parse_fields",
 ]
 
 
@@ -704,11 +705,15 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent:
     return _parse_json(sse.event, data)
 
 
-def _parse_fields(event: str, data: str) -> StreamEvent:  # pyright: ignore[reportUnusedFunction]
-    """`parse_event` of an event given as its type and data (`decode_fields`' pairs).
+def parse_fields(event: str, data: str) -> StreamEvent:
+    """`parse_event` of an event given as its type and data (`SSEDecoder.decode_fields`).
 
     A loop that decodes and parses a whole body (``from_bytes``) saves making a
     `ServerSentEvent` for each event this way.
+
+    Example:
+        >>> parse_fields("ping", '{"type": "ping"}')
+        PingEvent(type='ping')
     """
     if data.startswith(_TYPE_PREFIX):  # parse_event's fast path
         try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import anyio.to_thread
 
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
@@ -133,6 +134,30 @@ async def run_async(stream: arx.MessageStream) -> Run:
     with anyio.fail_after(WAIT):
         await done.wait()
     return run
+
+
+#: The clients a fault test runs on: each async test runs on both anyio backends too.
+CLIENTS = ["sync", "async"]
+
+
+async def fault_run(
+    kind: str, emu: Emulator, headers: dict[str, str], **options: Any
+) -> tuple[Run, arx.MessageStream]:
+    """One request with *headers* through the *kind* client made with *options*, to its end.
+
+    The sync client runs on a worker thread, so that one async test covers both clients.
+    """
+    if kind == "async":
+        async with async_client(emu, **options) as c:
+            stream = c.messages.stream(**params(extra_headers=headers))
+            return await run_async(stream), stream
+
+    def on_a_thread() -> tuple[Run, arx.MessageStream]:
+        with client(emu, **options) as c:
+            stream = c.messages.stream(**params(extra_headers=headers))
+            return run_sync(stream), stream
+
+    return await anyio.to_thread.run_sync(on_a_thread)
 
 
 def normal_run(emu: Emulator, **changes: Any) -> Run:

@@ -7,7 +7,7 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.client._reader import EventGate
 
-from ..events_helpers import encode, text_stream
+from .. import events_helpers as ev
 
 
 def gate() -> tuple[EventGate, list[arx.StreamEvent]]:
@@ -16,7 +16,7 @@ def gate() -> tuple[EventGate, list[arx.StreamEvent]]:
 
 
 def test_message_start_and_pings_wait_for_the_first_content_event() -> None:
-    body = encode(text_stream("Hi"))
+    body = ev.encode(ev.text_stream("Hi"))
     head = body[: body.index(b"event: content_block_start")]
     g, out = gate()
     g.feed(head + b'event: ping\ndata: {"type": "ping"}\n\n')
@@ -29,11 +29,11 @@ def test_message_start_and_pings_wait_for_the_first_content_event() -> None:
 def test_feed_tells_whether_anything_but_a_ping_arrived() -> None:
     g, _ = gate()
     assert g.feed(b'event: ping\ndata: {"type": "ping"}\n\n') is False
-    assert g.feed(encode(text_stream("x"))) is True
+    assert g.feed(ev.encode(ev.text_stream("x"))) is True
 
 
 def test_release_hands_on_what_was_held_back_when_no_retry_follows() -> None:
-    body = encode(text_stream("Hi"))
+    body = ev.encode(ev.text_stream("Hi"))
     g, out = gate()
     g.feed(body[: body.index(b"event: content_block_start")])
     g.release()
@@ -48,7 +48,7 @@ def test_an_error_event_raises_the_class_its_type_names() -> None:
 
 
 def test_an_end_before_message_stop_is_incomplete_and_says_where() -> None:
-    body = encode(text_stream("Hi"))
+    body = ev.encode(ev.text_stream("Hi"))
     g, _ = gate()
     g.feed(body[: body.index(b"event: message_stop")])
     with pytest.raises(arx.IncompleteStreamError, match="after message_delta"):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import anyio
+import anyio.to_thread
 import httpx
 from reactivex import abc
 from reactivex import operators as ops
@@ -103,9 +104,9 @@ class Recorder(abc.ObserverBase[_T]):
             assert self._changed.wait_for(lambda: predicate(self.items), timeout), self.items
 
     async def await_end(self) -> None:
-        with anyio.fail_after(WAIT):
-            while not self.done.is_set():
-                await anyio.sleep(0.005)  # polled: the end may come from any thread
+        # The end may come from any thread: wait for it on a worker, the loop left free.
+        ended = await anyio.to_thread.run_sync(self.done.wait, WAIT)
+        assert ended, f"no end after {WAIT} s; got {len(self.items)} items"
 
 
 def by_key(items: list[arx.concurrency.Tagged[_S, _T]]) -> dict[_S, list[_T]]:

@@ -14,7 +14,7 @@ from reactivex.subject import Subject
 import anthropic_rx as arx
 from anthropic_rx.concurrency import StreamFailed, Tagged, merge_tagged
 
-from ..events_helpers import encode, text_stream
+from .. import events_helpers as ev
 from .helpers import WAIT, Recorder, by_key
 
 
@@ -87,8 +87,8 @@ def test_a_bound_subscribes_the_next_source_only_when_one_ends() -> None:
 
 
 def test_with_a_bound_of_one_recordings_play_one_after_the_other() -> None:
-    hello = arx.from_bytes(encode(text_stream("Hel", "lo")))
-    bye = arx.from_bytes(encode(text_stream("Bye")))
+    hello = arx.from_bytes(ev.encode(ev.text_stream("Hel", "lo")))
+    bye = arx.from_bytes(ev.encode(ev.text_stream("Bye")))
     out: Recorder[Tagged[str, arx.StreamEvent]] = Recorder()
     merge_tagged({"a": hello, "b": bye}, max_concurrent=1).subscribe(out)
     keys = [i.key for i in out.items]
@@ -150,7 +150,7 @@ def test_isolated_errors_arrive_tagged_and_the_others_go_on() -> None:
 
 
 def test_stream_failed_shows_the_snapshot_its_error_carries() -> None:
-    events = arx.from_bytes(encode(text_stream("partial"))[:-40])  # cut before message_stop
+    events = arx.from_bytes(ev.encode(ev.text_stream("partial"))[:-40])  # cut before message_stop
     out: Recorder[Tagged[str, Any]] = Recorder()
     from anthropic_rx.operators import accumulate
 

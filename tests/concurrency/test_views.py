@@ -17,16 +17,16 @@ import anthropic_rx as arx
 from anthropic_rx.concurrency import StreamFailed, Tagged, first_to_finish, side_by_side
 from anthropic_rx.operators import final_message
 
-from ..events_helpers import encode, event, text_stream
+from .. import events_helpers as ev
 from .helpers import Recorder
 
 
 def recording(*pieces: str) -> Observable[arx.StreamEvent]:
-    return arx.from_bytes(encode(text_stream(*pieces)))
+    return arx.from_bytes(ev.encode(ev.text_stream(*pieces)))
 
 
 def events(*pieces: str) -> list[arx.StreamEvent]:
-    return [event(obj) for obj in text_stream(*pieces)]
+    return [ev.event(obj) for obj in ev.text_stream(*pieces)]
 
 
 def texts(mapping: Mapping[str, Any]) -> dict[str, str]:
@@ -67,7 +67,7 @@ def test_side_by_side_mappings_are_read_only_and_stay_as_emitted() -> None:
 
 
 def test_side_by_side_ends_with_the_first_error_naming_its_key() -> None:
-    cut = arx.from_bytes(encode(text_stream("half"))[:-40])
+    cut = arx.from_bytes(ev.encode(ev.text_stream("half"))[:-40])
     out: Recorder[Mapping[str, arx.MessageSnapshot]] = Recorder()
     side_by_side({"ok": recording("fine"), "cut": cut}).subscribe(out)
     assert isinstance(out.error, arx.IncompleteStreamError)
@@ -76,7 +76,7 @@ def test_side_by_side_ends_with_the_first_error_naming_its_key() -> None:
 
 
 def test_side_by_side_with_isolated_errors_shows_the_failure_in_place() -> None:
-    cut = arx.from_bytes(encode(text_stream("half"))[:-40])
+    cut = arx.from_bytes(ev.encode(ev.text_stream("half"))[:-40])
     out: Recorder[Mapping[str, arx.MessageSnapshot | StreamFailed]] = Recorder()
     side_by_side({"cut": cut, "ok": recording("fine")}, isolate_errors=True).subscribe(out)
     assert out.completed
@@ -144,7 +144,7 @@ def test_when_every_stream_fails_the_isolated_race_completes_without_a_winner() 
 def test_first_to_finish_starts_no_loser_once_a_finished_stream_has_won() -> None:
     # A MessageStream that has ended replays at subscribe time, so it wins inside the
     # subscribe call: the race is over there, and no other source may start after it.
-    finished = arx.from_response(httpx.Response(200, content=encode(text_stream("cached"))))
+    finished = arx.from_response(httpx.Response(200, content=ev.encode(ev.text_stream("cached"))))
     assert finished.pipe(final_message()).run().content[0].text == "cached"  # type: ignore[union-attr]
     subscribed: list[str] = []
 

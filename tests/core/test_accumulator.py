@@ -9,35 +9,23 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.events import UnknownBlock, UnknownDelta
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    PING,
-    block_start,
-    delta,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
+from .. import events_helpers as ev
 
 
 def run(objs: list[dict[str, Any]]) -> arx.MessageAccumulator:
     acc = arx.MessageAccumulator()
     for obj in objs:
-        acc.feed(event(obj))
+        acc.feed(ev.event(obj))
     return acc
 
 
 def snapshots(objs: list[dict[str, Any]]) -> list[arx.MessageSnapshot | None]:
     acc = arx.MessageAccumulator()
-    return [acc.feed(event(obj)) for obj in objs]
+    return [acc.feed(ev.event(obj)) for obj in objs]
 
 
 def test_text_deltas_join_into_the_block_text() -> None:
-    message = run(text_stream("Hel", "lo", "", " world")).message()
+    message = run(ev.text_stream("Hel", "lo", "", " world")).message()
     assert message.content[0].model_dump() == {
         "type": "text",
         "text": "Hello world",
@@ -47,7 +35,7 @@ def test_text_deltas_join_into_the_block_text() -> None:
 
 
 def test_snapshots_never_change_after_they_are_handed_out() -> None:
-    snaps = snapshots(text_stream("a", "b", "c"))
+    snaps = snapshots(ev.text_stream("a", "b", "c"))
     texts = [s.text if s else None for s in snaps]
     assert texts == ["", "", "a", "ab", "abc", "abc", "abc", "abc"]
     # Read them again, newest first: each still shows what it showed.
@@ -55,28 +43,28 @@ def test_snapshots_never_change_after_they_are_handed_out() -> None:
 
 
 def test_an_old_snapshot_read_after_newer_ones_shows_its_own_stage() -> None:
-    snaps = snapshots(text_stream("x" * 3, "y" * 3, "z" * 3))
+    snaps = snapshots(ev.text_stream("x" * 3, "y" * 3, "z" * 3))
     assert snaps[-1] is not None and snaps[-1].text == "xxxyyyzzz"
     assert snaps[2] is not None and snaps[2].text == "xxx"
     assert snaps[3] is not None and snaps[3].content[0].text == "xxxyyy"  # type: ignore[union-attr]
 
 
 def test_the_snapshot_is_complete_only_after_message_stop() -> None:
-    snaps = snapshots(text_stream("a"))
+    snaps = snapshots(ev.text_stream("a"))
     assert [s.complete for s in snaps if s] == [False] * 5 + [True]
 
 
 def test_ping_and_unknown_events_return_the_same_snapshot() -> None:
     acc = arx.MessageAccumulator()
-    assert acc.feed(event(PING)) is None
-    first = acc.feed(event(message_start()))
-    assert acc.feed(event(PING)) is first
-    assert acc.feed(event({"type": "content_block_annotation", "x": 1})) is first
+    assert acc.feed(ev.event(ev.PING)) is None
+    first = acc.feed(ev.event(ev.message_start()))
+    assert acc.feed(ev.event(ev.PING)) is first
+    assert acc.feed(ev.event({"type": "content_block_annotation", "x": 1})) is first
 
 
 def test_content_already_in_message_start_is_kept() -> None:
     prefilled = [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": 1}}]
-    acc = run([message_start(content=prefilled, stop_reason="tool_use"), MESSAGE_STOP])
+    acc = run([ev.message_start(content=prefilled, stop_reason="tool_use"), ev.MESSAGE_STOP])
     message = acc.message()
     assert message.content[0].model_dump()["input"] == {"a": 1}
     assert message.stop_reason == "tool_use"
@@ -84,14 +72,14 @@ def test_content_already_in_message_start_is_kept() -> None:
 
 def test_tool_input_is_parsed_once_at_block_stop() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
-        input_json(0, ""),
-        input_json(0, '{"city": "Par'),
-        input_json(0, 'is", "days": 3}'),
-        stop(0),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        ev.input_json(0, ""),
+        ev.input_json(0, '{"city": "Par'),
+        ev.input_json(0, 'is", "days": 3}'),
+        ev.stop(0),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     block = run(objs).message().content[0]
     assert block.model_dump()["input"] == {"city": "Paris", "days": 3}
@@ -99,22 +87,22 @@ def test_tool_input_is_parsed_once_at_block_stop() -> None:
 
 def test_input_that_arrives_whole_in_content_block_start_is_kept() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="f", input={"q": "whole"}),
-        input_json(0, ""),
-        stop(0),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="f", input={"q": "whole"}),
+        ev.input_json(0, ""),
+        ev.stop(0),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     assert run(objs).message().content[0].model_dump()["input"] == {"q": "whole"}
 
 
 def test_partial_input_leaves_out_an_unfinished_number() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
-        input_json(0, '{"path": "a.py", "n": 12'),
-        input_json(0, '34, "text": "li'),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
+        ev.input_json(0, '{"path": "a.py", "n": 12'),
+        ev.input_json(0, '34, "text": "li'),
     ]
     snaps = snapshots(objs)
     assert snaps[2] is not None and snaps[2].input_of(0) == {"path": "a.py"}
@@ -128,19 +116,19 @@ def test_partial_input_leaves_out_an_unfinished_number() -> None:
 
 
 CUT_CALL = [
-    message_start(),
-    block_start(0, type="text", text=""),
-    text(0, "Reading it."),
-    block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
-    input_json(1, '{"path": "/'),
+    ev.message_start(),
+    ev.block_start(0, type="text", text=""),
+    ev.text(0, "Reading it."),
+    ev.block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
+    ev.input_json(1, '{"path": "/'),
 ]
 
 
 @pytest.mark.parametrize(
     ("ending", "where"),
     [
-        ([message_delta("max_tokens"), MESSAGE_STOP], "when message_stop ended the message"),
-        ([stop(1), message_delta("max_tokens"), MESSAGE_STOP], "at content_block_stop"),
+        ([ev.message_delta("max_tokens"), ev.MESSAGE_STOP], "when message_stop ended the message"),
+        ([ev.stop(1), ev.message_delta("max_tokens"), ev.MESSAGE_STOP], "at content_block_stop"),
     ],
     ids=["message_stop-without-block-stop", "block-stop"],
 )
@@ -153,7 +141,7 @@ def test_a_tool_call_with_unfinished_json_is_a_tool_input_error_never_a_finished
     last = ending[-1] if len(ending) == 2 else ending[0]  # the event that fails
     before = acc.snapshot
     with pytest.raises(arx.ToolInputError, match=where) as caught:
-        acc.feed(event(last))
+        acc.feed(ev.event(last))
     error = caught.value
     assert (error.index, error.partial_json) == (1, '{"path": "/')
     assert '\'{"path": "/\'' in str(error)
@@ -167,9 +155,9 @@ def test_a_tool_call_with_unfinished_json_is_a_tool_input_error_never_a_finished
 
 
 def test_the_error_at_message_stop_names_the_stop_reason() -> None:
-    acc = run([*CUT_CALL, message_delta("max_tokens")])
+    acc = run([*CUT_CALL, ev.message_delta("max_tokens")])
     with pytest.raises(arx.ToolInputError, match="stop_reason 'max_tokens'") as caught:
-        acc.feed(event(MESSAGE_STOP))
+        acc.feed(ev.event(ev.MESSAGE_STOP))
     assert caught.value.snapshot is not None
     assert caught.value.snapshot.stop_reason == "max_tokens"
 
@@ -177,37 +165,37 @@ def test_the_error_at_message_stop_names_the_stop_reason() -> None:
 def test_an_open_tool_block_whose_json_is_whole_at_message_stop_is_finished() -> None:
     """Only its content_block_stop is missing: the arguments are whole, the call stands."""
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
-        input_json(0, '{"lines": ["one", "two"]}'),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="f", input={}),
+        ev.input_json(0, '{"lines": ["one", "two"]}'),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     assert run(objs).message().content[0].model_dump()["input"] == {"lines": ["one", "two"]}
 
 
 def test_an_open_tool_block_without_json_at_message_stop_keeps_its_start_input() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="now", input={}),
-        input_json(0, ""),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="now", input={}),
+        ev.input_json(0, ""),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     assert run(objs).message().content[0].model_dump()["input"] == {}
 
 
 def test_signature_delta_replaces_the_signature() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="thinking", thinking="", signature=""),
-        delta(0, type="thinking_delta", thinking="Let me "),
-        delta(0, type="thinking_delta", thinking=""),
-        delta(0, type="thinking_delta", thinking="think."),
-        delta(0, type="signature_delta", signature="sig-1"),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="thinking", thinking="", signature=""),
+        ev.delta(0, type="thinking_delta", thinking="Let me "),
+        ev.delta(0, type="thinking_delta", thinking=""),
+        ev.delta(0, type="thinking_delta", thinking="think."),
+        ev.delta(0, type="signature_delta", signature="sig-1"),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
     block = run(objs).message().content[0].model_dump()
     assert block == {"type": "thinking", "thinking": "Let me think.", "signature": "sig-1"}
@@ -222,14 +210,14 @@ def test_citations_deltas_append_to_the_text_block() -> None:
         "encrypted_index": "e",
     }
     objs = [
-        message_start(),
-        block_start(0, type="text", text="", citations=[]),
-        delta(0, type="citations_delta", citation=cite),
-        delta(0, type="citations_delta", citation={**cite, "url": "https://y"}),
-        text(0, "cited"),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="text", text="", citations=[]),
+        ev.delta(0, type="citations_delta", citation=cite),
+        ev.delta(0, type="citations_delta", citation={**cite, "url": "https://y"}),
+        ev.text(0, "cited"),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
     block = run(objs).message().content[0].model_dump(mode="json")
     assert [c["url"] for c in block["citations"]] == ["https://x", "https://y"]
@@ -238,12 +226,12 @@ def test_citations_deltas_append_to_the_text_block() -> None:
 
 def test_compaction_delta_replaces_the_content() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="compaction", content=None),
-        delta(0, type="compaction_delta", content="summary", encrypted_content="enc"),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="compaction", content=None),
+        ev.delta(0, type="compaction_delta", content="summary", encrypted_content="enc"),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
     block = run(objs).message().content[0].model_dump()
     assert block == {"type": "compaction", "content": "summary", "encrypted_content": "enc"}
@@ -251,9 +239,11 @@ def test_compaction_delta_replaces_the_content() -> None:
 
 def test_message_delta_overwrites_usage_fields_that_are_present() -> None:
     objs = [
-        message_start(usage={"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7}),
-        message_delta("end_turn", input_tokens=25),
-        MESSAGE_STOP,
+        ev.message_start(
+            usage={"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7}
+        ),
+        ev.message_delta("end_turn", input_tokens=25),
+        ev.MESSAGE_STOP,
     ]
     usage = run(objs).message().usage
     assert (usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens) == (25, 5, 7)
@@ -261,11 +251,11 @@ def test_message_delta_overwrites_usage_fields_that_are_present() -> None:
 
 def test_a_fallback_block_relabels_the_model() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="fallback", **{"from": {"model": "a"}}, to={"model": "b"}),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="fallback", **{"from": {"model": "a"}}, to={"model": "b"}),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
     message = run(objs).message()
     assert message.model == "b"
@@ -274,12 +264,12 @@ def test_a_fallback_block_relabels_the_model() -> None:
 
 def test_unknown_blocks_are_kept_raw_and_take_fitting_deltas() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="hologram", colour="blue", text=""),
-        text(0, "shiny"),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="hologram", colour="blue", text=""),
+        ev.text(0, "shiny"),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
     block = run(objs).message().content[0]
     assert isinstance(block, UnknownBlock)
@@ -287,7 +277,11 @@ def test_unknown_blocks_are_kept_raw_and_take_fitting_deltas() -> None:
 
 
 def test_unknown_deltas_are_kept_aside_and_never_fatal() -> None:
-    objs = [*text_stream("a")[:3], delta(0, type="sparkle_delta", amount=3), *text_stream("a")[3:]]
+    objs = [
+        *ev.text_stream("a")[:3],
+        ev.delta(0, type="sparkle_delta", amount=3),
+        *ev.text_stream("a")[3:],
+    ]
     acc = run(objs)
     assert acc.message().content[0].model_dump()["text"] == "a"
     assert acc.snapshot is not None
@@ -296,7 +290,7 @@ def test_unknown_deltas_are_kept_aside_and_never_fatal() -> None:
 
 
 def test_unknown_message_fields_pass_through() -> None:
-    acc = run([message_start(diagnostics={"x": 1}), message_delta(), MESSAGE_STOP])
+    acc = run([ev.message_start(diagnostics={"x": 1}), ev.message_delta(), ev.MESSAGE_STOP])
     assert acc.message().model_dump()["diagnostics"] == {"x": 1}
     assert acc.snapshot is not None and acc.snapshot.diagnostics == {"x": 1}
 
@@ -304,32 +298,40 @@ def test_unknown_message_fields_pass_through() -> None:
 @pytest.mark.parametrize(
     ("objs", "match"),
     [
-        ([text(0, "a")], "expected message_start first, got content_block_delta"),
-        ([message_delta()], "expected message_start first, got message_delta"),
-        ([message_start(), message_start()], "expected one message_start, got a second one"),
-        ([message_start(), text(7, "a")], "block 7, which was never started"),
+        ([ev.text(0, "a")], "expected message_start first, got content_block_delta"),
+        ([ev.message_delta()], "expected message_start first, got message_delta"),
+        ([ev.message_start(), ev.message_start()], "expected one message_start, got a second one"),
+        ([ev.message_start(), ev.text(7, "a")], "block 7, which was never started"),
         (
-            [message_start(), block_start(1, type="text", text="")],
+            [ev.message_start(), ev.block_start(1, type="text", text="")],
             "expected content_block_start for index 0, got index 1",
         ),
         (
-            [message_start(), block_start(0, type="text", text=""), stop(0), stop(0)],
+            [ev.message_start(), ev.block_start(0, type="text", text=""), ev.stop(0), ev.stop(0)],
             "block 0, after its content_block_stop",
         ),
         (
-            [message_start(), block_start(0, type="text", text=""), stop(0), text(0, "late")],
+            [
+                ev.message_start(),
+                ev.block_start(0, type="text", text=""),
+                ev.stop(0),
+                ev.text(0, "late"),
+            ],
             "after its content_block_stop",
         ),
         (
-            [message_start(), MESSAGE_STOP, block_start(0, type="text", text="")],
+            [ev.message_start(), ev.MESSAGE_STOP, ev.block_start(0, type="text", text="")],
             "expected nothing after message_stop",
         ),
-        ([message_start(), MESSAGE_STOP, text(0, "x")], "expected nothing after message_stop"),
+        (
+            [ev.message_start(), ev.MESSAGE_STOP, ev.text(0, "x")],
+            "expected nothing after message_stop",
+        ),
         (
             [
-                message_start(),
-                block_start(0, type="tool_use", id="t", name="f", input={}),
-                text(0, "x"),
+                ev.message_start(),
+                ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+                ev.text(0, "x"),
             ],
             "text_delta cannot apply to block 0, a tool_use block",
         ),
@@ -340,15 +342,15 @@ def test_order_violations_are_protocol_errors_naming_the_event(
 ) -> None:
     acc = arx.MessageAccumulator()
     for obj in objs[:-1]:
-        acc.feed(event(obj))
+        acc.feed(ev.event(obj))
     with pytest.raises(arx.StreamProtocolError, match=match) as info:
-        acc.feed(event(objs[-1]))
+        acc.feed(ev.event(objs[-1]))
     assert info.value.event is not None and info.value.event.type == objs[-1]["type"]
     assert info.value.snapshot is acc.snapshot
 
 
 def test_ending_before_message_stop_is_incomplete_with_the_partial_snapshot() -> None:
-    acc = run(text_stream("partial", "answer")[:4])
+    acc = run(ev.text_stream("partial", "answer")[:4])
     with pytest.raises(arx.IncompleteStreamError, match="after content_block_delta") as info:
         acc.message()
     assert info.value.snapshot is not None and info.value.snapshot.text == "partialanswer"
@@ -356,19 +358,19 @@ def test_ending_before_message_stop_is_incomplete_with_the_partial_snapshot() ->
 
 def test_ending_before_message_start_is_incomplete_without_a_snapshot() -> None:
     with pytest.raises(arx.IncompleteStreamError, match="before message_start") as info:
-        run([PING]).message()
+        run([ev.PING]).message()
     assert info.value.snapshot is None
 
 
 def test_an_error_event_raises_the_error_its_type_names() -> None:
-    acc = run(text_stream("half")[:3])
+    acc = run(ev.text_stream("half")[:3])
     err = {
         "type": "error",
         "error": {"type": "overloaded_error", "message": "Overloaded"},
         "request_id": "req_1",
     }
     with pytest.raises(arx.OverloadedError) as info:
-        acc.feed(event(err))
+        acc.feed(ev.event(err))
     exc = info.value
     assert (exc.status_code, exc.error_type, exc.mid_stream, exc.request_id) == (
         None,
@@ -381,26 +383,26 @@ def test_an_error_event_raises_the_error_its_type_names() -> None:
 
 def test_tool_input_that_is_not_json_at_block_stop_is_a_tool_input_error() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="t", name="f", input={}),
-        input_json(0, '{"a": nope}'),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+        ev.input_json(0, '{"a": nope}'),
     ]
     acc = run(objs)
     with pytest.raises(arx.ToolInputError, match="block 0") as info:
-        acc.feed(event(stop(0)))
+        acc.feed(ev.event(ev.stop(0)))
     assert info.value.partial_json == '{"a": nope}' and info.value.index == 0
     assert info.value.snapshot is not None
 
 
 def test_to_message_of_a_complete_snapshot_equals_the_final_message() -> None:
-    acc = run(text_stream("a", "b"))
+    acc = run(ev.text_stream("a", "b"))
     assert acc.snapshot is not None
     assert acc.snapshot.to_message() == acc.message()
     assert "complete" in repr(acc.snapshot)
 
 
 def test_block_and_started_block_read_one_block() -> None:
-    snaps = snapshots(text_stream("a", "b"))
+    snaps = snapshots(ev.text_stream("a", "b"))
     snap = snaps[3]
     assert snap is not None
     assert snap.block(0).model_dump()["text"] == "ab"
@@ -419,9 +421,9 @@ def test_snapshots_can_be_read_on_several_threads_at_once() -> None:
     text = json_module.dumps(value)
     pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="t", name="f", input={}),
-        *(input_json(0, p) for p in pieces),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+        *(ev.input_json(0, p) for p in pieces),
     ]
     snaps = [s for s in snapshots(objs)[2:] if s is not None]
     expected = [s.input_of(0) for s in snapshots(objs)[2:] if s is not None]  # one thread
@@ -453,7 +455,7 @@ def test_message_delta_carries_the_beta_message_fields_to_the_message() -> None:
     edits = {"applied_edits": [{"type": "clear_tool_uses_20250919", "cleared_tool_uses": 2}]}
     transformations = [{"type": "truncation", "removed_tokens": 120}]
     objs = [
-        message_start(),
+        ev.message_start(),
         {
             "type": "message_delta",
             "delta": {"stop_reason": "end_turn", "container": container},
@@ -461,7 +463,7 @@ def test_message_delta_carries_the_beta_message_fields_to_the_message() -> None:
             "context_management": edits,
             "input_transformations": transformations,
         },
-        MESSAGE_STOP,
+        ev.MESSAGE_STOP,
     ]
     acc = run(objs)
     dumped = acc.message().model_dump(mode="json")
@@ -475,18 +477,18 @@ def test_message_delta_carries_the_beta_message_fields_to_the_message() -> None:
 
 
 def test_a_message_delta_without_the_beta_fields_leaves_them_unset() -> None:
-    acc = run([message_start(), message_delta(), MESSAGE_STOP])
+    acc = run([ev.message_start(), ev.message_delta(), ev.MESSAGE_STOP])
     dumped = acc.message().model_dump(mode="json")
     assert dumped["container"] is None
     assert "context_management" not in dumped and "input_transformations" not in dumped
 
 
 def test_a_delta_that_does_not_fit_its_open_block_leaves_the_block_as_it_was() -> None:
-    objs = [message_start(), block_start(0, type="text", text=""), text(0, "kept")]
+    objs = [ev.message_start(), ev.block_start(0, type="text", text=""), ev.text(0, "kept")]
     acc = run(objs)
     before = acc.snapshot
     with pytest.raises(arx.StreamProtocolError, match="thinking_delta cannot apply to block 0"):
-        acc.feed(event(delta(0, type="thinking_delta", thinking="x")))
+        acc.feed(ev.event(ev.delta(0, type="thinking_delta", thinking="x")))
     assert acc.snapshot is before and before is not None and before.text == "kept"
-    acc.feed(event(text(0, "!")))  # the stream can still be read on
+    acc.feed(ev.event(ev.text(0, "!")))  # the stream can still be read on
     assert acc.snapshot is not None and acc.snapshot.text == "kept!"

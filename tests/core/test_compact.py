@@ -1,7 +1,7 @@
 """The compact replay of a finished stream gives what the steps it replaces gave.
 
-`MessageAccumulator.compact` stores a finished stream's delta logs as strings and offsets and
-its plain delta steps as block indexes (``_core/compact.py``). These tests compare, step by
+`compact_replay` stores a finished stream's delta logs as strings and offsets
+(``_core/log.py``) and its plain delta steps as block indexes (``sources/_replay.py``). These tests compare, step by
 step, what the compact form gives against the original steps of the same bytes: events equal
 field for field, snapshots that read the same message, partial tool input included, from any
 starting position, on every real recording and on generated streams.
@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import anthropic_rx as arx
-from anthropic_rx._core import MessageAccumulator, MessageSnapshot, Step
-from anthropic_rx._core.compact import CompactLog, CompactSteps
+from anthropic_rx._core import CompactLog, MessageAccumulator, MessageSnapshot, Step
 from anthropic_rx.events import ContentBlockDeltaEvent
 from anthropic_rx.operators import accumulate, final_message
+from anthropic_rx.sources._replay import CompactSteps, compact_replay
 from tests.conftest import read_recording, real_recording_names
 from tests.sources.fakes import FakeResponse
 from tests.strategies import GeneratedStream, message_streams
@@ -74,7 +74,7 @@ def reference(data: bytes) -> list[Step]:
 def test_the_compact_replay_of_every_recording_equals_its_steps(name: str) -> None:
     data = read_recording(name)
     acc, steps = steps_of(data)
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     original = reference(data)
     assert_same_steps(original, compact)
     # A late reader that starts anywhere gets the same steps from there.
@@ -87,7 +87,9 @@ def test_snapshots_handed_out_before_compaction_read_the_same_blocks_after() -> 
     name = "pydai-pause-turn-web-search.sse"
     data = read_recording(name)
     acc, steps = steps_of(data)
-    compact = acc.compact(steps)  # nothing of `steps` was read before: caches are cold
+    compact = compact_replay(
+        acc.snapshot, steps
+    )  # nothing of `steps` was read before: caches are cold
     assert isinstance(compact, CompactSteps)
     assert [view(s.snapshot) for s in steps] == [view(s.snapshot) for s in reference(data)]
 
@@ -130,7 +132,7 @@ def text_stream(pieces: Sequence[str], **extra: Any) -> bytes:
 def test_plain_text_deltas_become_indexes_and_the_log_one_string() -> None:
     pieces = ["Hel", "lo", ", ", "wörld", "", "!"]
     acc, steps = steps_of(text_stream(pieces))
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     assert isinstance(compact, CompactSteps)
     builder = steps[-1].snapshot._frame.builders[0]  # type: ignore[union-attr]
     assert isinstance(builder.log, CompactLog)
@@ -142,7 +144,7 @@ def test_plain_text_deltas_become_indexes_and_the_log_one_string() -> None:
 def test_deltas_with_fields_this_version_does_not_know_are_kept_whole() -> None:
     data = text_stream(["a", "b"], future_field=1)
     acc, steps = steps_of(data)
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     assert compact is steps  # nothing could be stored compactly without losing the field
     delta = compact[2].event
     assert isinstance(delta, ContentBlockDeltaEvent)
@@ -155,7 +157,7 @@ def test_the_compact_replay_of_generated_streams_equals_their_steps(
     stream: GeneratedStream,
 ) -> None:
     acc, steps = steps_of(stream.data)
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     assert_same_steps(reference(stream.data), compact)
     assert_same_steps(reference(stream.data), compact, len(steps) // 2)
 

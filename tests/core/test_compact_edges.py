@@ -1,7 +1,7 @@
 """The compact forms behave as the lists they replace, at their edges too.
 
-`CompactLog` and `CompactSteps` (``_core/compact.py``) stand in for a finished stream's delta
-logs and replay steps. Whatever a list answers (negative and out-of-range indexes, slices with
+`CompactLog` and `CompactSteps` (``_core/log.py``, ``sources/_replay.py``) stand in for a
+finished stream's delta logs and replay steps. Whatever a list answers (negative and out-of-range indexes, slices with
 a step, an empty slice, iteration), they must answer the same, and a stream that ended early
 or began with a ``ping`` must replay as it was received.
 """
@@ -16,23 +16,12 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx._core import MessageAccumulator, MessageSnapshot, Step
 from anthropic_rx._core.blocks import BlockBuilder
-from anthropic_rx._core.compact import CompactLog, CompactSteps, compact_log
+from anthropic_rx._core.log import CompactLog, compact_log
 from anthropic_rx.events import InputJSONDelta, SignatureDelta, ThinkingDelta
 from anthropic_rx.operators import accumulate
+from anthropic_rx.sources._replay import CompactSteps, compact_replay
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    PING,
-    block_start,
-    delta,
-    encode,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from ..sources.fakes import FakeResponse
 
 
@@ -40,7 +29,7 @@ def steps_of(objs: list[dict[str, Any]]) -> tuple[MessageAccumulator, list[Step]
     acc = MessageAccumulator()
     steps: list[Step] = []
     for obj in objs:
-        e = event(obj)
+        e = ev.event(obj)
         steps.append(Step(e, acc.feed(e)))
     return acc, steps
 
@@ -65,26 +54,26 @@ THINKING = ["Let me ", "think", " about ", "it."]
 def thinking_stream() -> list[dict[str, Any]]:
     """A thinking block (plain deltas, then a signature) and a text block."""
     return [
-        PING,  # a ping may come before message_start: it has no snapshot
-        message_start(),
-        block_start(0, type="thinking", thinking="", signature=""),
-        *(delta(0, type="thinking_delta", thinking=t) for t in THINKING),
-        delta(0, type="signature_delta", signature="sig-1"),
-        stop(0),
-        block_start(1, type="text", text=""),
-        text(1, "Hi"),
-        PING,
-        text(1, "!"),
-        stop(1),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.PING,  # a ping may come before message_start: it has no snapshot
+        ev.message_start(),
+        ev.block_start(0, type="thinking", thinking="", signature=""),
+        *(ev.delta(0, type="thinking_delta", thinking=t) for t in THINKING),
+        ev.delta(0, type="signature_delta", signature="sig-1"),
+        ev.stop(0),
+        ev.block_start(1, type="text", text=""),
+        ev.text(1, "Hi"),
+        ev.PING,
+        ev.text(1, "!"),
+        ev.stop(1),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
 
 
 def compacted_thinking() -> tuple[list[Step], Sequence[Step], BlockBuilder]:
     acc, steps = steps_of(thinking_stream())
     original = steps_of(thinking_stream())[1]  # never compacted: the reference
-    compact = acc.compact(steps)
+    compact = compact_replay(acc.snapshot, steps)
     last = steps[-1].snapshot
     assert last is not None
     return original, compact, last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
@@ -125,19 +114,19 @@ def test_a_compacted_block_reads_the_same_at_every_version() -> None:
 def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
     pieces = ['{"city": ', '"Par', 'is"', "}"]
     objs = [
-        message_start(),
-        block_start(0, type="tool_use", id="t", name="f", input={}),
-        *(input_json(0, p) for p in pieces),
-        stop(0),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+        *(ev.input_json(0, p) for p in pieces),
+        ev.stop(0),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
     acc, steps = steps_of(objs)
     last = steps[-1].snapshot
     assert last is not None
     builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
     before = [builder.json_text(v) for v in range(len(pieces) + 1)]
-    acc.compact(steps)
+    compact_replay(acc.snapshot, steps)
     assert isinstance(builder.log, CompactLog) and builder.log.kind is InputJSONDelta
     assert [builder.json_text(v) for v in range(len(pieces) + 1)] == before
     assert builder.json_text() == '{"city": "Paris"}'
@@ -187,18 +176,18 @@ def test_a_ping_before_message_start_is_replayed_without_a_snapshot() -> None:
 
 def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="text", text=""),
-        text(0, "Calling."),
-        stop(0),
-        block_start(1, type="tool_use", id="t", name="f", input={}),
-        input_json(1, '{"a": '),
-        input_json(1, "nope}"),
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "Calling."),
+        ev.stop(0),
+        ev.block_start(1, type="tool_use", id="t", name="f", input={}),
+        ev.input_json(1, '{"a": '),
+        ev.input_json(1, "nope}"),
     ]
     acc, steps = steps_of(objs)
     with pytest.raises(arx.ToolInputError):
-        acc.feed(event(stop(1)))
-    compact = acc.compact(steps)
+        acc.feed(ev.event(ev.stop(1)))
+    compact = compact_replay(acc.snapshot, steps)
     last = steps[-1].snapshot
     assert last is not None
     text_block, tool_block = last._frame.builders  # pyright: ignore[reportPrivateUsage]
@@ -209,17 +198,17 @@ def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> N
     assert compact[-1].snapshot is not None and compact[-1].snapshot.input_of(1) == {}
     # Compacting again (a second end of the same stream) keeps the same logs and steps.
     logs = (text_block.log, tool_block.log)
-    assert same(reference, acc.compact(compact))
+    assert same(reference, compact_replay(acc.snapshot, compact))
     assert (text_block.log, tool_block.log) == logs and text_block.log is logs[0]
 
 
 def test_a_late_subscriber_gets_a_leading_ping_and_every_snapshot() -> None:
-    data = encode(thinking_stream())
+    data = ev.encode(thinking_stream())
     stream = arx.from_response(FakeResponse([data]))
     live = stream.pipe(accumulate()).run()
     assert stream.wait(10) and stream.error is None
     late: list[arx.StreamEvent] = []
     stream.subscribe(late.append)
-    assert late == [event(obj) for obj in thinking_stream()]
+    assert late == [ev.event(obj) for obj in thinking_stream()]
     assert isinstance(late[0], arx.PingEvent)
     assert view(stream.pipe(accumulate()).run()) == view(live)

@@ -17,15 +17,7 @@ import anthropic_rx as arx
 from anthropic_rx._core import PartialJSON, PartialJSONError
 from anthropic_rx._core.tool_input import parse_complete
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-)
+from .. import events_helpers as ev
 
 # Text that is not JSON, the parser's message for it, and the partial value at the fault.
 # Each fault is one the parser can only see when it reads the offending character: an
@@ -121,16 +113,16 @@ def test_the_json_these_faults_resemble_is_accepted() -> None:
 
 def tool_stream(*pieces: str) -> list[dict[str, Any]]:
     return [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="write", input={}),
-        *(input_json(0, p) for p in pieces),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="write", input={}),
+        *(ev.input_json(0, p) for p in pieces),
     ]
 
 
 def test_a_partial_input_with_an_invalid_escape_keeps_the_value_before_it() -> None:
     acc = arx.MessageAccumulator()
     snaps = [
-        acc.feed(event(obj)) for obj in tool_stream('{"path": "a.py", ', '"text": "x\\q', 'y"}')
+        acc.feed(ev.event(obj)) for obj in tool_stream('{"path": "a.py", ', '"text": "x\\q', 'y"}')
     ]
     good, bad, after = snaps[2], snaps[3], snaps[4]
     assert good is not None and bad is not None and after is not None
@@ -141,14 +133,14 @@ def test_a_partial_input_with_an_invalid_escape_keeps_the_value_before_it() -> N
     assert after.input_of(0, strings="complete") == {"path": "a.py"}
     # The stop reports the whole text received.
     with pytest.raises(arx.ToolInputError, match="block 0") as info:
-        acc.feed(event(stop(0)))
+        acc.feed(ev.event(ev.stop(0)))
     assert info.value.partial_json == '{"path": "a.py", "text": "x\\qy"}'
     assert isinstance(info.value.__cause__, ValueError)
 
 
 def test_reading_an_old_snapshot_after_the_fault_rereads_from_the_start() -> None:
     acc = arx.MessageAccumulator()
-    snaps = [acc.feed(event(obj)) for obj in tool_stream('{"n": 1, ', '"m": 2.2.2', ', "k": 3}')]
+    snaps = [acc.feed(ev.event(obj)) for obj in tool_stream('{"n": 1, ', '"m": 2.2.2', ', "k": 3}')]
     assert snaps[-1] is not None and snaps[-1].input_of(0) == {"n": 1}
     assert snaps[2] is not None and snaps[2].input_of(0) == {"n": 1}
     assert snaps[3] is not None and snaps[3].input_of(0) == {"n": 1}
@@ -157,17 +149,17 @@ def test_reading_an_old_snapshot_after_the_fault_rereads_from_the_start() -> Non
 def test_a_lone_surrogate_in_tool_input_fails_at_content_block_stop() -> None:
     acc = arx.MessageAccumulator()
     for obj in tool_stream('{"emoji": "\\ud83d"}'):
-        acc.feed(event(obj))
+        acc.feed(ev.event(obj))
     assert acc.snapshot is not None and acc.snapshot.input_of(0) == {"emoji": ""}
     with pytest.raises(arx.ToolInputError) as info:
-        acc.feed(event(stop(0)))
+        acc.feed(ev.event(ev.stop(0)))
     assert info.value.index == 0 and info.value.snapshot is acc.snapshot
 
 
 def test_message_stop_with_an_unstopped_tool_block_that_is_not_json_is_a_tool_input_error() -> None:
     """A block cut by message_stop must fail as the stop would: with `ToolInputError`."""
     acc = arx.MessageAccumulator()
-    for obj in [*tool_stream('{"a": nope'), message_delta("max_tokens")]:
-        acc.feed(event(obj))
+    for obj in [*tool_stream('{"a": nope'), ev.message_delta("max_tokens")]:
+        acc.feed(ev.event(obj))
     with pytest.raises(arx.ToolInputError):
-        acc.feed(event(MESSAGE_STOP))
+        acc.feed(ev.event(ev.MESSAGE_STOP))

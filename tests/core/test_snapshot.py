@@ -11,18 +11,7 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.events import TextBlock, ToolUseBlock
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
+from .. import events_helpers as ev
 
 REFUSAL = {"type": "refusal", "category": "cyber", "explanation": "Not this."}
 CONTAINER = {"id": "container_011", "expires_at": "2026-04-24T11:13:36.730129Z"}
@@ -30,14 +19,14 @@ CONTAINER = {"id": "container_011", "expires_at": "2026-04-24T11:13:36.730129Z"}
 
 def snapshots(objs: list[dict[str, Any]]) -> list[arx.MessageSnapshot]:
     acc = arx.MessageAccumulator()
-    snaps = [acc.feed(event(obj)) for obj in objs]
+    snaps = [acc.feed(ev.event(obj)) for obj in objs]
     assert all(s is not None for s in snaps)
     return [s for s in snaps if s is not None]
 
 
 def test_each_snapshot_reads_the_message_fields_as_they_stood_then() -> None:
     objs = [
-        message_start(
+        ev.message_start(
             id="msg_01", model="claude-x", usage={"input_tokens": 12, "output_tokens": 1}
         ),
         {
@@ -50,7 +39,7 @@ def test_each_snapshot_reads_the_message_fields_as_they_stood_then() -> None:
             },
             "usage": {"output_tokens": 7},
         },
-        MESSAGE_STOP,
+        ev.MESSAGE_STOP,
     ]
     started, delta, stopped = snapshots(objs)
     assert (started.id, started.model, started.role) == ("msg_01", "claude-x", "assistant")
@@ -77,16 +66,16 @@ def test_each_snapshot_reads_the_message_fields_as_they_stood_then() -> None:
 
 def test_the_matched_stop_sequence_is_reported() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="text", text=""),
-        text(0, "one two "),
-        stop(0),
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "one two "),
+        ev.stop(0),
         {
             "type": "message_delta",
             "delta": {"stop_reason": "stop_sequence", "stop_sequence": "THREE"},
             "usage": {"output_tokens": 3},
         },
-        MESSAGE_STOP,
+        ev.MESSAGE_STOP,
     ]
     last = snapshots(objs)[-1]
     assert (last.stop_reason, last.stop_sequence) == ("stop_sequence", "THREE")
@@ -94,7 +83,7 @@ def test_the_matched_stop_sequence_is_reported() -> None:
 
 
 def test_message_fields_this_version_does_not_model_are_read_as_attributes() -> None:
-    [snap] = snapshots([message_start(diagnostics={"region": "eu"}, trace="t-1")])
+    [snap] = snapshots([ev.message_start(diagnostics={"region": "eu"}, trace="t-1")])
     assert (snap.diagnostics, snap.trace) == ({"region": "eu"}, "t-1")
     extra = snap.extra
     assert extra == {"diagnostics": {"region": "eu"}, "trace": "t-1"}
@@ -103,12 +92,12 @@ def test_message_fields_this_version_does_not_model_are_read_as_attributes() -> 
 
 
 def test_a_snapshot_without_unmodelled_fields_has_empty_extra() -> None:
-    [snap] = snapshots([message_start()])
+    [snap] = snapshots([ev.message_start()])
     assert snap.extra == {}
 
 
 def test_a_misspelt_attribute_is_an_attribute_error_naming_it() -> None:
-    [snap] = snapshots([message_start(diagnostics={"x": 1})])
+    [snap] = snapshots([ev.message_start(diagnostics={"x": 1})])
     with pytest.raises(
         AttributeError, match="'MessageSnapshot' object has no attribute 'diagnostic'"
     ):
@@ -118,7 +107,7 @@ def test_a_misspelt_attribute_is_an_attribute_error_naming_it() -> None:
 
 def test_private_and_dunder_names_are_never_looked_up_in_the_extra_fields() -> None:
     """A field the API names ``_x`` stays in ``extra``; protocols probing dunders see none."""
-    [snap] = snapshots([message_start(_internal=1)])
+    [snap] = snapshots([ev.message_start(_internal=1)])
     assert snap.extra == {"_internal": 1}
     assert not hasattr(snap, "_internal")
     assert not hasattr(snap, "__setstate__")
@@ -127,7 +116,7 @@ def test_private_and_dunder_names_are_never_looked_up_in_the_extra_fields() -> N
 def test_a_snapshot_can_be_copied_and_the_copy_reads_the_same_message() -> None:
     # copy.copy builds an empty object and probes it for __setstate__ before its slots are
     # set: __getattr__ must answer that without reading the (unset) frame.
-    snap = snapshots(text_stream("Hel", "lo"))[3]
+    snap = snapshots(ev.text_stream("Hel", "lo"))[3]
     twin = copy.copy(snap)
     assert twin is not snap
     assert twin.text == snap.text == "Hello"
@@ -137,7 +126,7 @@ def test_a_snapshot_can_be_copied_and_the_copy_reads_the_same_message() -> None:
 def test_a_deep_copy_of_a_snapshot_is_the_snapshot_itself() -> None:
     # Immutable, so copying it deeply (a pydantic model or dataclass holding one, say) must
     # work, and need not copy anything: the blocks' builders hold a lock.
-    snap = snapshots(text_stream("Hel", "lo"))[3]
+    snap = snapshots(ev.text_stream("Hel", "lo"))[3]
     holder = {"snapshot": snap, "text": ["kept"]}
     twin = copy.deepcopy(holder)
     assert twin["snapshot"] is snap and twin["text"] == ["kept"]
@@ -147,24 +136,24 @@ def test_a_deep_copy_of_a_snapshot_is_the_snapshot_itself() -> None:
 def interleaved() -> list[dict[str, Any]]:
     """Two blocks open at once, their deltas interleaved (as a merging proxy may send)."""
     return [
-        message_start(),
-        block_start(0, type="text", text=""),
-        block_start(1, type="tool_use", id="toolu_1", name="search", input={}),
-        text(0, "Hel"),
-        input_json(1, '{"q": "pa'),
-        text(0, "lo"),
-        stop(0),
-        input_json(1, 'ris"}'),
-        stop(1),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.block_start(1, type="tool_use", id="toolu_1", name="search", input={}),
+        ev.text(0, "Hel"),
+        ev.input_json(1, '{"q": "pa'),
+        ev.text(0, "lo"),
+        ev.stop(0),
+        ev.input_json(1, 'ris"}'),
+        ev.stop(1),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
 
 
 def test_every_snapshot_survives_pickle_and_reads_what_it_saw_then() -> None:
     """Issue 10 item 9: an error carrying a snapshot can cross to another process."""
     objs = interleaved()
-    objs.insert(5, delta(0, type="brand_new_delta", payload=1))  # an unknown delta is kept
+    objs.insert(5, ev.delta(0, type="brand_new_delta", payload=1))  # an unknown delta is kept
     snaps = snapshots(objs)
     for snap in snaps:
         again = pickle.loads(pickle.dumps(snap))
@@ -212,7 +201,7 @@ def test_block_reads_one_block_whether_it_is_open_or_finished() -> None:
 
 
 def test_block_after_content_was_read_gives_the_same_object() -> None:
-    snap = snapshots(text_stream("a", "b"))[3]
+    snap = snapshots(ev.text_stream("a", "b"))[3]
     content = snap.content
     assert snap.block(0) is content[0]
     assert snap.block(-0) is content[0]

@@ -18,15 +18,7 @@ from anthropic_rx.notebook import CONTENT_KINDS, KINDS, Timeline, TimelineRow
 from anthropic_rx.operators import final_message
 from tests.conftest import read_recording
 
-from ..events_helpers import (
-    block_start,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text_stream,
-)
+from .. import events_helpers as ev
 
 
 def ticking() -> itertools.count[float]:
@@ -64,8 +56,8 @@ def test_rows_of_a_recording_follow_its_events() -> None:
 def test_each_label_gets_its_rows_and_time_runs_from_the_first_request() -> None:
     clock = ticking()
     timeline = Timeline(clock=lambda: next(clock))
-    a = arx.from_bytes(encode(text_stream("Hello", " there")))
-    b = arx.from_bytes(encode(text_stream("Hi")))
+    a = arx.from_bytes(ev.encode(ev.text_stream("Hello", " there")))
+    b = arx.from_bytes(ev.encode(ev.text_stream("Hi")))
 
     a.pipe(timeline.record("a")).subscribe()
     b.pipe(timeline.record("b")).subscribe()
@@ -83,7 +75,7 @@ def test_each_label_gets_its_rows_and_time_runs_from_the_first_request() -> None
 
 def test_a_failed_stream_ends_with_a_failed_row_and_the_error_passes_on() -> None:
     timeline = Timeline()
-    cut = encode(text_stream("Hel", "lo")[:4])  # no message_stop: incomplete
+    cut = ev.encode(ev.text_stream("Hel", "lo")[:4])  # no message_stop: incomplete
     errors: list[Exception] = []
 
     arx.from_bytes(cut).pipe(timeline.record("cut"), final_message()).subscribe(
@@ -168,16 +160,18 @@ def test_plot_draws_one_row_per_stream_with_its_label() -> None:
     clock = ticking()
     timeline = Timeline(clock=lambda: next(clock))
     tool = [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
-        input_json(0, '{"city": '),
-        input_json(0, '"Paris"}'),
-        stop(0),
-        message_delta("tool_use"),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        ev.input_json(0, '{"city": '),
+        ev.input_json(0, '"Paris"}'),
+        ev.stop(0),
+        ev.message_delta("tool_use"),
         {"type": "message_stop"},
     ]
-    arx.from_bytes(encode(text_stream("Hello", " world"))).pipe(timeline.record("text")).subscribe()
-    arx.from_bytes(encode(tool)).pipe(timeline.record("tool")).subscribe()
+    arx.from_bytes(ev.encode(ev.text_stream("Hello", " world"))).pipe(
+        timeline.record("text")
+    ).subscribe()
+    arx.from_bytes(ev.encode(tool)).pipe(timeline.record("tool")).subscribe()
     failing: reactivex.Observable[arx.StreamEvent] = reactivex.throw(ValueError("x"))
     failing.pipe(timeline.record("broken")).subscribe(on_error=lambda _: None)
 

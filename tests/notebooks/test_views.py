@@ -23,30 +23,18 @@ from anthropic_rx.operators import final_message
 from tests.conftest import ROOT, read_recording
 from tests.sources.fakes import FakeResponse
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    encode,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
+from .. import events_helpers as ev
 
 THINKING = [
-    message_start(),
-    block_start(0, type="thinking", thinking="", signature=""),
-    delta(0, type="thinking_delta", thinking="Hmm <b>"),
-    stop(0),
-    block_start(1, type="text", text=""),
-    text(1, "It is <prime> & odd"),
-    stop(1),
-    message_delta(),
-    MESSAGE_STOP,
+    ev.message_start(),
+    ev.block_start(0, type="thinking", thinking="", signature=""),
+    ev.delta(0, type="thinking_delta", thinking="Hmm <b>"),
+    ev.stop(0),
+    ev.block_start(1, type="text", text=""),
+    ev.text(1, "It is <prime> & odd"),
+    ev.stop(1),
+    ev.message_delta(),
+    ev.MESSAGE_STOP,
 ]
 
 
@@ -87,11 +75,11 @@ def test_a_view_shows_tool_input_as_it_forms() -> None:
     assert view.snapshot is None
 
     for e in [
-        message_start(),
-        block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
-        input_json(0, '{"city": "Par'),
+        ev.message_start(),
+        ev.block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        ev.input_json(0, '{"city": "Par'),
     ]:
-        subject.on_next(event(e))
+        subject.on_next(ev.event(e))
 
     assert not view.done
     header, body = view.to_text().splitlines()
@@ -99,12 +87,12 @@ def test_a_view_shows_tool_input_as_it_forms() -> None:
     assert body == '[tool get_weather] {"city": "Par"}'  # the unfinished string so far
     assert names_only.to_text().splitlines()[1] == "[tool get_weather]"
     assert "▍" in view.to_html()
-    subject.on_next(event(input_json(0, 'is"}')))
+    subject.on_next(ev.event(ev.input_json(0, 'is"}')))
     assert view.to_text().splitlines()[1] == '[tool get_weather] {"city": "Paris"}'
 
 
 def test_thinking_is_shown_or_hidden_and_html_is_escaped() -> None:
-    source = arx.from_bytes(encode(THINKING))
+    source = arx.from_bytes(ev.encode(THINKING))
 
     shown = live(source, display=False)
     hidden = live(source, display=False, thinking=False)
@@ -118,7 +106,7 @@ def test_thinking_is_shown_or_hidden_and_html_is_escaped() -> None:
 
 
 def test_a_failed_stream_shows_its_error_and_wait_raises_it() -> None:
-    cut = arx.from_bytes(encode(text_stream("Hel", "lo")[:4]))
+    cut = arx.from_bytes(ev.encode(ev.text_stream("Hel", "lo")[:4]))
 
     view = live(cut, display=False)
 
@@ -152,7 +140,7 @@ def test_interval_must_be_positive() -> None:
 
 @pytest.mark.anyio
 async def test_awaiting_a_view_returns_its_message_when_it_ends_on_another_thread() -> None:
-    data = encode(text_stream("Hello", " world"))
+    data = ev.encode(ev.text_stream("Hello", " world"))
     subject: Subject[arx.StreamEvent] = Subject()
     view = live(subject, display=False)
 
@@ -169,7 +157,7 @@ async def test_awaiting_a_view_returns_its_message_when_it_ends_on_another_threa
 
 @pytest.mark.anyio
 async def test_wait_refuses_to_block_the_loop_that_runs_the_stream_and_await_works() -> None:
-    body = encode(text_stream("Hel", "lo"))
+    body = ev.encode(ev.text_stream("Hel", "lo"))
 
     async def chunks() -> AsyncIterator[bytes]:
         yield body
@@ -190,7 +178,7 @@ async def test_wait_refuses_to_block_the_loop_that_runs_the_stream_and_await_wor
 async def test_wait_refuses_for_a_piped_stream_and_a_timeline_too() -> None:
     """Issue 10 item 1: not only a bare MessageStream: whatever the view's or timeline's
     subscription reached is asked, so a stream behind an operator is refused as well."""
-    body = encode(text_stream("Hel", "lo"))
+    body = ev.encode(ev.text_stream("Hel", "lo"))
 
     async def chunks() -> AsyncIterator[bytes]:
         yield body
@@ -218,7 +206,7 @@ def test_wait_in_a_callback_of_the_stream_on_its_reader_thread_is_refused() -> N
             gate.wait(10)  # until both subscribers are there: they then run on the reader
             yield from super().iter_bytes()
 
-    stream = arx.from_response(Gated([encode(text_stream("Hel", "lo"))]))
+    stream = arx.from_response(Gated([ev.encode(ev.text_stream("Hel", "lo"))]))
     view = live(stream, display=False)
     refused: list[str] = []
 
@@ -252,7 +240,7 @@ def test_a_view_of_a_client_stream_waits_for_the_reader_thread() -> None:
 def test_compare_shows_streams_side_by_side_then_a_table() -> None:
     a, message_a = recorded("llm-text-short.sse")
     b, message_b = recorded("otel-text-haiku3-70-deltas.sse")
-    broken = arx.from_bytes(encode(text_stream("Hel", "lo")[:4]))
+    broken = arx.from_bytes(ev.encode(ev.text_stream("Hel", "lo")[:4]))
 
     board = compare({"short": a, "haiku": b, "broken": broken}, display=False)
 
@@ -366,15 +354,15 @@ def test_showing_a_view_again_adds_an_output_bound_to_it_once_per_cell(
     view._ipython_display_()  # display(view) in a later cell
     assert [display_id for _, display_id in kernel.shown] == [None, "id-0"]
 
-    for e in text_stream("Hi"):
-        subject.on_next(event(e))
+    for e in ev.text_stream("Hi"):
+        subject.on_next(ev.event(e))
     subject.on_completed()
     assert view.wait(timeout=5).content[0].text == "Hi"  # type: ignore[union-attr]
     assert kernel.handles[0].updates[-1]["text/plain"] == view.to_text()
 
 
 def test_a_view_made_with_display_false_shows_when_displayed(kernel: FakeKernelShell) -> None:
-    view = live(arx.from_bytes(encode(text_stream("Hello"))), display=False)
+    view = live(arx.from_bytes(ev.encode(ev.text_stream("Hello"))), display=False)
     assert kernel.shown == []
 
     view._ipython_display_()
@@ -388,8 +376,8 @@ def test_a_comparison_paints_its_final_table(kernel: FakeKernelShell) -> None:
 
     board = compare(subjects, interval=30)
     for name, subject in subjects.items():
-        for e in text_stream(f"answer {name}"):
-            subject.on_next(event(e))
+        for e in ev.text_stream(f"answer {name}"):
+            subject.on_next(ev.event(e))
         subject.on_completed()
 
     assert board.wait(timeout=5).keys() == {"a", "b"}
@@ -405,7 +393,7 @@ def test_outside_a_kernel_live_shows_nothing_and_display_shows_the_state_once(
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     monkeypatch.setattr(IPython.display, "display", lambda obj, **_: shown.append(obj))
 
-    view = live(arx.from_bytes(encode(text_stream("Hello"))))
+    view = live(arx.from_bytes(ev.encode(ev.text_stream("Hello"))))
     assert shown == []
     view._ipython_display_()
     assert shown == [{"text/plain": view.to_text(), "text/html": view.to_html()}]

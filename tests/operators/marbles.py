@@ -30,16 +30,7 @@ from reactivex.testing.recorded import Recorded
 
 import anthropic_rx as arx
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    PING,
-    block_start,
-    event,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 
 __all__ = [
     "COMPLETED",
@@ -66,14 +57,14 @@ OVERLOADED: dict[str, Any] = {
 
 #: The stream of the docstrings: "Hel" + "lo" in one text block, a ping and an error to hand.
 HELLO: dict[str, Any] = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text=""),
-    "t": text(0, "Hel"),
-    "u": text(0, "lo"),
-    "B": stop(0),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
-    "P": PING,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text=""),
+    "t": ev.text(0, "Hel"),
+    "u": ev.text(0, "lo"),
+    "B": ev.stop(0),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
+    "P": ev.PING,
     "E": OVERLOADED,
 }
 
@@ -83,7 +74,7 @@ class _Marker(Exception):
 
 
 def _typed(value: Any) -> Any:
-    return event(cast("dict[str, Any]", value)) if isinstance(value, dict) else value
+    return ev.event(cast("dict[str, Any]", value)) if isinstance(value, dict) else value
 
 
 def hot(

@@ -9,15 +9,15 @@ from reactivex.testing import ReactiveTest, TestScheduler
 import anthropic_rx as arx
 from anthropic_rx.operators import accumulate
 
-from ..events_helpers import PING, encode, text_stream
+from .. import events_helpers as ev
 from .helpers import record
 from .marbles import HELLO, error_of, expect, hot, run, timeline
 
 
 def test_accumulate_emits_one_snapshot_per_changing_event_and_skips_pings() -> None:
-    objs = text_stream("Hel", "lo")
-    objs.insert(2, PING)
-    out = record(arx.from_bytes(encode(objs)).pipe(accumulate()))
+    objs = ev.text_stream("Hel", "lo")
+    objs.insert(2, ev.PING)
+    out = record(arx.from_bytes(ev.encode(objs)).pipe(accumulate()))
     assert out.completed
     assert out.error is None
     assert [s.text for s in out.values] == ["", "", "Hel", "Hello", "Hello", "Hello", "Hello"]
@@ -25,21 +25,21 @@ def test_accumulate_emits_one_snapshot_per_changing_event_and_skips_pings() -> N
 
 
 def test_snapshots_stay_as_they_were_under_pairwise() -> None:
-    events = arx.from_bytes(encode(text_stream("a", "b", "c")))
+    events = arx.from_bytes(ev.encode(ev.text_stream("a", "b", "c")))
     pairs = record(events.pipe(accumulate(), ops.pairwise()))
     grown = [(a.text, b.text) for a, b in pairs.values if a.text != b.text]
     assert grown == [("", "a"), ("a", "ab"), ("ab", "abc")]
 
 
 def test_a_truncated_stream_ends_with_incomplete_stream_error_after_every_snapshot() -> None:
-    out = record(arx.from_bytes(encode(text_stream("partial")[:3])).pipe(accumulate()))
+    out = record(arx.from_bytes(ev.encode(ev.text_stream("partial")[:3])).pipe(accumulate()))
     assert [s.text for s in out.values] == ["", "", "partial"]
     assert isinstance(out.error, arx.IncompleteStreamError)
     assert out.error.snapshot is out.values[-1]
 
 
 def test_each_subscription_runs_its_own_accumulator() -> None:
-    events = arx.from_bytes(encode(text_stream("x")))
+    events = arx.from_bytes(ev.encode(ev.text_stream("x")))
     first = record(events.pipe(accumulate(), ops.last()))
     second = record(events.pipe(accumulate(), ops.last()))
     assert first.values[0].text == second.values[0].text == "x"

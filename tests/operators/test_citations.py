@@ -7,16 +7,7 @@ from typing import Any
 import anthropic_rx as arx
 from anthropic_rx.operators import citations
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from .marbles import OVERLOADED, expect, run, timeline
 
 
@@ -32,19 +23,19 @@ def cite(cited_text: str, start: int) -> dict[str, Any]:
 
 
 CITED = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text="", citations=[]),
-    "c": delta(0, type="citations_delta", citation=cite("the sky", 0)),
-    "t": text(0, "The sky is blue."),
-    "B": stop(0),
-    "f": block_start(1, type="text", text="", citations=[]),
-    "d": delta(1, type="citations_delta", citation=cite("grass", 20)),
-    "F": stop(1),
-    "g": block_start(1, type="tool_use", id="toolu_1", name="look", input={}),
-    "j": input_json(1, "{}"),
-    "w": delta(1, type="citations_delta", citation=cite("wrong", 0)),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text="", citations=[]),
+    "c": ev.delta(0, type="citations_delta", citation=cite("the sky", 0)),
+    "t": ev.text(0, "The sky is blue."),
+    "B": ev.stop(0),
+    "f": ev.block_start(1, type="text", text="", citations=[]),
+    "d": ev.delta(1, type="citations_delta", citation=cite("grass", 20)),
+    "F": ev.stop(1),
+    "g": ev.block_start(1, type="tool_use", id="toolu_1", name="look", input={}),
+    "j": ev.input_json(1, "{}"),
+    "w": ev.delta(1, type="citations_delta", citation=cite("wrong", 0)),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 

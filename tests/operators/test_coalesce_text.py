@@ -16,19 +16,19 @@ from reactivex.testing import ReactiveTest, TestScheduler
 import anthropic_rx as arx
 from anthropic_rx.operators import coalesce_text, final_text
 
+from .. import events_helpers as ev
 from ..conftest import read_recording
-from ..events_helpers import MESSAGE_STOP, block_start, message_delta, message_start, stop, text
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, hot, run, timeline
 
 #: A one-block text message whose deltas are named by their text: p, q, r, s, v.
 RATE: dict[str, Any] = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text=""),
-    **{piece: text(0, piece) for piece in "pqrsv"},
-    "B": stop(0),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text=""),
+    **{piece: ev.text(0, piece) for piece in "pqrsv"},
+    "B": ev.stop(0),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 

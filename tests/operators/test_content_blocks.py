@@ -9,34 +9,25 @@ from reactivex.testing import ReactiveTest, TestScheduler
 import anthropic_rx as arx
 from anthropic_rx.operators import content_blocks
 
+from .. import events_helpers as ev
 from ..conftest import read_recording
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    event,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 on_next, on_completed = ReactiveTest.on_next, ReactiveTest.on_completed
 
 BLOCKS = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text=""),
-    "t": text(0, "Hel"),
-    "u": text(0, "lo"),
-    "B": stop(0),
-    "c": block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
-    "j": input_json(1, '{"city": '),
-    "k": input_json(1, '"Paris"}'),
-    "C": stop(1),
-    "D": message_delta("tool_use"),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text=""),
+    "t": ev.text(0, "Hel"),
+    "u": ev.text(0, "lo"),
+    "B": ev.stop(0),
+    "c": ev.block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": ev.input_json(1, '{"city": '),
+    "k": ev.input_json(1, '"Paris"}'),
+    "C": ev.stop(1),
+    "D": ev.message_delta("tool_use"),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 
@@ -60,10 +51,10 @@ def test_content_blocks_marble_emits_each_block_at_its_stop() -> None:
 def test_content_blocks_marble_emits_blocks_prefilled_in_message_start_at_once() -> None:
     prefilled = {
         **BLOCKS,
-        "S": message_start(content=[{"type": "text", "text": "Sure:"}]),
-        "c": block_start(1, type="text", text=""),
-        "t": text(1, " yes"),
-        "C": stop(1),
+        "S": ev.message_start(content=[{"type": "text", "text": "Sure:"}]),
+        "c": ev.block_start(1, type="text", text=""),
+        "t": ev.text(1, " yes"),
+        "C": ev.stop(1),
     }
     source = "-S-c-t-C-D-X-|"
     output = "-P-----T-----|"
@@ -112,7 +103,7 @@ def test_content_blocks_keeps_what_it_emitted_per_subscription() -> None:
     scheduler = TestScheduler()
     diagram = ["S", "b", "t", "B", "D", "X"]
     source = scheduler.create_cold_observable(
-        [on_next(10 * (i + 1), event(BLOCKS[key])) for i, key in enumerate(diagram)]
+        [on_next(10 * (i + 1), ev.event(BLOCKS[key])) for i, key in enumerate(diagram)]
         + [on_completed(70)]
     )
     pipeline = source.pipe(content_blocks())

@@ -19,16 +19,7 @@ import anthropic_rx as arx
 import anthropic_rx.operators as operators
 from anthropic_rx.operators import final_message
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from ..sources.fakes import FakeResponse
 from .helpers import record
 
@@ -59,17 +50,17 @@ OPERATORS = stream_operators()
 
 def cut(*, with_block_stop: bool) -> bytes:
     """Text, then a `read` call cut at `{"path": "/`, then message_delta(max_tokens) and stop."""
-    return encode(
+    return ev.encode(
         [
-            message_start(),
-            block_start(0, type="text", text=""),
-            text(0, "Let me read it."),
-            stop(0),
-            block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
-            input_json(1, '{"path": "/'),
-            *([stop(1)] if with_block_stop else []),
-            message_delta("max_tokens"),
-            MESSAGE_STOP,
+            ev.message_start(),
+            ev.block_start(0, type="text", text=""),
+            ev.text(0, "Let me read it."),
+            ev.stop(0),
+            ev.block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
+            ev.input_json(1, '{"path": "/'),
+            *([ev.stop(1)] if with_block_stop else []),
+            ev.message_delta("max_tokens"),
+            ev.MESSAGE_STOP,
         ]
     )
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import anthropic_rx as arx
 from anthropic_rx.operators import final_message
 
-from ..events_helpers import encode, text_stream
+from .. import events_helpers as ev
 from .helpers import record
 from .marbles import error_of, expect, run, timeline
 
 
 def test_final_message_emits_the_message_once_and_completes() -> None:
-    out = record(arx.from_bytes(encode(text_stream("Hi", "!"))).pipe(final_message()))
+    out = record(arx.from_bytes(ev.encode(ev.text_stream("Hi", "!"))).pipe(final_message()))
     assert out.completed
     assert len(out.values) == 1
     message = out.values[0]
@@ -22,12 +22,12 @@ def test_final_message_emits_the_message_once_and_completes() -> None:
 
 
 def test_run_returns_the_final_message() -> None:
-    message = arx.from_bytes(encode(text_stream("x"))).pipe(final_message()).run()
+    message = arx.from_bytes(ev.encode(ev.text_stream("x"))).pipe(final_message()).run()
     assert message.stop_reason == "end_turn"
 
 
 def test_final_message_of_a_truncated_stream_is_an_incomplete_stream_error() -> None:
-    out = record(arx.from_bytes(encode(text_stream("cut")[:-1])).pipe(final_message()))
+    out = record(arx.from_bytes(ev.encode(ev.text_stream("cut")[:-1])).pipe(final_message()))
     assert out.values == []
     assert isinstance(out.error, arx.IncompleteStreamError)
     assert out.error.snapshot is not None
@@ -35,8 +35,12 @@ def test_final_message_of_a_truncated_stream_is_an_incomplete_stream_error() -> 
 
 
 def test_crlf_framing_gives_the_same_message() -> None:
-    lf = arx.from_bytes(encode(text_stream("a", "b"))).pipe(final_message()).run()
-    crlf = arx.from_bytes(encode(text_stream("a", "b"), newline="\r\n")).pipe(final_message()).run()
+    lf = arx.from_bytes(ev.encode(ev.text_stream("a", "b"))).pipe(final_message()).run()
+    crlf = (
+        arx.from_bytes(ev.encode(ev.text_stream("a", "b"), newline="\r\n"))
+        .pipe(final_message())
+        .run()
+    )
     assert lf == crlf
 
 
@@ -45,7 +49,7 @@ def test_crlf_framing_gives_the_same_message() -> None:
 
 def test_final_message_marble_emits_the_message_at_message_stop_then_completes() -> None:
     """The docstring's diagram: -S-b-t-t-B-D-X-| gives M at X."""
-    whole = arx.from_bytes(encode(text_stream("Hel", "lo"))).pipe(final_message()).run()
+    whole = arx.from_bytes(ev.encode(ev.text_stream("Hel", "lo"))).pipe(final_message()).run()
     out = run("-S-b-t-P-u-B-D-X-|", final_message())
     assert timeline(out) == expect("---------------M-|", {"M": whole})
 

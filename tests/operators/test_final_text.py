@@ -5,37 +5,26 @@ from __future__ import annotations
 import anthropic_rx as arx
 from anthropic_rx.operators import final_text
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
+from .. import events_helpers as ev
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 MIXED = {
-    "S": message_start(),
-    "h": block_start(0, type="thinking", thinking="", signature=""),
-    "k": delta(0, type="thinking_delta", thinking="hmm"),
-    "H": stop(0),
-    "b": block_start(1, type="text", text=""),
-    "t": text(1, "Hi "),
-    "B": stop(1),
-    "c": block_start(2, type="tool_use", id="toolu_1", name="look", input={}),
-    "j": input_json(2, '{"q": 1}'),
-    "C": stop(2),
-    "e": block_start(3, type="text", text=""),
-    "u": text(3, "there"),
-    "F": stop(3),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "h": ev.block_start(0, type="thinking", thinking="", signature=""),
+    "k": ev.delta(0, type="thinking_delta", thinking="hmm"),
+    "H": ev.stop(0),
+    "b": ev.block_start(1, type="text", text=""),
+    "t": ev.text(1, "Hi "),
+    "B": ev.stop(1),
+    "c": ev.block_start(2, type="tool_use", id="toolu_1", name="look", input={}),
+    "j": ev.input_json(2, '{"q": 1}'),
+    "C": ev.stop(2),
+    "e": ev.block_start(3, type="text", text=""),
+    "u": ev.text(3, "there"),
+    "F": ev.stop(3),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 
@@ -54,9 +43,9 @@ def test_final_text_joins_every_text_block_with_nothing_and_skips_thinking_and_t
 def test_final_text_of_a_message_with_only_a_tool_call_is_a_no_text_error_at_message_stop() -> None:
     tool_only = {
         **MIXED,
-        "c": block_start(0, type="tool_use", id="toolu_1", name="look", input={}),
-        "j": input_json(0, '{"q": 1}'),
-        "C": stop(0),
+        "c": ev.block_start(0, type="tool_use", id="toolu_1", name="look", input={}),
+        "j": ev.input_json(0, '{"q": 1}'),
+        "C": ev.stop(0),
     }
     out = run("-S-c-j-C-D-X-|", final_text(), tool_only)
     assert timeline(out) == expect("-----------#", error=arx.NoTextError)
@@ -70,7 +59,9 @@ def test_final_text_of_a_message_with_only_a_tool_call_is_a_no_text_error_at_mes
 
 def test_final_text_of_a_message_without_content_blocks_is_a_no_text_error() -> None:
     out = record(
-        arx.from_bytes(encode([message_start(), message_delta(), MESSAGE_STOP])).pipe(final_text())
+        arx.from_bytes(ev.encode([ev.message_start(), ev.message_delta(), ev.MESSAGE_STOP])).pipe(
+            final_text()
+        )
     )
     assert out.values == []
     assert isinstance(out.error, arx.NoTextError)
@@ -78,7 +69,7 @@ def test_final_text_of_a_message_without_content_blocks_is_a_no_text_error() -> 
 
 
 def test_final_text_of_an_empty_text_block_is_the_empty_string() -> None:
-    out = record(arx.from_bytes(encode(text_stream())).pipe(final_text()))
+    out = record(arx.from_bytes(ev.encode(ev.text_stream())).pipe(final_text()))
     assert out.values == [""]
     assert out.completed
 

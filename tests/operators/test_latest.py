@@ -11,7 +11,7 @@ from reactivex.testing import ReactiveTest, TestScheduler
 import anthropic_rx as arx
 from anthropic_rx.operators import accumulate, latest
 
-from ..events_helpers import text
+from .. import events_helpers as ev
 from .marbles import HELLO, error_of, expect, hot, run, timeline
 
 #: The docstring's source: values every 2 ticks, a pause, one more.
@@ -81,7 +81,7 @@ def test_latest_marble_sends_nothing_after_disposal() -> None:
 
 def test_latest_on_snapshots_always_delivers_the_complete_one_unlike_throttle_first() -> None:
     """A frame longer than the whole answer: throttle_first loses the final snapshot."""
-    many = {**HELLO, **{c: text(0, c) for c in "pqrsv"}}
+    many = {**HELLO, **{c: ev.text(0, c) for c in "pqrsv"}}
     source = "-S-b-t-p-q-r-s-v-B-D-X-|"
     output = "-a---------------------(x,|)"
     values = {"a": ("", False), "x": ("Helpqrsv", True)}
@@ -98,7 +98,7 @@ def test_latest_on_snapshots_always_delivers_the_complete_one_unlike_throttle_fi
 
 
 def test_latest_marble_of_snapshots_per_frame_ends_with_the_complete_snapshot() -> None:
-    many = {**HELLO, **{c: text(0, c) for c in "pqrsv"}}
+    many = {**HELLO, **{c: ev.text(0, c) for c in "pqrsv"}}
     source = "-S-b-t-p-q-r-s-v-B-D-X-|"
     output = "-a---c---e---g---i---k-|"
     out = run(source, lambda events: events.pipe(accumulate(), latest(4)), many)

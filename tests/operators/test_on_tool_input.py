@@ -5,42 +5,33 @@ from __future__ import annotations
 import anthropic_rx as arx
 from anthropic_rx.operators import on_tool_input
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 
 def tool_stream() -> list[dict[str, object]]:
     return [
-        message_start(),
-        block_start(0, type="text", text=""),
-        text(0, "Checking."),
-        stop(0),
-        block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
-        input_json(1, ""),
-        input_json(1, '{"city": "Pa'),
-        input_json(1, 'ris", "days": 1'),
-        input_json(1, "0}"),
-        stop(1),
-        block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
-        input_json(2, '{"query": "rain"}'),
-        stop(2),
-        message_delta("tool_use"),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "Checking."),
+        ev.stop(0),
+        ev.block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        ev.input_json(1, ""),
+        ev.input_json(1, '{"city": "Pa'),
+        ev.input_json(1, 'ris", "days": 1'),
+        ev.input_json(1, "0}"),
+        ev.stop(1),
+        ev.block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
+        ev.input_json(2, '{"query": "rain"}'),
+        ev.stop(2),
+        ev.message_delta("tool_use"),
+        ev.MESSAGE_STOP,
     ]
 
 
 def test_on_tool_input_emits_updates_with_index_id_name_fragment_and_snapshot() -> None:
-    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input()))
+    out = record(arx.from_bytes(ev.encode(tool_stream())).pipe(on_tool_input()))
     assert [(u.index, u.id, u.name, u.partial_json) for u in out.values] == [
         (1, "toolu_1", "get_weather", ""),
         (1, "toolu_1", "get_weather", '{"city": "Pa'),
@@ -58,7 +49,7 @@ def test_on_tool_input_emits_updates_with_index_id_name_fragment_and_snapshot() 
 
 
 def test_on_tool_input_snapshots_can_be_read_late_and_in_any_order() -> None:
-    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input("get_weather")))
+    out = record(arx.from_bytes(ev.encode(tool_stream())).pipe(on_tool_input("get_weather")))
     assert [u.snapshot for u in reversed(out.values)] == [
         {"city": "Paris", "days": 10},
         {"city": "Paris"},
@@ -68,7 +59,7 @@ def test_on_tool_input_snapshots_can_be_read_late_and_in_any_order() -> None:
 
 
 def test_on_tool_input_filters_by_tool_name() -> None:
-    out = record(arx.from_bytes(encode(tool_stream())).pipe(on_tool_input("web_search")))
+    out = record(arx.from_bytes(ev.encode(tool_stream())).pipe(on_tool_input("web_search")))
     assert [u.name for u in out.values] == ["web_search"]
     assert "web_search" in repr(out.values[0])
 
@@ -76,17 +67,17 @@ def test_on_tool_input_filters_by_tool_name() -> None:
 # -- in virtual time ---------------------------------------------------------------------------
 
 WEATHER = {
-    "S": message_start(),
-    "b": block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
-    "j": input_json(0, '{"ci'),
-    "k": input_json(0, 'ty": "Paris"}'),
-    "n": input_json(0, "not json"),
-    "B": stop(0),
-    "c": block_start(1, type="tool_use", id="toolu_2", name="get_time", input={}),
-    "m": input_json(1, '{"tz": "CET"}'),
-    "C": stop(1),
-    "D": message_delta("tool_use"),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": ev.input_json(0, '{"ci'),
+    "k": ev.input_json(0, 'ty": "Paris"}'),
+    "n": ev.input_json(0, "not json"),
+    "B": ev.stop(0),
+    "c": ev.block_start(1, type="tool_use", id="toolu_2", name="get_time", input={}),
+    "m": ev.input_json(1, '{"tz": "CET"}'),
+    "C": ev.stop(1),
+    "D": ev.message_delta("tool_use"),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 

@@ -13,17 +13,8 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.operators import final_message, parse_output, parsed_output
 
+from .. import events_helpers as ev
 from ..conftest import chunked, read_recording
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 from .structured import (
@@ -38,16 +29,16 @@ from .structured import (
 )
 
 WEATHER = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text=""),
-    "t": text(0, '{"ci'),
-    "u": text(0, 'ty": "Paris", "temp": 21}'),
-    "B": stop(0),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text=""),
+    "t": ev.text(0, '{"ci'),
+    "u": ev.text(0, 'ty": "Paris", "temp": 21}'),
+    "B": ev.stop(0),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
-    "w": text(0, ', "temp": "warm"}'),
-    "v": text(0, 'ty": "Paris"'),
+    "w": ev.text(0, ', "temp": "warm"}'),
+    "v": ev.text(0, 'ty": "Paris"'),
 }
 
 
@@ -77,8 +68,8 @@ def test_parsed_output_marble_a_json_cut_by_max_tokens_is_an_output_validation_e
 
 
 def test_parsed_output_marble_no_text_block_is_an_output_validation_error_at_message_stop() -> None:
-    given = {**WEATHER, "b": block_start(0, type="tool_use", id="t", name="f", input={})}
-    given["j"] = input_json(0, "{}")
+    given = {**WEATHER, "b": ev.block_start(0, type="tool_use", id="t", name="f", input={})}
+    given["j"] = ev.input_json(0, "{}")
     out = run("-S-b-j-B-D-X-|", parsed_output(Weather), given)
     assert timeline(out) == expect("-----------#", error=arx.OutputValidationError)
     assert "got none" in str(error_of(out))
@@ -137,7 +128,7 @@ def test_parsed_output_equals_the_sdks_on_a_real_recording() -> None:
 
 
 def test_parsed_output_fails_where_the_sdk_fails_and_carries_its_errors() -> None:
-    data = encode(json_stream('{"city": "Paris", "temp": "warm"}'))
+    data = ev.encode(json_stream('{"city": "Paris", "temp": "warm"}'))
     with pytest.raises(pydantic.ValidationError) as theirs:
         sdk_parsed_output(data, Weather)
     out = record(arx.from_bytes(data).pipe(parsed_output(Weather)))
@@ -146,17 +137,17 @@ def test_parsed_output_fails_where_the_sdk_fails_and_carries_its_errors() -> Non
 
 
 def test_parsed_output_takes_the_first_truthy_text_block_as_the_sdk_does() -> None:
-    data = encode(
+    data = ev.encode(
         [
-            message_start(),
-            block_start(0, type="text", text=""),
-            text(0, "[]"),
-            stop(0),
-            block_start(1, type="text", text=""),
-            text(1, "[4, 5]"),
-            stop(1),
-            message_delta(),
-            MESSAGE_STOP,
+            ev.message_start(),
+            ev.block_start(0, type="text", text=""),
+            ev.text(0, "[]"),
+            ev.stop(0),
+            ev.block_start(1, type="text", text=""),
+            ev.text(1, "[4, 5]"),
+            ev.stop(1),
+            ev.message_delta(),
+            ev.MESSAGE_STOP,
         ]
     )
     ours = arx.from_bytes(data).pipe(parsed_output(list[int])).run()
@@ -196,7 +187,7 @@ def test_parse_output_of_a_whole_message_equals_parsed_output() -> None:
 
 
 def test_parse_output_of_a_message_that_does_not_fit_raises_output_validation_error() -> None:
-    message = arx.from_bytes(encode(json_stream('{"city": 1}'))).pipe(final_message()).run()
+    message = arx.from_bytes(ev.encode(json_stream('{"city": 1}'))).pipe(final_message()).run()
     with pytest.raises(arx.OutputValidationError) as caught:
         parse_output(message, Weather)
     assert caught.value.text == '{"city": 1}' and len(caught.value.errors) == 2

@@ -7,7 +7,7 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.operators import stop_reason
 
-from ..events_helpers import message_delta
+from .. import events_helpers as ev
 from .marbles import HELLO, expect, run, timeline
 
 
@@ -16,7 +16,7 @@ def test_stop_reason_marble_emits_the_reason_at_message_stop(reason: str) -> Non
     """The docstring's diagram: -S-b-t-B-D(end_turn)-X-| gives e at X."""
     source = "-S-b-t-B-D-X-|"
     output = "-----------e-|"
-    out = run(source, stop_reason(), {**HELLO, "D": message_delta(reason)})
+    out = run(source, stop_reason(), {**HELLO, "D": ev.message_delta(reason)})
     assert timeline(out) == expect(output, {"e": reason})
 
 

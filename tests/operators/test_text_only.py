@@ -7,47 +7,37 @@ from reactivex import operators as ops
 import anthropic_rx as arx
 from anthropic_rx.operators import text_only
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    encode,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
+from .. import events_helpers as ev
 from .helpers import record
 from .marbles import error_of, expect, run, timeline
 
 
 def test_text_only_emits_each_text_delta_in_order() -> None:
-    out = record(arx.from_bytes(encode(text_stream("Hel", "lo", " there"))).pipe(text_only()))
+    out = record(arx.from_bytes(ev.encode(ev.text_stream("Hel", "lo", " there"))).pipe(text_only()))
     assert out.values == ["Hel", "lo", " there"]
     assert out.completed
 
 
 def test_text_only_skips_thinking_deltas() -> None:
     objs = [
-        message_start(),
-        block_start(0, type="thinking", thinking="", signature=""),
-        delta(0, type="thinking_delta", thinking="hmm"),
-        delta(0, type="signature_delta", signature="s"),
-        stop(0),
-        block_start(1, type="text", text=""),
-        text(1, "answer"),
-        stop(1),
-        message_delta(),
-        MESSAGE_STOP,
+        ev.message_start(),
+        ev.block_start(0, type="thinking", thinking="", signature=""),
+        ev.delta(0, type="thinking_delta", thinking="hmm"),
+        ev.delta(0, type="signature_delta", signature="s"),
+        ev.stop(0),
+        ev.block_start(1, type="text", text=""),
+        ev.text(1, "answer"),
+        ev.stop(1),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
     ]
-    assert record(arx.from_bytes(encode(objs)).pipe(text_only())).values == ["answer"]
+    assert record(arx.from_bytes(ev.encode(objs)).pipe(text_only())).values == ["answer"]
 
 
 def test_text_only_reports_a_mid_stream_error_after_the_text_before_it() -> None:
     err = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    objs = [*text_stream("one", "two")[:4], err]
-    out = record(arx.from_bytes(encode(objs)).pipe(text_only()))
+    objs = [*ev.text_stream("one", "two")[:4], err]
+    out = record(arx.from_bytes(ev.encode(objs)).pipe(text_only()))
     assert out.values == ["one", "two"]
     assert isinstance(out.error, arx.OverloadedError)
     assert out.error.snapshot is not None
@@ -58,7 +48,7 @@ def test_take_stops_the_source_early() -> None:
     seen: list[str] = []
 
     def chunks() -> object:
-        for piece in encode(text_stream(*"abcdefgh")).split(b"\n\n"):
+        for piece in ev.encode(ev.text_stream(*"abcdefgh")).split(b"\n\n"):
             seen.append("chunk")
             yield piece + b"\n\n"
 

@@ -5,29 +5,21 @@ from __future__ import annotations
 import anthropic_rx as arx
 from anthropic_rx.operators import thinking
 
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
+from .. import events_helpers as ev
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 THINK = {
-    "S": message_start(),
-    "b": block_start(0, type="thinking", thinking="", signature=""),
-    "k": delta(0, type="thinking_delta", thinking="Let"),
-    "m": delta(0, type="thinking_delta", thinking=" me"),
-    "g": delta(0, type="signature_delta", signature="sig"),
-    "B": stop(0),
-    "c": block_start(1, type="text", text=""),
-    "t": text(1, "Hi"),
-    "C": stop(1),
-    "D": message_delta(),
-    "X": MESSAGE_STOP,
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="thinking", thinking="", signature=""),
+    "k": ev.delta(0, type="thinking_delta", thinking="Let"),
+    "m": ev.delta(0, type="thinking_delta", thinking=" me"),
+    "g": ev.delta(0, type="signature_delta", signature="sig"),
+    "B": ev.stop(0),
+    "c": ev.block_start(1, type="text", text=""),
+    "t": ev.text(1, "Hi"),
+    "C": ev.stop(1),
+    "D": ev.message_delta(),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 
@@ -41,8 +33,8 @@ def test_thinking_marble_emits_each_thinking_delta_and_skips_signature_and_text(
 def test_thinking_marble_emits_nothing_for_redacted_thinking() -> None:
     redacted = {
         **THINK,
-        "r": block_start(0, type="redacted_thinking", data="opaque"),
-        "R": stop(0),
+        "r": ev.block_start(0, type="redacted_thinking", data="opaque"),
+        "R": ev.stop(0),
     }
     out = run("-S-r-R-c-t-C-D-X-|", thinking(), redacted)
     assert timeline(out) == expect("-----------------|")
@@ -64,6 +56,6 @@ def test_thinking_marble_ends_with_the_typed_error_of_an_error_event() -> None:
 
 
 def test_thinking_marble_ends_with_stream_protocol_error_for_a_thinking_delta_on_text() -> None:
-    wrong = {**THINK, "w": delta(1, type="thinking_delta", thinking="?")}
+    wrong = {**THINK, "w": ev.delta(1, type="thinking_delta", thinking="?")}
     out = run("-S-b-k-B-c-w-|", thinking(), wrong)
     assert timeline(out) == expect("-----k-----#", {"k": "Let"}, error=arx.StreamProtocolError)

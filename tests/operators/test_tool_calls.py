@@ -8,38 +8,30 @@ import anthropic_rx as arx
 from anthropic_rx.events import MCPToolUseBlock, ServerToolUseBlock, ToolUseBlock
 from anthropic_rx.operators import tool_calls
 
+from .. import events_helpers as ev
 from ..conftest import read_recording
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-)
 from .helpers import record
 from .marbles import OVERLOADED, error_of, expect, run, timeline
 
 CALLS = {
-    "S": message_start(),
-    "b": block_start(0, type="text", text=""),
-    "t": text(0, "Let me look."),
-    "B": stop(0),
-    "c": block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
-    "j": input_json(1, '{"city": "Pa'),
-    "k": input_json(1, 'ris"}'),
-    "C": stop(1),
-    "s": block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
-    "q": input_json(2, '{"query": "rain"}'),
-    "Q": stop(2),
-    "m": block_start(
+    "S": ev.message_start(),
+    "b": ev.block_start(0, type="text", text=""),
+    "t": ev.text(0, "Let me look."),
+    "B": ev.stop(0),
+    "c": ev.block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": ev.input_json(1, '{"city": "Pa'),
+    "k": ev.input_json(1, 'ris"}'),
+    "C": ev.stop(1),
+    "s": ev.block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
+    "q": ev.input_json(2, '{"query": "rain"}'),
+    "Q": ev.stop(2),
+    "m": ev.block_start(
         3, type="mcp_tool_use", id="mcptoolu_3", name="ask", server_name="docs", input={}
     ),
-    "n": input_json(3, '{"question": "why"}'),
-    "N": stop(3),
-    "D": message_delta("tool_use"),
-    "X": MESSAGE_STOP,
+    "n": ev.input_json(3, '{"question": "why"}'),
+    "N": ev.stop(3),
+    "D": ev.message_delta("tool_use"),
+    "X": ev.MESSAGE_STOP,
     "E": OVERLOADED,
 }
 
@@ -75,7 +67,7 @@ def test_tool_calls_marble_with_server_true_also_emits_server_and_mcp_tool_calls
 
 
 def test_tool_calls_marble_a_call_without_input_deltas_keeps_the_input_it_started_with() -> None:
-    given = {**CALLS, "c": block_start(1, type="tool_use", id="toolu_1", name="now", input={})}
+    given = {**CALLS, "c": ev.block_start(1, type="tool_use", id="toolu_1", name="now", input={})}
     out = run("-S-b-t-B-c-C-D-X-|", tool_calls(), given)
     assert timeline(out, call) == expect(
         "-----------U-----|", {"U": ("ToolUseBlock", "toolu_1", {})}
@@ -94,7 +86,7 @@ def test_tool_calls_marble_ends_with_tool_input_error_when_message_stop_cuts_a_c
 
 
 def test_tool_calls_marble_ends_with_tool_input_error_when_an_input_is_not_json() -> None:
-    broken = {**CALLS, "j": input_json(1, '{"city": "Paris"}}')}
+    broken = {**CALLS, "j": ev.input_json(1, '{"city": "Paris"}}')}
     out = run("-S-b-t-B-c-j-C-D-X-|", tool_calls(), broken)
     assert timeline(out) == expect("-------------#", error=arx.ToolInputError)
     error = error_of(out)
@@ -128,7 +120,7 @@ def test_tool_calls_marble_ends_with_incomplete_stream_error_after_the_calls() -
 
 WHOLE = {
     **CALLS,
-    "S": message_start(
+    "S": ev.message_start(
         content=[
             {"type": "text", "text": "Rolling."},
             {
@@ -141,10 +133,10 @@ WHOLE = {
             {"type": "server_tool_use", "id": "srvtoolu_x", "name": "code_execution", "input": {}},
         ]
     ),
-    "c": block_start(3, type="tool_use", id="toolu_1", name="get_weather", input={}),
-    "j": input_json(3, '{"city": "Pa'),
-    "k": input_json(3, 'ris"}'),
-    "C": stop(3),
+    "c": ev.block_start(3, type="tool_use", id="toolu_1", name="get_weather", input={}),
+    "j": ev.input_json(3, '{"city": "Pa'),
+    "k": ev.input_json(3, 'ris"}'),
+    "C": ev.stop(3),
 }
 
 
@@ -171,7 +163,7 @@ def test_tool_calls_marble_emits_whole_server_calls_of_message_start_with_server
 
 def test_tool_calls_a_stop_for_a_whole_call_of_message_start_is_a_protocol_error() -> None:
     """The whole call is emitted once: its block is never open, so a stop cannot follow."""
-    out = run("-S-B-D-X-|", tool_calls(), {**WHOLE, "B": stop(1)})
+    out = run("-S-B-D-X-|", tool_calls(), {**WHOLE, "B": ev.stop(1)})
     assert timeline(out, call) == [
         (201, ("ToolUseBlock", "toolu_w", {"player": "player2"})),
         (203, arx.StreamProtocolError),

@@ -7,7 +7,7 @@ from typing import Any
 import anthropic_rx as arx
 from anthropic_rx.operators import usage
 
-from ..events_helpers import MESSAGE_STOP, message_delta, message_start
+from .. import events_helpers as ev
 from .marbles import HELLO, expect, run, timeline
 
 
@@ -26,12 +26,12 @@ def test_usage_marble_emits_at_message_start_and_at_message_delta() -> None:
 
 def test_usage_marble_overwrites_the_fields_a_message_delta_carries_and_keeps_the_rest() -> None:
     counted = {
-        "S": message_start(
+        "S": ev.message_start(
             usage={"input_tokens": 10, "output_tokens": 1, "cache_read_input_tokens": 7}
         ),
-        "D": message_delta(input_tokens=12),
-        "F": message_delta(output_tokens=9),
-        "X": MESSAGE_STOP,
+        "D": ev.message_delta(input_tokens=12),
+        "F": ev.message_delta(output_tokens=9),
+        "X": ev.MESSAGE_STOP,
     }
     out = run("-S-D-F-X-|", usage(), counted)
     cached = [(*tokens(u), u.cache_read_input_tokens) for _, u in timeline(out)[:-1]]

@@ -15,9 +15,9 @@ from reactivex.scheduler import ImmediateScheduler
 from reactivex.subject import Subject
 
 import anthropic_rx as arx
+from anthropic_rx._steps import Pipeline
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import coalesce_text, final_text
-from anthropic_rx.operators._shared import Pipeline
 from anthropic_rx.schedulers import on_gui
 
 from .helpers import Gui

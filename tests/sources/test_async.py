@@ -12,14 +12,14 @@ from reactivex import operators as ops
 import anthropic_rx as arx
 from anthropic_rx.operators import final_message, final_text, text_only
 
-from ..events_helpers import encode, text_stream
+from .. import events_helpers as ev
 from .fakes import FakeAsyncResponse
 
 pytestmark = pytest.mark.anyio
 
 
 async def chunks(*pieces: str, hold: bool = False) -> AsyncIterator[bytes]:
-    body = encode(text_stream(*pieces))
+    body = ev.encode(ev.text_stream(*pieces))
     if hold:
         body = body[: body.index(b"event: content_block_stop")]
     for i in range(0, len(body), 50):
@@ -43,7 +43,7 @@ async def test_to_async_iterable_yields_each_value_in_order() -> None:
 
 
 async def test_leaving_async_for_early_cancels_the_reading_task_and_closes_the_response() -> None:
-    body = encode(text_stream("one", "two"))
+    body = ev.encode(ev.text_stream("one", "two"))
     response = FakeAsyncResponse([body[: body.index(b"event: content_block_stop")]], hold=True)
     stream = arx.from_response(response)
     async for text in arx.to_async_iterable(stream.pipe(text_only())):
@@ -57,7 +57,7 @@ async def test_leaving_async_for_early_cancels_the_reading_task_and_closes_the_r
 
 async def test_an_error_in_the_stream_is_raised_from_async_for() -> None:
     async def broken() -> AsyncIterator[bytes]:
-        yield encode(text_stream("x")[:3])
+        yield ev.encode(ev.text_stream("x")[:3])
 
     with pytest.raises(arx.IncompleteStreamError):
         async for _ in arx.to_async_iterable(arx.from_async_bytes(broken()).pipe(text_only())):
@@ -81,7 +81,7 @@ async def test_cancelling_the_awaiting_task_aborts_the_stream(
 async def test_a_sync_stream_can_be_awaited_from_async_code() -> None:
     from .fakes import FakeResponse
 
-    stream = arx.from_response(FakeResponse([encode(text_stream("thread"))]))
+    stream = arx.from_response(FakeResponse([ev.encode(ev.text_stream("thread"))]))
     assert await stream.pipe(final_text()) == "thread"  # completes on the reader thread
 
 
@@ -93,7 +93,7 @@ async def test_last_value_of_an_empty_observable_is_a_lookup_error() -> None:
 
 
 async def test_an_async_response_is_read_once_for_many_views() -> None:
-    response = FakeAsyncResponse([encode(text_stream("v"))])
+    response = FakeAsyncResponse([ev.encode(ev.text_stream("v"))])
     stream = arx.from_response(response)
     # to_list() is reactivex's: its own await is asyncio-only, so use last_value().
     assert await arx.last_value(stream.pipe(text_only(), ops.to_list())) == ["v"]

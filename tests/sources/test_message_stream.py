@@ -12,16 +12,16 @@ import pytest
 from reactivex import operators as ops
 
 import anthropic_rx as arx
-from anthropic_rx._core.compact import CompactSteps
 from anthropic_rx.operators import accumulate, final_message, on_tool_input, text_only
+from anthropic_rx.sources._replay import CompactSteps
 
-from ..events_helpers import encode, text_stream
+from .. import events_helpers as ev
 from ..operators.helpers import record
 from .fakes import WAIT, FakeAsyncResponse, FakeResponse
 
 
 def stream_of(*pieces: str, hold: bool = False) -> tuple[arx.MessageStream, FakeResponse]:
-    body = encode(text_stream(*pieces))
+    body = ev.encode(ev.text_stream(*pieces))
     if hold:
         body = body[: body.index(b"event: content_block_stop")]
     response = FakeResponse([body[i : i + 40] for i in range(0, len(body), 40)], hold=hold)
@@ -114,7 +114,7 @@ def test_one_subscribers_exception_reaches_only_that_subscriber() -> None:
 
 
 def test_a_truncated_response_ends_every_view_with_incomplete_stream_error() -> None:
-    body = encode(text_stream("cut")[:3])
+    body = ev.encode(ev.text_stream("cut")[:3])
     stream = arx.from_response(FakeResponse([body]))
     with pytest.raises(arx.IncompleteStreamError):
         stream.pipe(text_only(), ops.to_list()).run()
@@ -122,7 +122,9 @@ def test_a_truncated_response_ends_every_view_with_incomplete_stream_error() -> 
 
 
 def test_a_protocol_violation_ends_the_stream_after_the_valid_prefix() -> None:
-    body = encode(text_stream("ok")[:3]) + encode([{"type": "content_block_stop", "index": 5}])
+    body = ev.encode(ev.text_stream("ok")[:3]) + ev.encode(
+        [{"type": "content_block_stop", "index": 5}]
+    )
     stream = arx.from_response(FakeResponse([body]))
     out = record(stream)
     assert stream.wait(WAIT)
@@ -161,7 +163,7 @@ def test_start_begins_reading_before_anyone_subscribes() -> None:
 def test_a_stream_whose_event_loop_closes_under_it_ends_with_stream_aborted_error() -> None:
     # asyncio.run() cancels the tasks still running when main() returns: the stream's task
     # among them. Its subscribers must be told, and wait() must not hang.
-    body = encode(text_stream("never", "finished"))
+    body = ev.encode(ev.text_stream("never", "finished"))
     response = FakeAsyncResponse([body[: body.index(b"event: content_block_stop")]], hold=True)
     errors: list[Exception] = []
 
@@ -180,7 +182,7 @@ def test_a_stream_whose_event_loop_closes_under_it_ends_with_stream_aborted_erro
 
 
 def test_an_aborted_stream_compacts_its_replay_once_its_source_has_stopped() -> None:
-    body = encode(text_stream("a", "b", "c"))
+    body = ev.encode(ev.text_stream("a", "b", "c"))
     response = FakeResponse([body[: body.index(b"event: message_delta")]], hold=True)
     stream = arx.from_response(response)
     block_done = threading.Event()
@@ -205,7 +207,7 @@ def test_a_stream_whose_task_the_ending_loop_cancels_before_it_began_is_aborted(
     try:
 
         async def make() -> arx.MessageStream:
-            return arx.from_response(FakeAsyncResponse([encode(text_stream("never"))]))
+            return arx.from_response(FakeAsyncResponse([ev.encode(ev.text_stream("never"))]))
 
         stream = loop.run_until_complete(make())
         out = record(stream)  # from outside the loop: the task is made when it runs next

@@ -16,19 +16,8 @@ from reactivex.testing import TestScheduler
 import anthropic_rx as arx
 from anthropic_rx.operators import final_message, final_text, text_only
 
+from .. import events_helpers as ev
 from ..conftest import REAL, read_recording
-from ..events_helpers import (
-    MESSAGE_STOP,
-    block_start,
-    delta,
-    encode,
-    input_json,
-    message_delta,
-    message_start,
-    stop,
-    text,
-    text_stream,
-)
 from ..operators.helpers import record
 from ..operators.marbles import timeline
 
@@ -42,28 +31,28 @@ REAL_RECORDINGS = [
 
 #: Each content delta with the tokens it stands for (about four characters a token, at least 1).
 PACED: list[tuple[dict[str, Any], int]] = [
-    (message_start(), 0),
-    (block_start(0, type="thinking", thinking="", signature=""), 0),
-    (delta(0, type="thinking_delta", thinking="Let me"), 2),
-    (delta(0, type="signature_delta", signature="c2ln"), 1),
-    (stop(0), 0),
-    (block_start(1, type="text", text=""), 0),
-    (text(1, "Hello"), 2),
-    (text(1, "abcd"), 1),
-    (text(1, ""), 1),
-    (stop(1), 0),
-    (block_start(2, type="tool_use", id="toolu_1", name="f", input={}), 0),
-    (input_json(2, '{"a": 12345678}'), 4),
-    (stop(2), 0),
-    (message_delta("tool_use"), 0),
-    (MESSAGE_STOP, 0),
+    (ev.message_start(), 0),
+    (ev.block_start(0, type="thinking", thinking="", signature=""), 0),
+    (ev.delta(0, type="thinking_delta", thinking="Let me"), 2),
+    (ev.delta(0, type="signature_delta", signature="c2ln"), 1),
+    (ev.stop(0), 0),
+    (ev.block_start(1, type="text", text=""), 0),
+    (ev.text(1, "Hello"), 2),
+    (ev.text(1, "abcd"), 1),
+    (ev.text(1, ""), 1),
+    (ev.stop(1), 0),
+    (ev.block_start(2, type="tool_use", id="toolu_1", name="f", input={}), 0),
+    (ev.input_json(2, '{"a": 12345678}'), 4),
+    (ev.stop(2), 0),
+    (ev.message_delta("tool_use"), 0),
+    (ev.MESSAGE_STOP, 0),
 ]
 
 
 @pytest.fixture
 def paced_file(tmp_path: Path) -> Path:
     path = tmp_path / "paced.sse"
-    path.write_bytes(encode([obj for obj, _ in PACED]))
+    path.write_bytes(ev.encode([obj for obj, _ in PACED]))
     return path
 
 
@@ -102,10 +91,10 @@ def test_an_instant_replay_is_cold_and_reads_the_file_again_per_subscription(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "hello.sse"
-    path.write_bytes(encode(text_stream("first")))
+    path.write_bytes(ev.encode(ev.text_stream("first")))
     events = arx.from_recording(path)
     assert events.pipe(text_only(), ops.to_list()).run() == ["first"]
-    path.write_bytes(encode(text_stream("second")))
+    path.write_bytes(ev.encode(ev.text_stream("second")))
     assert events.pipe(text_only(), ops.to_list()).run() == ["second"]
 
 
@@ -120,7 +109,7 @@ def test_an_instant_replay_of_a_broken_file_sends_the_events_before_the_error(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "broken.sse"
-    path.write_bytes(encode(text_stream("ok")[:3]) + b"event: message_delta\ndata: {oops\n\n")
+    path.write_bytes(ev.encode(ev.text_stream("ok")[:3]) + b"event: message_delta\ndata: {oops\n\n")
     out = record(arx.from_recording(path))
     assert [e.type for e in out.values] == [
         "message_start",
@@ -232,7 +221,7 @@ def test_a_paced_replay_of_a_broken_file_sends_the_events_before_the_error(
 ) -> None:
     """As from_bytes (and the instant replay): every event decoded before the error first."""
     path = tmp_path / "broken.sse"
-    path.write_bytes(encode(text_stream("ok")[:3]) + b"event: message_delta\ndata: {oops\n\n")
+    path.write_bytes(ev.encode(ev.text_stream("ok")[:3]) + b"event: message_delta\ndata: {oops\n\n")
     scheduler = TestScheduler()
     out = scheduler.start(lambda: arx.from_recording(path, pace=10, scheduler=scheduler))
     assert timeline(out, lambda e: e.type) == [
@@ -280,7 +269,7 @@ def test_a_paced_replay_goes_on_when_a_timer_fires_before_its_handle_is_stored(
     # The race behind replays that stalled at random: storing the first timer's handle late
     # disposed the timer that had fired meanwhile scheduled.
     path = tmp_path / "hello.sse"
-    path.write_bytes(encode(text_stream("Hel", "lo")))
+    path.write_bytes(ev.encode(ev.text_stream("Hel", "lo")))
     clock = _FiresBeforeReturning()
     out = record(arx.from_recording(path, pace=10, scheduler=clock).pipe(final_text()))
     clock.run_queued()

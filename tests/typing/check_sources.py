@@ -60,5 +60,5 @@ def misuses_are_rejected(path: Path, stream: arx.MessageStream) -> None:
     message: arx.Message = stream.pipe(final_message())  # type: ignore[assignment]
     del message
     # The shared accumulator's view of a stream is private (pyright alone checks privacy).
-    steps = stream._arx_steps  # pyright: ignore[reportPrivateUsage]
+    steps = stream._steps_view  # pyright: ignore[reportPrivateUsage]
     del steps

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from .accumulator import MessageAccumulator
+from .log import CompactLog, plain_prefix
 from .snapshot import MessageSnapshot
 from .step import Step
-from .tool_input import PartialJSON, PartialJSONError
+from .tool_input import PartialJSON, PartialJSONError, parse_complete
 
-__all__ = ["MessageAccumulator", "MessageSnapshot", "PartialJSON", "PartialJSONError", "Step"]
+__all__ = [
+    "CompactLog",
+    "MessageAccumulator",
+    "MessageSnapshot",
+    "PartialJSON",
+    "PartialJSONError",
+    "Step",
+    "parse_complete",
+    "plain_prefix",
+]

@@ -27,7 +27,6 @@ Anything out of order is a `StreamProtocolError` that names the event, and endin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, final
 
 from .._exceptions import (
@@ -52,9 +51,7 @@ from ..events import (
     UnknownEvent,
 )
 from .blocks import BlockBuilder
-from .compact import compact_steps, plain_prefix
 from .snapshot import Frame, MessageSnapshot
-from .step import Step
 
 __all__ = ["MessageAccumulator"]
 
@@ -162,22 +159,6 @@ class MessageAccumulator:
             self._complete = True
         self._last_type = event.type
         return self._emit()
-
-    def compact(self, steps: Sequence[Step]) -> Sequence[Step]:
-        """Store what a finished stream keeps compactly, and return *steps* so stored.
-
-        For a holder of every step (`MessageStream`'s replay), once no event will come: the
-        logs of finished blocks become `CompactLog`s, and the plain delta steps block
-        indexes (`CompactSteps`). Snapshots already handed out read the same blocks, and the
-        returned sequence gives steps equal to *steps*. About 20 bytes a delta remain of
-        the 1.4 KiB its objects took.
-        """
-        builders = self._builders
-        prefixes = {b.index: plain_prefix(b.log) for b in builders if b.final is not None}
-        compact = compact_steps(steps, builders, prefixes)  # while the logs are lists
-        for builder in builders:
-            builder.compact(prefixes.get(builder.index, 0))
-        return compact
 
     def message(self) -> Message:
         """Return the final `Message`.

@@ -25,7 +25,7 @@ from ..events import (
     UnknownBlock,
     UnknownDelta,
 )
-from .compact import CompactLog, compact_log
+from .log import CompactLog, compact_log
 from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
 
 __all__ = ["TOOL_TYPES", "BlockBuilder"]

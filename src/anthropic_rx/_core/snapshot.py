@@ -14,10 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, final
 
 from ..events import ContentBlock, Message, TextBlock, UnknownDelta, Usage
+from .blocks import BlockBuilder
 from .tool_input import StringMode
-
-if TYPE_CHECKING:
-    from .blocks import BlockBuilder
 
 __all__ = ["Frame", "MessageSnapshot"]
 
@@ -69,6 +67,14 @@ class MessageSnapshot:
         self._open = open_versions  # (index, version) of each block still open
         self._content: tuple[ContentBlock, ...] | None = None
         self._message: Message | None = None
+
+    def __arx_parts__(self) -> tuple[Frame, tuple[tuple[int, int], ...]]:
+        """The frame this snapshot reads and the versions of its open blocks.
+
+        For the replay's compact storage (``sources/_replay.py``), which makes equal
+        snapshots again as ``MessageSnapshot(frame, open_versions)``; not for applications.
+        """
+        return self._frame, self._open
 
     # -- the message's fields --------------------------------------------------------------
 
@@ -243,7 +249,5 @@ def _restore(
     open_versions: tuple[tuple[int, int], ...],
 ) -> MessageSnapshot:
     """Rebuild a snapshot from what `MessageSnapshot.__reduce__` kept."""
-    from .blocks import BlockBuilder  # blocks imports (through compact) this module
-
     builders = [BlockBuilder.restored(*block) for block in blocks]
     return MessageSnapshot(Frame(head, builders, complete, unknown), open_versions)

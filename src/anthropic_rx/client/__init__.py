@@ -52,6 +52,8 @@ from ._hooks import remove_client_hook as remove_client_hook
 from ._info import StreamInfo as StreamInfo
 from ._params import ConversationParams as ConversationParams
 from ._params import MessageParams as MessageParams
+from ._retry import backoff as backoff  # package-public: for `concurrency`, not in __all__
+from ._retry import parse_retry_after as parse_retry_after  # likewise
 
 __all__ = [
     "AsyncClient",

@@ -207,13 +207,11 @@ class Messages:
             >>> print(conversation.final_message().content[-1].text)
         """
         from ..conversations import Conversation
-        from ..conversations._runners import ThreadRunner
 
         state = self._state
         state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
-            ThreadRunner(),
             params,
             tools=tools,
             max_turns=max_turns,
@@ -289,15 +287,12 @@ class AsyncMessages:
             ...     )
             ...     message = await conversation
         """
-        from .._loop import current_loop
         from ..conversations import Conversation
-        from ..conversations._runners import LoopRunner
 
         state = self._state
         state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
         conversation = Conversation(
             self.stream,
-            LoopRunner(current_loop()),
             params,
             tools=tools,
             max_turns=max_turns,

@@ -23,7 +23,8 @@ from reactivex.disposable import Disposable, SingleAssignmentDisposable
 
 from .._core import MessageSnapshot
 from .._exceptions import AnthropicRxError
-from ..operators._shared import Pipeline
+from .._serial import EMPTY, SerialQueue
+from .._steps import Pipeline
 
 __all__ = [
     "Merge",
@@ -155,8 +156,8 @@ class Merge(Generic[_K, _T]):
         self._where = where
         self._scheduler = scheduler
         self._lock = threading.Lock()
-        self._queue: deque[tuple[int, int, Any]] = deque()  # (kind, index, payload)
-        self._draining = False
+        # (kind, index, payload), delivered by one thread at a time; closed once it is done.
+        self._queue: SerialQueue[tuple[int, int, Any]] = SerialQueue(self._lock)
         self._done = False
         self._active = 0
         self._keys: dict[int, _K] = {}
@@ -196,23 +197,13 @@ class Merge(Generic[_K, _T]):
     # -- delivering ----------------------------------------------------------------------
 
     def _push(self, kind: int, index: int, payload: Any) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self._queue.append((kind, index, payload))
-            if self._draining:
-                return  # the thread draining the queue delivers it, in order
-            self._draining = True
-        self._drain()
+        if self._queue.put((kind, index, payload)):  # else the draining thread delivers it
+            self._drain()
 
     def _drain(self) -> None:
-        while True:
-            with self._lock:
-                if self._done or not self._queue:
-                    self._draining = False
-                    self._queue.clear()
-                    return
-                kind, index, payload = self._queue.popleft()
+        take = self._queue.take
+        while (item := take()) is not EMPTY:
+            kind, index, payload = item
             try:
                 self._handle(kind, index, payload)
             except Exception as exc:
@@ -241,6 +232,7 @@ class Merge(Generic[_K, _T]):
             finished = not self._pending and self._active == 0
             if finished:
                 self._done = True
+                self._queue.close_locked()
         if finished:
             observer.on_completed()
         else:
@@ -266,6 +258,7 @@ class Merge(Generic[_K, _T]):
             if self._done and not self._subscriptions:
                 return False
             self._done = True
+            self._queue.close_locked()
             self._pending.clear()
             subscriptions = list(self._subscriptions.values())
             self._subscriptions.clear()

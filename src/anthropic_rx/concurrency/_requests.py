@@ -27,8 +27,7 @@ from reactivex.scheduler import TimeoutScheduler
 
 from .._exceptions import RateLimitError
 from .._loop import LoopHandle, current_loop, loop_ended_error
-from ..client import AsyncClient, Client, StreamInfo
-from ..client._retry import backoff, parse_retry_after
+from ..client import AsyncClient, Client, StreamInfo, backoff, parse_retry_after
 from ..events import StreamEvent
 from ._merge import StreamFailed, Tagged, check_max_concurrent, merged, pairs_of
 

@@ -15,9 +15,9 @@ from reactivex import Observable, Observer, abc
 from reactivex.disposable import Disposable
 
 from .._core import MessageSnapshot
+from .._steps import Pipeline
 from ..events import Message, StreamEvent
 from ..operators import accumulate, final_message
-from ..operators._shared import Pipeline
 from ._merge import Merge, StreamFailed, Tagged, check_max_concurrent, merged
 
 __all__ = ["first_to_finish", "side_by_side"]

@@ -28,13 +28,13 @@ from reactivex import operators as ops
 
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import current_loop
+from .._steps import Step, folded
 from ..events import (
     ContentBlockStopEvent,
     Message,
     StreamEvent,
     ToolUseBlock,
 )
-from ..operators._shared import Step, folded
 from ..sources import MessageStream
 from ._events import (
     ApprovalRequested,
@@ -48,7 +48,7 @@ from ._events import (
     TurnStarted,
 )
 from ._replay import Replay, Segment
-from ._runners import Outcome, Runner
+from ._runners import LoopRunner, Outcome, Runner, ThreadRunner
 from ._tools import (
     Tool,
     ToolError,
@@ -166,7 +166,6 @@ class Conversation(Observable[ConversationEvent]):
     def __init__(
         self,
         open_turn: OpenTurn,
-        runner: Runner,
         params: Mapping[str, Any],
         *,
         tools: Sequence[Tool | Mapping[str, Any]] = (),
@@ -188,7 +187,6 @@ class Conversation(Observable[ConversationEvent]):
         if tool_timeout is not None and not tool_timeout > 0:
             raise ValueError(f"expected a positive tool_timeout, got {tool_timeout!r}")
         self._open_turn = open_turn
-        self._runner = runner
         base = dict(params)
         self._history: list[dict[str, Any]] = history_of(base.pop("messages", ()))
         self._tools: dict[str, Tool] = {}
@@ -217,6 +215,8 @@ class Conversation(Observable[ConversationEvent]):
         self._mask = key_mask(secret) if secret is not None else None
         self._is_async = is_async
         self._loop = current_loop() if is_async else None
+        # Tools run on the app's loop (AsyncClient) or on threads and a private loop.
+        self._runner: Runner = ThreadRunner() if self._loop is None else LoopRunner(self._loop)
 
         self._lock = threading.RLock()
         self._replay: Replay[ConversationEvent] = Replay()

@@ -23,6 +23,8 @@ from typing import Any, Generic, TypeVar
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
+from .._serial import terminate
+
 __all__ = ["Replay", "Segment"]
 
 _log = logging.getLogger("anthropic_rx")
@@ -173,7 +175,7 @@ class Replay(Generic[_T]):
                     batch = _expand(items, skip)
                 except Exception as exc:  # a segment that cannot rebuild: this one's error
                     subscriber.disposed = subscriber.ended = True
-                    _terminate(subscriber.observer, exc)
+                    terminate(subscriber.observer, exc)
                     return
                 self._deliver(subscriber, batch, end, error)
             finally:
@@ -192,10 +194,10 @@ class Replay(Generic[_T]):
                 observer.on_next(value)
         except Exception as exc:
             subscriber.disposed = subscriber.ended = True
-            _terminate(observer, exc)
+            terminate(observer, exc)
             return
         if end and not subscriber.disposed:
-            _terminate(observer, error)
+            terminate(observer, error)
 
 
 def _expand(items: Sequence[Any], skip: int) -> list[Any]:
@@ -208,13 +210,3 @@ def _expand(items: Sequence[Any], skip: int) -> list[Any]:
         else:
             out.append(item)
     return out
-
-
-def _terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:
-    try:
-        if error is None:
-            observer.on_completed()
-        else:
-            observer.on_error(error)
-    except Exception:
-        _log.exception("anthropic_rx: a subscriber's terminal callback raised")

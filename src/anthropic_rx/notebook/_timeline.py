@@ -17,6 +17,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable, SingleAssignmentDisposable
 
 from .._blocking import collecting, refuse
+from .._steps import Pipeline
 from ..events import (
     CitationsDelta,
     ContentBlockDeltaEvent,
@@ -33,7 +34,6 @@ from ..events import (
     TextDelta,
     ThinkingDelta,
 )
-from ..operators._shared import Pipeline
 from ..typing import Operator
 from ._gate import Gate
 

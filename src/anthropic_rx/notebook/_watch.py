@@ -18,8 +18,8 @@ from reactivex.disposable import SerialDisposable
 from .._blocking import collecting
 from .._core import MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._steps import folded
 from ..events import StreamEvent
-from ..operators._shared import folded
 from ._render import PanelState
 from ._timeline import CONTENT_KINDS, kind_of
 

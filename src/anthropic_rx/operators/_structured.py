@@ -21,8 +21,7 @@ from typing import Any, Generic, Literal, TypeVar, cast, final, overload
 import pydantic
 from reactivex import Observable
 
-from .._core import MessageSnapshot
-from .._core.tool_input import PartialJSON, PartialJSONError, parse_complete
+from .._core import MessageSnapshot, PartialJSON, PartialJSONError, parse_complete
 from .._exceptions import OutputValidationError
 from ..events import (
     ContentBlockDeltaEvent,

@@ -8,15 +8,14 @@ empty: however many arrive before the GUI thread turns, it delivers them all in 
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable, SingleAssignmentDisposable
 
-from ..operators._shared import Pipeline
+from .._serial import EMPTY, SerialQueue
+from .._steps import Pipeline
 from ..typing import Operator
 from ._base import GuiScheduler
 
@@ -90,11 +89,10 @@ class _OnGui(abc.DisposableBase):
     def __init__(self, observer: abc.ObserverBase[Any], scheduler: abc.SchedulerBase) -> None:
         self._observer = observer
         self._scheduler = scheduler
-        self._lock = threading.Lock()
-        self._pending: deque[Callable[[], None]] = deque()
-        self._scheduled = False  # a drain is on the scheduler's queue
-        self._ended = False  # upstream sent its error or completion
-        self._stopped = False  # disposed, the end delivered, or a callback raised
+        # The deliveries, in order; "busy" while a drain is on the scheduler's queue. Sealed
+        # by upstream's error or completion; closed once disposed, the end delivered, or a
+        # callback raised.
+        self._pending: SerialQueue[Callable[[], None]] = SerialQueue()
         self._upstream = SingleAssignmentDisposable()
         self._unregister: abc.DisposableBase = Disposable()
 
@@ -103,7 +101,7 @@ class _OnGui(abc.DisposableBase):
     ) -> abc.DisposableBase:
         if isinstance(self._scheduler, GuiScheduler):
             self._unregister = self._scheduler.when_disposed(self.dispose)
-            if self._stopped:
+            if self._pending.closed:
                 return self  # the window is closed already: do not even start the source
         self._upstream.disposable = source.subscribe(
             self._on_next, self._on_error, self._on_completed, scheduler=scheduler_
@@ -122,14 +120,8 @@ class _OnGui(abc.DisposableBase):
         self._enqueue(self._observer.on_completed, end=True)
 
     def _enqueue(self, deliver: Callable[[], None], *, end: bool) -> None:
-        with self._lock:
-            if self._stopped or self._ended:
-                return
-            self._ended = end
-            self._pending.append(deliver)
-            if self._scheduled:
-                return
-            self._scheduled = True
+        if not self._pending.put(deliver, last=end):
+            return  # a drain is scheduled (it delivers this too), or it is over
         # Outside the lock: a scheduler may run the drain inline (ImmediateScheduler). The
         # drain is not cancelled on dispose: it finds nothing to deliver.
         self._scheduler.schedule(self._drain)
@@ -137,35 +129,27 @@ class _OnGui(abc.DisposableBase):
     # -- GUI side ----------------------------------------------------------------------------
 
     def _drain(self, _: abc.SchedulerBase, __: Any = None) -> None:
-        # Items are taken one at a time and `_scheduled` stays set until the queue is seen
+        # Items are taken one at a time and the queue stays busy until it is seen
         # empty: a callback that turns the event loop (a modal dialog) then gets no second,
         # nested drain, which would deliver later items inside it, out of order, and drop
         # the rest of this batch once it delivered the end.
-        with self._lock:
-            budget = len(self._pending)  # what is queued now; later items wait a turn
+        pending = self._pending
+        budget = pending.pending()  # what is queued now; later items wait a turn
         for _turn in range(budget):
-            with self._lock:
-                if self._stopped or not self._pending:
-                    self._scheduled = False
-                    return
-                deliver = self._pending.popleft()
-                last = self._ended and not self._pending
-            if last:
+            deliver = pending.take()
+            if deliver is EMPTY:
+                return
+            if pending.finished:  # the end: nothing can come after it
                 self.dispose()  # before the end is delivered, as AutoDetachObserver does
             try:
                 deliver()
             except Exception:
                 self.dispose()
                 raise
-        with self._lock:
-            again = bool(self._pending) and not self._stopped
-            self._scheduled = again
-        if again:
+        if pending.rest():
             self._scheduler.schedule(self._drain)
 
     def dispose(self) -> None:
-        with self._lock:
-            self._stopped = True
-            self._pending.clear()
+        self._pending.close()
         self._upstream.dispose()
         self._unregister.dispose()

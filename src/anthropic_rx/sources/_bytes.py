@@ -11,12 +11,9 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
-from .._sse import SSEDecoder, decode_fields
-from ..events import (
-    StreamEvent,
-    _parse_fields,  # pyright: ignore[reportPrivateUsage]
-    parse_event,
-)
+from .._sse import SSEDecoder
+from .._steps import EventTypes, StepsSource, exact_kinds
+from ..events import StreamEvent, parse_event, parse_fields
 
 __all__ = ["events_of", "from_bytes"]
 
@@ -27,8 +24,8 @@ def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Generator[StreamE
     """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
     for chunk in chunks:
         # Each event as its (type, data) pair: no ServerSentEvent is made on the way.
-        for event, data in decode_fields(decoder, chunk):
-            yield _parse_fields(event, data)
+        for event, data in decoder.decode_fields(chunk):
+            yield parse_fields(event, data)
     for sse in decoder.flush():
         yield parse_event(sse)
 
@@ -71,8 +68,8 @@ _new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], St
 
 
 @final
-class _BytesObservable(Observable[StreamEvent]):
-    """`from_bytes`'s Observable; operators read its ``_arx_steps`` view (or ``_arx_steps_of``).
+class _BytesObservable(StepsSource):
+    """`from_bytes`'s Observable; operators read its steps (it is a `StepsSource`).
 
     The steps view decodes, parses and accumulates in one loop, so a pipeline such as
     ``from_bytes(b).pipe(final_message())`` pays for no Rx layer in between.
@@ -82,7 +79,7 @@ class _BytesObservable(Observable[StreamEvent]):
         super().__init__()
         self._data = data
         self._max_event_bytes = max_event_bytes
-        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+        self._steps_view: Observable[Step] = Observable(self._subscribe_steps)
 
     def _subscribe_core(
         self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
@@ -94,12 +91,15 @@ class _BytesObservable(Observable[StreamEvent]):
     ) -> abc.DisposableBase:
         return self._schedule(lambda cancel: self._steps(observer, cancel, None))
 
-    def _arx_steps_of(self, kinds: frozenset[type[StreamEvent]]) -> Observable[Step]:
-        """The steps view, less the steps of events whose type is not in *kinds*.
+    def __arx_steps__(self, only: EventTypes | None) -> Observable[Step]:
+        """The steps view, less the steps of events that are not instances of *only*.
 
         Every event is still folded (and its errors sent); only the steps nobody reads are
         neither made nor sent (`steps_operator`'s ``only``).
         """
+        if only is None:
+            return self._steps_view
+        kinds = exact_kinds(only)  # our events are exactly parse_event's classes
 
         def subscribe(
             observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None

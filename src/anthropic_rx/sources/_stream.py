@@ -5,8 +5,8 @@ second, wasted one for a subscriber that arrives late (research/reactive-anchors
 A `MessageStream` starts its source exactly once — at the first subscription, or at
 `MessageStream.start` — folds every event through one `MessageAccumulator`, keeps the
 (event, snapshot) steps, and replays them to every subscriber, however late. Pipelines on
-one stream share that accumulator (operators read the ``_arx_steps`` view), so three views
-of one answer cost about what one does.
+one stream share that accumulator (it is a `StepsSource`: operators read its steps), so
+three views of one answer cost about what one does.
 
 Delivery: each subscriber gets the steps in order and never two at once, from whichever
 thread produced them (a background thread for a sync source, the event loop for an async
@@ -36,7 +36,10 @@ from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import LoopHandle, current_loop
+from .._serial import terminate
+from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
+from ._replay import compact_replay
 
 __all__ = ["AsyncSource", "MessageStream", "StreamWatcher", "SyncSource"]
 
@@ -87,11 +90,14 @@ class StreamWatcher(Protocol):
 
 
 class _Subscriber(Generic[_T]):
-    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "steps")
+    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "only", "steps")
 
-    def __init__(self, observer: abc.ObserverBase[_T], steps: bool) -> None:
+    def __init__(
+        self, observer: abc.ObserverBase[_T], steps: bool, only: EventTypes | None = None
+    ) -> None:
         self.observer = observer
         self.steps = steps  # deliver Step objects (operators) or bare events (users)
+        self.only = only  # a steps subscriber's event types (None: every step)
         self.cursor = 0
         self.draining = False
         self.disposed = False
@@ -99,7 +105,7 @@ class _Subscriber(Generic[_T]):
 
 
 @final
-class MessageStream(Observable[StreamEvent]):
+class MessageStream(StepsSource):
     """The hot handle of one streaming response: starts once, replays to late subscribers.
 
     Use it wherever an Observable of events goes: ``stream.pipe(text_only())``,
@@ -147,7 +153,7 @@ class MessageStream(Observable[StreamEvent]):
         self._cancel: Callable[[], None] | None = None
         self._reader: int | None = None  # the thread running a sync source
         self._ender: int | None = None  # the thread that told subscribers the end
-        self._arx_steps: Observable[Step] = Observable(self._subscribe_steps)
+        self._steps_view: Observable[Step] = Observable(self._subscribe_steps)
         self._watchers: tuple[StreamWatcher, ...] = ()
 
     # -- the handle ----------------------------------------------------------------------
@@ -197,11 +203,11 @@ class MessageStream(Observable[StreamEvent]):
             refuse((self,), "run()")
         return super().run(scheduler or WaitingScheduler("run()"))
 
-    def _arx_blocks(self, thread: int) -> str | None:
+    def __arx_blocks__(self, thread: int) -> str | None:
         """Why blocking *thread* until the stream ends would never return, or ``None``.
 
-        The protocol of the blocking checks (`.._blocking`): operators' ``run()``, views'
-        and timelines' ``wait()`` ask every stream they would wait on.
+        The protocol of the blocking checks (`.._blocking.Blocker`): operators' ``run()``,
+        views' and timelines' ``wait()`` ask every stream they would wait on.
         """
         if self._done.is_set():
             return None
@@ -344,9 +350,9 @@ class MessageStream(Observable[StreamEvent]):
 
     def _compact(self) -> None:
         # The source has ended: no step will be added. Keep the replay in ~20 bytes a delta
-        # instead of ~1.4 KiB of objects (_core/compact.py); late subscribers get equal steps.
+        # instead of ~1.4 KiB of objects (_replay.py); late subscribers get equal steps.
         try:
-            steps = self._acc.compact(self._steps)
+            steps = compact_replay(self._acc.snapshot, self._steps)
         except Exception:  # never fail the end of a stream over memory: keep the list
             _log.exception("anthropic_rx: error while compacting a stream's replay")
             return
@@ -424,6 +430,18 @@ class MessageStream(Observable[StreamEvent]):
     ) -> abc.DisposableBase:
         return self._attach(_Subscriber(observer, steps=True), scheduler)
 
+    def __arx_steps__(self, only: EventTypes | None) -> Observable[Step]:
+        """The folded steps, for operators (`StepsSource`): they share this accumulator."""
+        if only is None:
+            return self._steps_view
+
+        def subscribe(
+            observer: abc.ObserverBase[Step], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            return self._attach(_Subscriber(observer, steps=True, only=only), scheduler)
+
+        return Observable(subscribe)
+
     def _attach(
         self, subscriber: _Subscriber[Any], scheduler: abc.SchedulerBase | None
     ) -> abc.DisposableBase:
@@ -467,8 +485,15 @@ class MessageStream(Observable[StreamEvent]):
 
     def _deliver(self, subscriber: _Subscriber[Any], batch: Sequence[Step], end: bool) -> None:
         observer = subscriber.observer
+        only = subscriber.only
         try:
-            if subscriber.steps:
+            if only is not None:
+                for step in batch:
+                    if subscriber.disposed:
+                        return
+                    if isinstance(step.event, only):
+                        observer.on_next(step)
+            elif subscriber.steps:
                 for step in batch:
                     if subscriber.disposed:
                         return
@@ -481,21 +506,10 @@ class MessageStream(Observable[StreamEvent]):
         except Exception as exc:
             # One subscriber's failure is its own: tell it, drop it, and carry on.
             subscriber.disposed = subscriber.ended = True
-            _terminate(observer, exc)
+            terminate(observer, exc)
             return
         if end and not subscriber.disposed:
-            _terminate(observer, self._error)
-
-
-def _terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:
-    """Send the terminal signal; a callback that raises here is logged, never propagated."""
-    try:
-        if error is None:
-            observer.on_completed()
-        else:
-            observer.on_error(error)
-    except Exception:
-        _log.exception("anthropic_rx: a subscriber's terminal callback raised")
+            terminate(observer, self._error)
 
 
 class _Signal(BaseException):
