@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit
 
@@ -61,6 +61,16 @@ class Instrumentation:
     def __exit__(self, *exc_info: object) -> None:
         self.uninstrument()
 
+    @property
+    def tracer(self) -> Tracer:
+        """The tracer the spans are made with."""
+        return self._tracer
+
+    @property
+    def capture_content(self) -> bool:
+        """Whether prompts and answers are recorded on the spans."""
+        return self._capture
+
     def uninstrument(self) -> None:
         """Stop tracing new requests (spans already open still end)."""
         self._on = False
@@ -76,7 +86,7 @@ class Instrumentation:
                 self._turns[made] = record
             made.watch(record)
         elif isinstance(made, Conversation):
-            _ConversationSpans(self, made, parent)
+            _ConversationSpans(self, made, parent, self._record_of)
 
     def _record_of(self, stream: MessageStream) -> _StreamSpan | None:
         with self._lock:
@@ -131,7 +141,7 @@ class _StreamSpan:
                 attributes["server.address"] = parts.hostname
             if parts.port:
                 attributes["server.port"] = parts.port
-        if self._owner._capture:  # pyright: ignore[reportPrivateUsage]
+        if self._owner.capture_content:
             messages = params.get("messages")
             if messages is not None:
                 attributes["gen_ai.input.messages"] = _dumps(messages)
@@ -163,7 +173,7 @@ class _StreamSpan:
             return  # never started: no request, no span
         stream = self._stream()
         model = self._params.get("model")
-        span = self._owner._tracer.start_span(  # pyright: ignore[reportPrivateUsage]
+        span = self._owner.tracer.start_span(
             f"chat {model}" if isinstance(model, str) else "chat",
             context=self.parent,
             kind=SpanKind.CLIENT,
@@ -201,7 +211,7 @@ class _StreamSpan:
                 span.set_attribute("gen_ai.usage.cache_creation.input_tokens", cache_made)
             if snapshot.stop_reason is not None:
                 span.set_attribute("gen_ai.response.finish_reasons", [snapshot.stop_reason])
-            if self._owner._capture:  # pyright: ignore[reportPrivateUsage]
+            if self._owner.capture_content:
                 content = [block.model_dump(mode="json") for block in snapshot.content]
                 span.set_attribute(
                     "gen_ai.output.messages", _dumps([{"role": "assistant", "content": content}])
@@ -216,8 +226,15 @@ class _StreamSpan:
 class _ConversationSpans:
     """A conversation's runs as ``invoke_agent`` spans, its turns and tool calls under them."""
 
-    def __init__(self, owner: Instrumentation, conversation: Conversation, parent: Context) -> None:
+    def __init__(
+        self,
+        owner: Instrumentation,
+        conversation: Conversation,
+        parent: Context,
+        record_of: Callable[[MessageStream], _StreamSpan | None],
+    ) -> None:
         self._owner = owner
+        self._record_of = record_of
         self._parent = parent
         self._run: Span | None = None
         self._tools: dict[str, Span] = {}
@@ -232,7 +249,7 @@ class _ConversationSpans:
     def _on_event(self, event: object) -> None:
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
-        tracer = self._owner._tracer  # pyright: ignore[reportPrivateUsage]
+        tracer = self._owner.tracer
         if isinstance(event, TurnStarted):
             if self._run is None:
                 self._run = tracer.start_span(
@@ -245,7 +262,7 @@ class _ConversationSpans:
                         "gen_ai.provider.name": "anthropic",
                     },
                 )
-            record = self._owner._record_of(event.stream)  # pyright: ignore[reportPrivateUsage]
+            record = self._record_of(event.stream)
             if record is not None:
                 record.parent = self._context()
         elif isinstance(event, ToolStarted) and self._run is not None:
@@ -257,7 +274,7 @@ class _ConversationSpans:
                 "anthropic_rx.turn": event.turn,
                 "anthropic_rx.tool.early": event.early,
             }
-            if self._owner._capture:  # pyright: ignore[reportPrivateUsage]
+            if self._owner.capture_content:
                 attributes["gen_ai.tool.call.arguments"] = _dumps(event.call.input)
             self._tools[event.call.id] = tracer.start_span(
                 f"execute_tool {event.call.name}",
@@ -269,7 +286,7 @@ class _ConversationSpans:
             span = self._tools.pop(event.call.id, None)
             if span is None:
                 return
-            if self._owner._capture:  # pyright: ignore[reportPrivateUsage]
+            if self._owner.capture_content:
                 span.set_attribute("gen_ai.tool.call.result", _dumps(event.content))
             if event.is_error:
                 kind = type(event.error).__name__ if event.error is not None else "tool_error"
