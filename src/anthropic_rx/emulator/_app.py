@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from ._batches import BatchStore
 from ._exchange import Connection, Exchange, Hub
 from ._faults import SCENARIOS, Scenario, normal, scenario_code
 from ._generate import Answer, generate
@@ -113,6 +114,7 @@ class EmulatorApp:
             raise ValueError(f"unknown scenario {scenario!r}: expected F01…F22 or 'none'")
         self.hub = Hub(stats or Stats())
         self.threads = Threads()
+        self.batches = BatchStore()  # /v1/messages/batches… (_batches.py)
         self.target_url: str | None = None
         self._api_key = api_key
         self._seed = seed
@@ -330,6 +332,21 @@ class EmulatorApp:
         expanded: JSONObject | None = None,
         thread_problem: Problem | None = None,
     ) -> None:
+        if scope["path"].startswith("/v1/messages/batches"):
+            problem = problem or check_auth(headers, self._api_key)
+            problem = problem or check_version(headers, self._require_version)
+            if problem is None and too_large:
+                problem = Problem(413, "request_too_large", "Request exceeds the maximum size.")
+            if problem is not None:
+                await ex.send_error(problem.status, problem.type, problem.message)
+                return
+            host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
+            query = cast("bytes", scope.get("query_string", b"")).decode("latin-1")
+            body, _ = parse_body(raw) if raw else (None, None)
+            await self.batches.respond(
+                ex, scope["method"], scope["path"], query, f"http://{host}", body
+            )
+            return
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")
             return
