@@ -136,7 +136,8 @@ class BatchStore:
         batch.ended_at = time.time()
 
     def _counts(self, batch: _Batch) -> dict[str, int]:
-        counts = dict.fromkeys(("processing", "succeeded", "errored", "canceled", "expired"), 0)
+        names: tuple[str, ...] = ("processing", "succeeded", "errored", "canceled", "expired")
+        counts = dict.fromkeys(names, 0)
         if batch.ended_at is not None:
             for outcome in batch.outcome:
                 counts[outcome] += 1
