@@ -137,7 +137,7 @@ class BatchStore:
 
     def _counts(self, batch: _Batch) -> dict[str, int]:
         names: tuple[str, ...] = ("processing", "succeeded", "errored", "canceled", "expired")
-        counts = dict.fromkeys(names, 0)
+        counts: dict[str, int] = dict.fromkeys(names, 0)
         if batch.ended_at is not None:
             for outcome in batch.outcome:
                 counts[outcome] += 1
