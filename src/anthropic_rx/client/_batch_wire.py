@@ -35,6 +35,7 @@ __all__ = [
     "encode_requests",
     "parse_line",
     "same_origin",
+    "split_batches",
     "split_requests",
 ]
 
@@ -156,6 +157,36 @@ def split_requests(
     if current:
         chunks.append(current)
     return chunks
+
+
+def split_batches(
+    requests: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]],
+    /,
+    *,
+    max_requests: int = MAX_BATCH_REQUESTS,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> list[dict[str, Mapping[str, Any]]]:
+    """Check *requests* and cut them into the ``custom_id → params`` of each batch.
+
+    Each part holds at most *max_requests* requests and *max_bytes* bytes of create
+    request (the API's limits by default), in the order given.
+
+    Raises:
+        BatchInputError: bad input (see `encode_requests`), before anything is sent.
+        ValueError: a limit below 1.
+
+    Example:
+        >>> [len(part) for part in split_batches(requests, max_requests=2)]
+        [2, 2, 1]
+    """
+    if max_requests < 1 or max_bytes < 1:
+        raise ValueError(f"expected limits >= 1, got {max_requests=} and {max_bytes=}")
+    params = dict(_pairs(requests))
+    encoded = encode_requests(cast("Mapping[str, Mapping[str, Any]]", params))
+    return [
+        {r.custom_id: cast("Mapping[str, Any]", params[r.custom_id]) for r in part}
+        for part in split_requests(encoded, max_requests=max_requests, max_bytes=max_bytes)
+    ]
 
 
 def batch_body(requests: Iterable[EncodedRequest]) -> bytes:
