@@ -183,6 +183,13 @@ def split_batches(
         raise ValueError(f"expected limits >= 1, got {max_requests=} and {max_bytes=}")
     params = dict(_pairs(requests))
     encoded = encode_requests(cast("Mapping[str, Mapping[str, Any]]", params))
+    for request in encoded:
+        if len(request.data) + _BODY_OVERHEAD > max_bytes:
+            raise BatchInputError(
+                f"request {request.custom_id!r} takes {len(request.data):,} bytes, more than "
+                f"a whole batch may ({max_bytes:,} bytes)",
+                custom_id=request.custom_id,
+            )
     return [
         {r.custom_id: cast("Mapping[str, Any]", params[r.custom_id]) for r in part}
         for part in split_requests(encoded, max_requests=max_requests, max_bytes=max_bytes)

@@ -11,7 +11,15 @@ The results URL must be on the client's own origin: the key never goes anywhere 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import Any, Generic, TypeVar, final
 
 import anyio
@@ -450,7 +458,7 @@ class Batches:
 
     def results(
         self, batch_id: str, /, *, skip: int = 0
-    ) -> Iterator[MessageBatchIndividualResponse]:
+    ) -> Generator[MessageBatchIndividualResponse, None, None]:
         """The results of an ended batch, one line at a time, in bounded memory.
 
         A line that cannot be read comes as a result of type ``unreadable``

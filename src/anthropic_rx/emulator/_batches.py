@@ -80,6 +80,7 @@ class _Batch:
     gate: str | None
     cancel_at: float | None = None  # monotonic
     canceled_wall: float | None = None
+    never_started: bool = False  # canceled while held by its gate: nothing was processed
     polls: int = 0
     downloads: int = 0
     ended_at: float | None = None
@@ -103,7 +104,7 @@ class BatchStore:
 
     def _done(self, batch: _Batch, now: float) -> int:
         """How many requests have ended processing by *now* (in order)."""
-        if batch.started is None:
+        if batch.started is None or batch.never_started:
             return 0
         n = len(batch.requests)
         duration = batch.duration()
@@ -202,8 +203,8 @@ class BatchStore:
         elif action == "cancel":
             if batch.ended_at is None and batch.cancel_at is None:
                 batch.cancel_at, batch.canceled_wall = time.monotonic(), time.time()
-                if batch.started is None:
-                    batch.started = batch.cancel_at  # a held batch is canceled all the same
+                if batch.started is None:  # a held batch is canceled all the same
+                    batch.started, batch.never_started = batch.cancel_at, True
             self._advance(batch, ex)
             await ex.send_json(200, self._json(batch, origin))
         elif method == "DELETE":
