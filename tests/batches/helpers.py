@@ -65,7 +65,8 @@ class Collected:
 
     @property
     def results(self) -> dict[str, Any]:
-        return {i.key: i.value for i in self.items if isinstance(i, Tagged)}
+        tagged: list[Tagged[str, Any]] = [i for i in self.items if isinstance(i, Tagged)]
+        return {i.key: i.value for i in tagged}
 
     @property
     def progress(self) -> list[Any]:

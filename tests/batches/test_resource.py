@@ -144,7 +144,7 @@ def test_results_cut_every_time_is_a_typed_error_after_what_was_read(emu: Emulat
         with pytest.raises(arx.APIConnectionError) as caught:
             got.extend(line.custom_id for line in lines)
     assert got == ["q0", "q1"]
-    assert caught.value.mid_stream  # type: ignore[attr-defined]
+    assert caught.value.mid_stream
 
 
 def test_polling_429_is_retried_after_retry_after(emu: Emulator) -> None:
