@@ -389,7 +389,7 @@ class BatchRun(Observable[BatchItem]):
                         tracker.note(batches.cancel(batch_id))
                     self._progress()
                 for batch_id in tracker.unread():
-                    results = batches.results(batch_id)
+                    results = batches.results(tracker.seen[batch_id])
                     try:
                         for line in results:
                             if self._stopping():
@@ -473,7 +473,7 @@ class BatchRun(Observable[BatchItem]):
                         tracker.note(await batches.cancel(batch_id))
                     self._progress()
                 for batch_id in tracker.unread():
-                    results = batches.results(batch_id)
+                    results = batches.results(tracker.seen[batch_id])
                     try:
                         async for line in results:
                             self._emit(Tagged(line.custom_id, outcome_of(line, batch_id)))

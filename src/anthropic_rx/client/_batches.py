@@ -457,7 +457,7 @@ class Batches:
         return self._transport.call(DeletedMessageBatch, "DELETE", "/" + check_batch_id(batch_id))
 
     def results(
-        self, batch_id: str, /, *, skip: int = 0
+        self, batch: str | MessageBatch, /, *, skip: int = 0
     ) -> Generator[MessageBatchIndividualResponse, None, None]:
         """The results of an ended batch, one line at a time, in bounded memory.
 
@@ -467,14 +467,15 @@ class Batches:
         iterator (or read it to its end) to free the connection.
 
         Args:
-            batch_id: an ended batch.
+            batch: an ended batch, or its id (then it is retrieved first).
             skip: lines to leave out first (a restart that had read them).
 
         Raises:
             APIResponseValidationError: the batch has not ended (no ``results_url``), or its
                 results are on another origin.
         """
-        batch = self.retrieve(batch_id)
+        if isinstance(batch, str) or batch.results_url is None:
+            batch = self.retrieve(batch if isinstance(batch, str) else batch.id)
         if batch.results_url is None:
             raise _not_ended(batch)
         for line in self._transport.lines(batch.results_url, skip=skip):
@@ -535,10 +536,11 @@ class AsyncBatches:
         return await self._transport.call(DeletedMessageBatch, "DELETE", suffix)
 
     async def results(
-        self, batch_id: str, /, *, skip: int = 0
+        self, batch: str | MessageBatch, /, *, skip: int = 0
     ) -> AsyncGenerator[MessageBatchIndividualResponse, None]:
         """The results of an ended batch, one line at a time; see `Batches.results`."""
-        batch = await self.retrieve(batch_id)
+        if isinstance(batch, str) or batch.results_url is None:
+            batch = await self.retrieve(batch if isinstance(batch, str) else batch.id)
         if batch.results_url is None:
             raise _not_ended(batch)
         lines = self._transport.lines(batch.results_url, skip=skip)

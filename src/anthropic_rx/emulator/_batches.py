@@ -19,7 +19,8 @@ header (or the server's ``options=``) and stay with the batch:
   (default 0.05, sent as ``retry-after-ms`` and ``retry-after``);
 - ``cut_results``: the first N results downloads stop mid-line (a FIN without the chunked
   end) after ``cut_after`` lines (default: half of them);
-- ``bad_lines``: custom_ids whose result line is written as JSON cut in its middle.
+- ``bad_lines``: custom_ids whose result line is written as JSON cut in its middle;
+- ``refuse_creates_after``: creations after the first N (of this emulator) get a 400.
 
 Each request's memory is a few short fields, and the results file is written lazily in
 64 KiB writes, so a batch of 100,000 requests costs the emulator little.
@@ -95,6 +96,7 @@ class BatchStore:
 
     def __init__(self) -> None:
         self.batches: dict[str, _Batch] = {}
+        self.creates = 0
 
     def reset(self) -> None:
         """Forget every batch."""
@@ -230,6 +232,11 @@ class BatchStore:
             await ex.send_json(200, self._json(batch, origin))
 
     async def _create(self, ex: Exchange, origin: str, body: JSONObject | None) -> None:
+        self.creates += 1
+        limit = ex.options.get("refuse_creates_after")
+        if limit is not None and self.creates > int(limit):
+            await ex.send_error(400, "invalid_request_error", "emulator: creation refused")
+            return
         requests, problem = _parse_requests(body, ex.options)
         if problem is not None:
             await ex.send_error(problem.status, problem.type, problem.message)
