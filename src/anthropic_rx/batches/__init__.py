@@ -77,8 +77,6 @@ from ._run import BatchResult as BatchResult
 from ._run import BatchRun as BatchRun
 
 __all__ = [
-    "MAX_BATCH_BYTES",
-    "MAX_BATCH_REQUESTS",
     "AsyncBatches",
     "BatchInputError",
     "BatchItem",
@@ -92,6 +90,8 @@ __all__ = [
     "BatchRun",
     "Batches",
     "DeletedMessageBatch",
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_REQUESTS",
     "MessageBatch",
     "MessageBatchCanceledResult",
     "MessageBatchErroredResult",
