@@ -21,6 +21,7 @@ with arx.Client() as client:
 | `final_messages(client, requests, via=…)` | ``Tagged(key, Message or error)``, either way |
 | `split_batches(requests)` | the check and the split `run_batch` does, by itself |
 | `show_progress(run)` | a rich progress bar in the terminal (the ``demo`` extra) |
+| `notebook_progress(run)` | a progress bar in a Jupyter cell, updated in place |
 
 What a run promises:
 
@@ -70,6 +71,7 @@ from ..client import split_batches as split_batches
 from ._functions import attach as attach
 from ._functions import final_messages as final_messages
 from ._functions import run_batch as run_batch
+from ._progress import notebook_progress as notebook_progress
 from ._progress import show_progress as show_progress
 from ._run import BatchItem as BatchItem
 from ._run import BatchProgress as BatchProgress
@@ -103,6 +105,7 @@ __all__ = [
     "MessageBatchUnreadableResult",
     "attach",
     "final_messages",
+    "notebook_progress",
     "outcome_of",
     "run_batch",
     "show_progress",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from reactivex import abc
@@ -13,7 +14,7 @@ from ._run import BatchItem, BatchProgress, BatchRun
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["show_progress"]
+__all__ = ["notebook_progress", "show_progress"]
 
 
 def _import_rich() -> Any:
@@ -86,3 +87,65 @@ def show_progress(
 
     subscription = run.subscribe(on_next, stop, stop)
     return CompositeDisposable(subscription, Disposable(stop))
+
+
+def _bar_html(progress: BatchProgress | None, results: int) -> str:
+    import html
+
+    if progress is None:
+        return "<div>batch: starting…</div>"
+    counts = progress.request_counts
+    total = counts.total or 1
+    rows = " · ".join(
+        f"{name} {getattr(counts, name)}"
+        for name in ("succeeded", "errored", "canceled", "expired", "processing")
+        if getattr(counts, name)
+    )
+    return (
+        f'<div style="font-family: monospace">'
+        f"<b>{html.escape(progress.processing_status)}</b> "
+        f'<progress value="{counts.done}" max="{total}" style="width: 40%"></progress> '
+        f"{counts.done}/{counts.total} processed · {html.escape(rows)} · "
+        f"{results} results read · {progress.polls} polls</div>"
+    )
+
+
+def notebook_progress(run: BatchRun, /) -> abc.DisposableBase:
+    """Show *run*'s progress in a Jupyter cell: a bar that updates in place.
+
+    One display (an HTML ``<progress>`` bar with the counts, the results read and the
+    polls) replaced at each change; its last state stays in the notebook. Subscribing
+    starts the run.
+
+    Raises:
+        ImportError: IPython is not installed (``pip install anthropic-rx[notebook]``).
+
+    Example:
+        >>> notebook_progress(run)
+        >>> items = run.results().pipe(ops.to_list()).run()
+    """
+    try:
+        ipython: Any = importlib.import_module("IPython.display")
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "notebook_progress needs IPython: `pip install anthropic-rx[notebook]`"
+        ) from exc
+    html = ipython.HTML
+    handle: Any = ipython.display(html(_bar_html(run.latest, 0)), display_id=True)
+    results = 0
+    every = 1
+
+    def on_next(item: BatchItem) -> None:
+        nonlocal results, every
+        if isinstance(item, Tagged):
+            results += 1
+            if results % every:
+                return  # thousands of results: redraw at most about a hundred times
+        else:
+            every = max(1, item.request_counts.total // 100)
+        handle.update(html(_bar_html(run.latest, results)))
+
+    def end(_: object = None) -> None:
+        handle.update(html(_bar_html(run.latest, results)))
+
+    return run.subscribe(on_next, end, end)
