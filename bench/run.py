@@ -11,7 +11,10 @@ and ``bench_partial`` (section 8): ``partial_output(Model)`` per event, 1,000 â†
 deltas, against the SDK re-parsing the accumulated text with its partial JSON parser;
 and ``bench_conversation`` (section 9): the tool-use loop's cost per turn against a
 hand-written loop (and the SDK's tool runner), four parallel 1 s tools, early start.
-``--only conversations`` runs section 9 alone.
+``--only conversations`` runs section 9 alone. ``bench_batches`` (section 10): 1,000 /
+10,000 / 100,000 batch results through the pipeline (time per result and peak memory, against
+the SDK's ``results()``), and the status requests a run sends per batch-hour;
+``--only batches`` runs it alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -40,6 +43,7 @@ except ImportError:  # run from a checkout without installing
     import anthropic_rx as arx
 
 import anthropic  # noqa: E402
+import bench_batches as batches  # noqa: E402
 import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_load as load  # noqa: E402
@@ -536,13 +540,23 @@ def conversation_rows(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 10: batches (bench_batches): results in constant memory, polling per batch-hour
+# ---------------------------------------------------------------------------------------------
+
+
+def batch_rows() -> None:
+    for workload, ours, reference, ratio, goal, met in batches.rows():
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a shorter run (under a minute)")
     parser.add_argument(
-        "--only", choices=["conversations"], default=None, help="run only these rows"
+        "--only", choices=["conversations", "batches"], default=None, help="run only these rows"
     )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
@@ -556,7 +570,10 @@ def main() -> None:
         replay_rows()
         load_rows(200 if args.quick else 1000)
         partial_rows(repeat, budget)
-    conversation_rows(args.quick)
+    if args.only in (None, "conversations"):
+        conversation_rows(args.quick)
+    if args.only in (None, "batches"):
+        batch_rows()
     elapsed = time.perf_counter() - started
     print()
     print_table()
