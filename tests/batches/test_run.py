@@ -143,6 +143,7 @@ def test_a_restart_reattaches_by_id(emu: Emulator) -> None:
         got, subscription = collect(run)
         got.wait_for(lambda items: items and items[-1].processing_status == "in_progress")
         saved = run.batch_ids
+        assert run.wait_created(WAIT) == saved and len(saved) == 1
         subscription.dispose()  # the last subscriber leaves: the run stops watching
         assert c.messages.batches.retrieve(saved[0]).processing_status == "in_progress"
     # "After the restart": a new client, the saved ids.
@@ -206,6 +207,8 @@ def test_creation_error_is_typed_and_names_what_was_canceled() -> None:
         with arx.Client(api_key="sk-another-key-0123456789", base_url=emu.base_url) as c:
             got, _ = collect(run_batch(c, requests(3), max_requests=2, **FAST))
             got.wait()
+            with pytest.raises(arx.AuthenticationError):
+                run_batch(c, requests(1), **FAST).wait_created(WAIT)
         assert isinstance(got.error, arx.AuthenticationError)
         assert emu.stats.wait_idle(timeout=WAIT)
 

@@ -221,6 +221,7 @@ class BatchRun(Observable[BatchItem]):
         self._abort = False
         self._detached = False
         self._wake = threading.Event()
+        self._created = threading.Event()  # set once every batch exists, or the run ended
         self._loop: LoopHandle | None = None
         self._async_wake: anyio.Event | None = None
         self._cancel_task: Callable[[], None] | None = None
@@ -250,6 +251,30 @@ class BatchRun(Observable[BatchItem]):
         """Only the results: ``Tagged(custom_id, Message | BatchRequestError)``."""
         only: Observable[Any] = self.pipe(ops.filter(lambda item: isinstance(item, Tagged)))
         return only
+
+    def wait_created(self, timeout: float | None = None) -> tuple[str, ...]:
+        """Start the run if needed and block until its batches exist; return their ids.
+
+        Keep the ids to `attach` after a restart. Not from the event loop of an
+        `AsyncClient` run (it would wait for itself): read `batch_ids` after a
+        `BatchProgress` whose ``processing_status`` is not ``"creating"`` instead.
+
+        Raises:
+            TimeoutError: not created within *timeout* seconds.
+            Exception: the creation's error.
+
+        Example:
+            >>> saved = run_batch(client, requests).wait_created()
+        """
+        if self._loop is not None and self._loop.in_loop():
+            raise RuntimeError("wait_created() would block the loop this run needs")
+        self.start()
+        if not self._created.wait(timeout):
+            raise TimeoutError(f"the batches were not created within {timeout} s")
+        ended = self._ended
+        if ended is not None and ended[0] is not None and not self._tracker.seen:
+            raise ended[0]
+        return self.batch_ids
 
     def start(self) -> BatchRun:
         """Start now (creating the batches), whether or not anyone subscribed yet."""
@@ -281,6 +306,7 @@ class BatchRun(Observable[BatchItem]):
         with self._lock:
             self._detached = True
             cancel = self._cancel_task
+        self._created.set()
         self._poke()
         if cancel is not None:
             cancel()
@@ -326,6 +352,7 @@ class BatchRun(Observable[BatchItem]):
                     _log.exception("anthropic_rx: a batch subscriber raised")
 
     def _end(self, error: Exception | None) -> None:
+        self._created.set()
         with self._lock:
             if self._ended is not None:
                 return
@@ -380,6 +407,7 @@ class BatchRun(Observable[BatchItem]):
                     tracker.note(batches.retrieve(batch_id))
                     tracker.polls += 1
                 self._progress()
+            self._created.set()
             delay = self._pacing.poll_interval
             canceled = False
             while not self._stopping():
@@ -464,6 +492,7 @@ class BatchRun(Observable[BatchItem]):
                     tracker.note(await batches.retrieve(batch_id))
                     tracker.polls += 1
                 self._progress()
+            self._created.set()
             delay = self._pacing.poll_interval
             canceled = False
             while not self._stopping():
