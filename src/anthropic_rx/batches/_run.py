@@ -27,7 +27,7 @@ from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable
 
-from .._exceptions import RateLimitError
+from .._exceptions import APIStatusError, RateLimitError
 from .._loop import LoopHandle, current_loop
 from ..client import (
     AsyncClient,
@@ -414,7 +414,10 @@ class BatchRun(Observable[BatchItem]):
                 if self._abort and not canceled:
                     canceled = True
                     for batch_id in tracker.pending():
-                        tracker.note(batches.cancel(batch_id))
+                        try:
+                            tracker.note(batches.cancel(batch_id))
+                        except APIStatusError as error:  # it ended meanwhile: poll on
+                            _log.warning("anthropic_rx: cancel of %s refused: %s", batch_id, error)
                     self._progress()
                 for batch_id in tracker.unread():
                     results = batches.results(tracker.seen[batch_id])
@@ -499,7 +502,10 @@ class BatchRun(Observable[BatchItem]):
                 if self._abort and not canceled:
                     canceled = True
                     for batch_id in tracker.pending():
-                        tracker.note(await batches.cancel(batch_id))
+                        try:
+                            tracker.note(await batches.cancel(batch_id))
+                        except APIStatusError as error:  # it ended meanwhile: poll on
+                            _log.warning("anthropic_rx: cancel of %s refused: %s", batch_id, error)
                     self._progress()
                 for batch_id in tracker.unread():
                     results = batches.results(tracker.seen[batch_id])
