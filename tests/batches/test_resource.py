@@ -240,3 +240,40 @@ def test_async_client_every_endpoint(emu: Emulator) -> None:
             assert (await c.messages.batches.delete(batch.id)).id == batch.id
 
     asyncio.run(main())
+
+
+def test_a_results_file_of_100000_lines(emu: Emulator) -> None:
+    tiny = {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": "x"}]}
+    with client(emu, batch_time=0, fail_every=1000) as c:
+        batch = c.messages.batches.create({f"r{i}": tiny for i in range(100_000)})
+        assert batch.request_counts.total == 100_000
+        seen = failed = 0
+        last = ""
+        for line in c.messages.batches.results(batch):
+            seen += 1
+            failed += line.result.type == "errored"
+            last = line.custom_id
+    assert (seen, failed, last) == (100_000, 100, "r99999")
+    download = [r for r in batch_requests(emu) if r.path.endswith("/results")][-1]
+    assert download.outcome == "complete" and download.bytes_sent > 20_000_000
+
+
+def test_the_key_never_shows_in_a_batch_error(emu: Emulator) -> None:
+    import traceback
+
+    secret = "sk-ant-api03-" + "S3CRET" * 6
+    with Emulator(api_key="sk-only-this-key-0123456789") as strict:
+        with arx.Client(api_key=secret, base_url=strict.base_url, max_retries=0) as c:
+            with pytest.raises(arx.AuthenticationError) as caught:
+                c.messages.batches.retrieve("msgbatch_x")
+        shown = "".join(traceback.format_exception(caught.value))
+        shown += repr(caught.value) + str(caught.value.headers) + repr(c)
+        frames = [frame for frame, _ in traceback.walk_tb(caught.value.__traceback__)]
+        locals_ = [  # the library's frames (the first one is this test, which holds `secret`)
+            f"{frame.f_code.co_name}: {value!r}"
+            for frame in frames[1:]
+            for value in frame.f_locals.values()
+        ]
+        assert "S3CRET" not in shown
+        assert not [v for v in locals_ if "S3CRET" in v]
+        assert strict.stats.wait_idle(timeout=WAIT)
