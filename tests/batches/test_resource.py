@@ -263,9 +263,11 @@ def test_the_key_never_shows_in_a_batch_error(emu: Emulator) -> None:
 
     secret = "sk-ant-api03-" + "S3CRET" * 6
     with Emulator(api_key="sk-only-this-key-0123456789") as strict:
-        with arx.Client(api_key=secret, base_url=strict.base_url, max_retries=0) as c:
-            with pytest.raises(arx.AuthenticationError) as caught:
-                c.messages.batches.retrieve("msgbatch_x")
+        with (
+            arx.Client(api_key=secret, base_url=strict.base_url, max_retries=0) as c,
+            pytest.raises(arx.AuthenticationError) as caught,
+        ):
+            c.messages.batches.retrieve("msgbatch_x")
         shown = "".join(traceback.format_exception(caught.value))
         shown += repr(caught.value) + str(caught.value.headers) + repr(c)
         frames = [frame for frame, _ in traceback.walk_tb(caught.value.__traceback__)]
