@@ -154,6 +154,10 @@ MessageBatchResult = Annotated[
 class MessageBatchIndividualResponse(_Model):
     """One line of a batch's results file: a request's ``custom_id`` and its result."""
 
+    # Only keys are worth caching: every line's ids and texts are new, and caching them
+    # would hold a megabyte of strings nobody reads again.
+    model_config = ConfigDict(extra="allow", frozen=True, cache_strings="keys")
+
     custom_id: str
     result: MessageBatchResult
 
