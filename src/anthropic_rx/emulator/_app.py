@@ -333,19 +333,8 @@ class EmulatorApp:
         thread_problem: Problem | None = None,
     ) -> None:
         if scope["path"].startswith("/v1/messages/batches"):
-            problem = problem or check_auth(headers, self._api_key)
-            problem = problem or check_version(headers, self._require_version)
-            if problem is None and too_large:
-                problem = Problem(413, "request_too_large", "Request exceeds the maximum size.")
-            if problem is not None:
-                await ex.send_error(problem.status, problem.type, problem.message)
-                return
-            host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
-            query = cast("bytes", scope.get("query_string", b"")).decode("latin-1")
-            body, _ = parse_body(raw) if raw else (None, None)
-            await self.batches.respond(
-                ex, scope["method"], scope["path"], query, f"http://{host}", body
-            )
+            checks = (self._api_key, self._require_version, too_large, problem)
+            await self.batches.handle(ex, scope, headers, raw, *checks)
             return
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")

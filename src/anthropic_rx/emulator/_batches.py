@@ -41,7 +41,7 @@ from urllib.parse import parse_qsl
 
 from ._exchange import Exchange
 from ._generate import last_user_text
-from ._validate import Problem, check_body
+from ._validate import Problem, check_auth, check_body, check_version, parse_body
 from ._wire import JSONObject, dumps, is_list
 
 __all__ = ["MAX_REQUESTS", "BatchStore"]
@@ -171,6 +171,31 @@ class BatchStore:
         }
 
     # -- the endpoints ------------------------------------------------------------------
+
+    async def handle(
+        self,
+        ex: Exchange,
+        scope: Mapping[str, Any],
+        headers: Mapping[str, str],
+        raw: bytes,
+        api_key: str | None,
+        require_version: bool,
+        too_large: bool,
+        problem: Problem | None,
+    ) -> None:
+        """Check a batch request as the API does (key, version, size), then answer it."""
+        problem = problem or check_auth(headers, api_key)
+        problem = problem or check_version(headers, require_version)
+        if problem is None and too_large:
+            problem = Problem(413, "request_too_large", "Request exceeds the maximum size.")
+        if problem is not None:
+            await ex.send_error(problem.status, problem.type, problem.message)
+            return
+        server = scope.get("server") or ("127.0.0.1", 0)
+        host = headers.get("host") or f"{server[0]}:{server[1]}"
+        query = cast("bytes", scope.get("query_string", b"")).decode("latin-1")
+        body, _ = parse_body(raw) if raw else (None, None)
+        await self.respond(ex, scope["method"], scope["path"], query, f"http://{host}", body)
 
     async def respond(
         self, ex: Exchange, method: str, path: str, query: str, origin: str, body: JSONObject | None
