@@ -313,3 +313,15 @@ def test_options_are_checked(emu: Emulator) -> None:
         with pytest.raises(ValueError, match="at least one"):
             attach(c, [])
     assert batch_requests(emu) == []
+
+
+def test_async_client_run_on_trio(emu: Emulator) -> None:
+    trio = pytest.importorskip("trio")
+
+    async def main() -> list[Any]:
+        async with async_client(emu, batch_time=0.05) as c:
+            run = run_batch(c, requests(3), **FAST)
+            return await arx.last_value(run.results().pipe(ops.to_list()))  # trio-safe await
+
+    items = trio.run(main)
+    assert sorted(i.key for i in items) == ["q0", "q1", "q2"]

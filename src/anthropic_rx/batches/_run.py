@@ -187,6 +187,9 @@ class BatchRun(Observable[BatchItem]):
     the end only stops watching: the batches go on on the server, and `attach` with
     ``run.batch_ids`` picks them up again.
 
+    With an `AsyncClient`, ``await arx.last_value(run.results().pipe(ops.to_list()))``
+    reads it on asyncio or trio (reactivex's own ``await`` is asyncio-only).
+
     Errors (``on_error``): the creation failed (batches created before it are canceled),
     or a request failed past the client's retries (a 429 never ends the run: polling waits
     and goes on).
