@@ -73,10 +73,10 @@ from ._functions import final_messages as final_messages
 from ._functions import run_batch as run_batch
 from ._progress import notebook_progress as notebook_progress
 from ._progress import show_progress as show_progress
-from ._run import BatchItem as BatchItem
-from ._run import BatchProgress as BatchProgress
-from ._run import BatchResult as BatchResult
 from ._run import BatchRun as BatchRun
+from ._state import BatchItem as BatchItem
+from ._state import BatchProgress as BatchProgress
+from ._state import BatchResult as BatchResult
 
 __all__ = [
     "AsyncBatches",

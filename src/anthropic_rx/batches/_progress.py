@@ -9,7 +9,8 @@ from reactivex import abc
 from reactivex.disposable import CompositeDisposable, Disposable
 
 from ..concurrency import Tagged
-from ._run import BatchItem, BatchProgress, BatchRun
+from ._run import BatchRun
+from ._state import BatchItem, BatchProgress
 
 if TYPE_CHECKING:
     from rich.console import Console
