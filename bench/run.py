@@ -18,7 +18,10 @@ Section 11 (``bench_live``) is the live path: a raw server on 127.0.0.1 in a sub
 event per TCP write at 100 events/s (and a burst), client CPU per event against the floor and
 the SDK, 50 / 500 / 1,000 concurrent streams, peak memory, the GC's share and a late view's
 replay (a few minutes with ``--quick``). ``--only conversations`` / ``relay`` / ``live`` runs
-section 9 / 10 / 11 alone.
+section 9 / 10 / 11 alone. ``bench_batches`` (section 12): 1,000 / 10,000 / 100,000 batch
+results through the pipeline (time per result and peak memory, against the SDK's
+``results()``), and the status requests a run sends per batch-hour; ``--only batches`` runs it
+alone.
 
 Times are best of N (``time.perf_counter``, gc paused); bytes are fed in 4 KiB chunks.
 """
@@ -47,6 +50,7 @@ except ImportError:  # run from a checkout without installing
     import anthropic_rx as arx
 
 import anthropic  # noqa: E402
+import bench_batches as batches  # noqa: E402
 import bench_conversation as conversation  # noqa: E402
 import bench_core as core  # noqa: E402
 import bench_live as live  # noqa: E402
@@ -579,6 +583,16 @@ def live_rows(quick: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# 12: batches (bench_batches): results in constant memory, polling per batch-hour
+# ---------------------------------------------------------------------------------------------
+
+
+def batch_rows() -> None:
+    for workload, ours, reference, ratio, goal, met in batches.rows():
+        row(workload, ours, reference, ratio, goal, met)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -586,7 +600,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a shorter run (a few minutes)")
     parser.add_argument(
         "--only",
-        choices=["conversations", "relay", "live"],
+        choices=["conversations", "relay", "live", "batches"],
         default=None,
         help="run only these rows",
     )
@@ -608,6 +622,8 @@ def main() -> None:
         relay_rows(args.quick)
     if args.only in (None, "live"):
         live_rows(args.quick)
+    if args.only in (None, "batches"):
+        batch_rows()
     elapsed = time.perf_counter() - started
     print()
     print_table()

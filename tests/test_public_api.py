@@ -11,6 +11,7 @@ import anthropic_rx as arx
 
 MODULES = [
     "anthropic_rx",
+    "anthropic_rx.batches",
     "anthropic_rx.concurrency",
     "anthropic_rx.conversations",
     "anthropic_rx.events",

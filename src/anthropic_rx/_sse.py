@@ -484,4 +484,3 @@ def encode_comment(text: str = "") -> bytes:
     if "\n" in text or "\r" in text:
         raise ValueError(f"a comment cannot hold CR or LF: {text!r}")
     return f": {text}\n\n".encode()
-

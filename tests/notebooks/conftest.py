@@ -74,6 +74,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
         "compare models": ("03-compare-models.ipynb", {}),
         "timeline": ("04-timeline.ipynb", {}),
         "tools": ("05-tools-and-structured-output.ipynb", {}),
+        "batch": ("06-batch.ipynb", {}),
     }
     results: dict[str, Any] = {}
 

@@ -20,13 +20,14 @@ QUICKSTART_RECORDING = "otel-text-then-two-tools-sonnet35.sse"
 Run = Callable[..., Any]
 
 
-def test_there_are_the_five_notebooks() -> None:
+def test_there_are_the_six_notebooks() -> None:
     assert [p.name for p in notebook_paths()] == [
         "01-quickstart.ipynb",
         "02-live-view.ipynb",
         "03-compare-models.ipynb",
         "04-timeline.ipynb",
         "05-tools-and-structured-output.ipynb",
+        "06-batch.ipynb",
     ]
 
 
@@ -197,3 +198,20 @@ def test_the_corpus_is_where_the_quickstart_looks() -> None:
     """The notebook's default (../shared/corpus beside the repository) is the tests' own."""
     require_corpus(CORPUS)
     assert (CORPUS / "real" / QUICKSTART_RECORDING).exists()
+
+
+def test_batch_shows_live_progress_and_a_results_table(executed: Run) -> None:
+    notebook = executed("batch")
+    progress = code_cell(notebook, "notebook_progress(run)")
+    (bar,) = shown(progress)  # one display, updated in place (nbclient keeps its last state)
+    last = bar["text/html"]
+    assert "<progress" in last and "ended" in last and "12/12 processed" in last
+    assert "12 results read" in last
+    assert printed(progress).startswith("ended processing=0 succeeded=11 errored=1")
+    (table,) = shown(code_cell(notebook, "<table>"))
+    html = table["text/html"]
+    assert html.count("<tr>") == 13  # the header and one row per request
+    assert "BatchRequestFailedError" in html and "Paris" in html
+    lines = printed(code_cell(notebook, 'via="batch"')).splitlines()
+    assert lines == ["streamed: ['q00', 'q01', 'q02']", "batched:  ['q00', 'q01', 'q02']"]
+    assert printed(code_cell(notebook, "attach(client")).startswith("12 results again for")

@@ -41,6 +41,30 @@ inflates to) is bounded by ``max_event_bytes``, 32 MiB by default.
 
 from __future__ import annotations
 
+from ._batch_types import BatchInputError as BatchInputError
+from ._batch_types import BatchRequestCanceledError as BatchRequestCanceledError
+from ._batch_types import BatchRequestError as BatchRequestError
+from ._batch_types import BatchRequestExpiredError as BatchRequestExpiredError
+from ._batch_types import BatchRequestFailedError as BatchRequestFailedError
+from ._batch_types import BatchResultUnreadableError as BatchResultUnreadableError
+from ._batch_types import DeletedMessageBatch as DeletedMessageBatch
+from ._batch_types import MessageBatch as MessageBatch
+from ._batch_types import MessageBatchCanceledResult as MessageBatchCanceledResult
+from ._batch_types import MessageBatchErroredResult as MessageBatchErroredResult
+from ._batch_types import MessageBatchExpiredResult as MessageBatchExpiredResult
+from ._batch_types import MessageBatchIndividualResponse as MessageBatchIndividualResponse
+from ._batch_types import MessageBatchRequestCounts as MessageBatchRequestCounts
+from ._batch_types import MessageBatchResult as MessageBatchResult
+from ._batch_types import MessageBatchSucceededResult as MessageBatchSucceededResult
+from ._batch_types import MessageBatchUnreadableResult as MessageBatchUnreadableResult
+from ._batch_types import ResultError as ResultError
+from ._batch_types import ResultErrorResponse as ResultErrorResponse
+from ._batch_types import outcome_of as outcome_of
+from ._batch_wire import MAX_BATCH_BYTES as MAX_BATCH_BYTES
+from ._batch_wire import MAX_BATCH_REQUESTS as MAX_BATCH_REQUESTS
+from ._batch_wire import split_batches as split_batches
+from ._batches import AsyncBatches as AsyncBatches
+from ._batches import Batches as Batches
 from ._client import AsyncClient as AsyncClient
 from ._client import AsyncMessages as AsyncMessages
 from ._client import Client as Client
@@ -56,15 +80,39 @@ from ._retry import backoff as backoff  # package-public: for `concurrency`, not
 from ._retry import parse_retry_after as parse_retry_after  # likewise
 
 __all__ = [
+    "AsyncBatches",
     "AsyncClient",
     "AsyncMessages",
+    "BatchInputError",
+    "BatchRequestCanceledError",
+    "BatchRequestError",
+    "BatchRequestExpiredError",
+    "BatchRequestFailedError",
+    "BatchResultUnreadableError",
+    "Batches",
     "Client",
     "ClientHook",
     "ClientOptions",
     "ConversationParams",
+    "DeletedMessageBatch",
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_REQUESTS",
+    "MessageBatch",
+    "MessageBatchCanceledResult",
+    "MessageBatchErroredResult",
+    "MessageBatchExpiredResult",
+    "MessageBatchIndividualResponse",
+    "MessageBatchRequestCounts",
+    "MessageBatchResult",
+    "MessageBatchSucceededResult",
+    "MessageBatchUnreadableResult",
     "MessageParams",
     "Messages",
+    "ResultError",
+    "ResultErrorResponse",
     "StreamInfo",
     "add_client_hook",
+    "outcome_of",
     "remove_client_hook",
+    "split_batches",
 ]

@@ -18,6 +18,7 @@ import httpx
 from ..events import Message
 from ..sources import MessageStream
 from ._async import AsyncRequestSource, async_create
+from ._batches import AsyncBatches, Batches
 from ._config import Settings
 from ._hooks import notify_hooks
 from ._info import StreamInfo
@@ -115,6 +116,7 @@ class Messages:
 
     def __init__(self, state: _State[httpx.Client]) -> None:
         self._state = state
+        self.batches = Batches(state.http, state.settings)  # the Message Batches API
 
     def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
         """Make a `MessageStream` for one streaming request; nothing is sent until it starts.
@@ -231,6 +233,7 @@ class AsyncMessages:
 
     def __init__(self, state: _State[httpx.AsyncClient]) -> None:
         self._state = state
+        self.batches = AsyncBatches(state.http, state.settings)  # the Message Batches API
 
     def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
         """Make a `MessageStream` read by a task on the running loop (asyncio or trio).

@@ -64,6 +64,11 @@ built-in phrase bank (no model, no download), the same for the same request and 
   resume a paused turn); the answer is the one the whole history would get. An unknown id
   gets 404 ``not_found_error`` with ``details.error_code: "thread_not_found"``.
 
+**Batches.** ``/v1/messages/batches`` (create, list, retrieve, cancel, delete, results as
+JSONL) processes each batch on a short clock of its own, with per-request failures, expiry,
+cancellation and faults (429 on polling, a results body cut mid-line, unreadable lines),
+chosen by the create request's options; see ``_batches.py`` for the list.
+
 **Choosing per request.** Server-wide defaults come from the constructor (``scenario=``,
 ``options=``, ``pace=``, ``recording=``). A request overrides them with headers (the SDK's
 ``extra_headers=``)::

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from ._batches import BatchStore
 from ._exchange import Connection, Exchange, Hub
 from ._faults import SCENARIOS, Scenario, normal, scenario_code
 from ._generate import Answer, generate
@@ -113,6 +114,7 @@ class EmulatorApp:
             raise ValueError(f"unknown scenario {scenario!r}: expected F01…F22 or 'none'")
         self.hub = Hub(stats or Stats())
         self.threads = Threads()
+        self.batches = BatchStore()  # /v1/messages/batches… (_batches.py)
         self.target_url: str | None = None
         self._api_key = api_key
         self._seed = seed
@@ -330,6 +332,10 @@ class EmulatorApp:
         expanded: JSONObject | None = None,
         thread_problem: Problem | None = None,
     ) -> None:
+        if scope["path"].startswith("/v1/messages/batches"):
+            checks = (self._api_key, self._require_version, too_large, problem)
+            await self.batches.handle(ex, scope, headers, raw, *checks)
+            return
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")
             return

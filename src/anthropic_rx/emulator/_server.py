@@ -281,9 +281,10 @@ class Emulator:
         self._call(lambda: self.app.hub.release(gate))
 
     def reset(self) -> None:
-        """Forget requests, attempts, held threads and closed connections; close every gate."""
+        """Forget requests, attempts, held threads, batches and closed connections; close gates."""
         self._call(self.app.hub.reset)
         self._call(self.app.threads.clear)
+        self._call(self.app.batches.reset)
         self.app.stats.reset()
 
     def wait_stalled(self, count: int = 1, timeout: float = 5.0) -> bool:
