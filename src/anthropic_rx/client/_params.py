@@ -77,6 +77,7 @@ class ConversationParams(TypedDict, total=False):
     mcp_servers: Iterable[Mapping[str, Any]]
     context_management: Mapping[str, Any]
     output_config: Mapping[str, Any]
+    output_format: Any
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, str]
     extra_body: Mapping[str, Any]

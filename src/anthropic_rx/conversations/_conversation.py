@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from reactivex import Observable, abc
 from reactivex import operators as ops
 
+from .._blocking import refuse, subscribed
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import current_loop
 from ..events import (
@@ -237,6 +238,7 @@ class Conversation(Observable[ConversationEvent]):
         self._error: Exception | None = None
         self._settled = threading.Event()
         self._waiters: list[Callable[[], None]] = []
+        self._hooks = threading.local()  # .depth: this thread runs stop_when or prepare_turn
 
     # -- the handle ------------------------------------------------------------------------
 
@@ -367,23 +369,73 @@ class Conversation(Observable[ConversationEvent]):
     def wait(self, timeout: float | None = None) -> bool:
         """Start if needed and block until the run stops or fails; return whether it did.
 
+        From a callback of the run's end (`ConversationStopped`, the error) it returns
+        ``True`` at once.
+
         Raises:
-            RuntimeError: called on the event loop thread of an async conversation (it
-                would block the loop the conversation runs on: ``await conversation``).
+            RuntimeError: at once, where waiting could never end: on the event loop thread
+                of an async conversation (``await conversation``), or inside one of this
+                conversation's own callbacks while it runs (a subscriber's, ``stop_when``,
+                ``prepare_turn``: the thread that would carry the run on).
         """
-        if self._loop is not None and self._loop.in_loop() and not self._settled.is_set():
+        if self._settled.is_set():
+            return True
+        with self._lock:
+            ended = self._state in (_STOPPED, _FAILED, _CLOSED)
+        if ended and self._in_callback():
+            return True  # a callback of the end: the rest follows on this thread
+        if self._loop is not None and self._loop.in_loop():
             raise RuntimeError(
                 "wait() would block the event loop this conversation runs on: "
                 "await conversation instead"
             )
+        refuse((self,), "wait()")
         self.start()
         return self._settled.wait(timeout)
+
+    def _in_callback(self) -> bool:
+        """Whether this thread is in a callback of the conversation, which it carries on after."""
+        return self._replay.pushing_here() or getattr(self._hooks, "depth", 0) > 0
+
+    @contextlib.contextmanager
+    def _hook(self) -> Generator[None, None, None]:
+        depth = getattr(self._hooks, "depth", 0)
+        self._hooks.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._hooks.depth = depth
+
+    def _arx_blocks(self, thread: int) -> str | None:
+        """Why blocking *thread* until the run stops would never return, or ``None``.
+
+        The protocol of the blocking checks (`.._blocking`): ``wait()``, ``final_message()``
+        and ``.run()`` of a pipeline on the conversation ask it before blocking.
+        """
+        with self._lock:
+            if self._state != _RUNNING:
+                return None
+            stream = self._stream
+        if self._loop is not None and self._loop.runs_on(thread):
+            return (
+                "this AsyncClient conversation runs on the event loop of this very thread, "
+                "which cannot run while the thread waits: await conversation instead"
+            )
+        if thread == threading.get_ident() and self._in_callback():
+            return (
+                "it is called in one of this conversation's own callbacks (a subscriber, "
+                "stop_when or prepare_turn), on the thread that carries the run on once it "
+                "returns: act on ConversationStopped instead, or wait from another thread"
+            )
+        blocks: Callable[[int], str | None] | None = getattr(stream, "_arx_blocks", None)
+        return None if blocks is None else blocks(thread)
 
     def final_message(self, timeout: float | None = None) -> Message:
         """Start if needed, wait for the run to stop, and return its last message.
 
         Raises:
             TimeoutError: it did not stop within *timeout* seconds.
+            RuntimeError: waiting could never end where it is called (see `wait`).
             AnthropicRxError: the error that ended the conversation (with ``history``).
         """
         if not self.wait(timeout):
@@ -499,6 +551,7 @@ class Conversation(Observable[ConversationEvent]):
         observer: abc.ObserverBase[ConversationEvent],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        subscribed(self, scheduler)  # a blocking run() that could never return: refused here
         subscription = self._replay.observable.subscribe(observer, scheduler=scheduler)
         self.start()
         return subscription
@@ -524,7 +577,8 @@ class Conversation(Observable[ConversationEvent]):
             self._turn_message = None
         try:
             if self._prepare_turn is not None:
-                params = dict(self._prepare_turn(turn, params))
+                with self._hook():
+                    params = dict(self._prepare_turn(turn, params))
             stream = self._open_turn(**params)
         except Exception as exc:  # bad parameters, a closed client, prepare_turn raised
             self._fail(exc, generation=generation)
@@ -658,7 +712,8 @@ class Conversation(Observable[ConversationEvent]):
             self._settle_call(call, generation, None, f"Error: {exc}", exc)
             return
         try:
-            needs = tool.needs_approval(block.input)
+            with self._hook():
+                needs = tool.needs_approval(block.input)
         except Exception as exc:
             self._settle_call(call, generation, None, self._describe(exc), exc)
             return
@@ -807,7 +862,8 @@ class Conversation(Observable[ConversationEvent]):
             return
         if self._stop_when is not None:
             try:
-                stop = self._stop_when(self)
+                with self._hook():
+                    stop = self._stop_when(self)
             except Exception as exc:
                 self._fail(exc, generation=generation)
                 return

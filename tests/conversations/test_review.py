@@ -1,0 +1,86 @@
+"""Review findings on the loop: blocking calls from callbacks, races, history validity."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from anthropic_rx.conversations import ConversationStopped, TurnFinished, tool
+from anthropic_rx.emulator import Emulator
+
+from .helpers import WAIT, Seen, client, params
+
+
+@tool
+def get_weather(city: str) -> str:
+    """Get the current weather in a city."""
+    return f"18 °C and sunny in {city}"
+
+
+def test_wait_in_a_callback_of_the_stop_returns_and_elsewhere_refuses(emu: Emulator) -> None:
+    got: dict[str, Any] = {}
+    done = threading.Event()
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[get_weather], **params())
+
+        def on_next(event: Any) -> None:
+            if isinstance(event, TurnFinished) and "turn" not in got:
+                try:  # the reader thread of the turn: waiting here could never end
+                    conversation.wait(WAIT)
+                except RuntimeError as exc:
+                    got["turn"] = exc
+                else:
+                    got["turn"] = None
+            elif isinstance(event, ConversationStopped):
+                try:  # the end itself: the run has stopped, the answer is there
+                    got["stop"] = conversation.final_message(WAIT)
+                except Exception as exc:
+                    got["stop"] = exc
+                done.set()
+
+        conversation.subscribe(on_next)
+        assert done.wait(3 * WAIT)
+        assert conversation.final_message(WAIT) is got["stop"]
+    assert isinstance(got["turn"], RuntimeError)
+    assert "would block for ever" in str(got["turn"])
+    assert got["stop"] is conversation.last_message
+
+
+def test_run_of_until_stopped_in_a_callback_refuses(emu: Emulator) -> None:
+    got: list[BaseException] = []
+    seen = Seen()
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[get_weather], **params())
+
+        def on_next(event: Any) -> None:
+            if isinstance(event, TurnFinished) and not got:
+                with pytest.raises(RuntimeError, match="would block for ever") as info:
+                    conversation.until_stopped().run()
+                got.append(info.value)
+
+        conversation.subscribe(on_next)
+        conversation.subscribe(seen.on_next, seen.on_error)
+        seen.wait_for(lambda s: bool(s.of(ConversationStopped)))
+    assert len(got) == 1
+
+
+def test_wait_in_stop_when_refuses(emu: Emulator) -> None:
+    got: list[BaseException] = []
+
+    with client(emu) as c:
+
+        def stop_when(conversation: Any) -> bool:
+            try:
+                conversation.final_message(WAIT)
+            except RuntimeError as exc:
+                got.append(exc)
+            return True
+
+        conversation = c.messages.conversation(tools=[get_weather], stop_when=stop_when, **params())
+        conversation.final_message(WAIT)
+    assert conversation.stop_reason == "stop_when"
+    assert len(got) == 1
+    assert "stop_when" in str(got[0])
