@@ -84,3 +84,44 @@ def test_wait_in_stop_when_refuses(emu: Emulator) -> None:
     assert conversation.stop_reason == "stop_when"
     assert len(got) == 1
     assert "stop_when" in str(got[0])
+
+
+@pytest.mark.parametrize("where", ["tool", "approval"])
+def test_history_after_an_abort_during_tools_is_valid_to_continue(
+    emu: Emulator, where: str
+) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    @tool(requires_approval=where == "approval")
+    def slow(city: str) -> str:
+        """Waits for the test."""
+        started.set()
+        release.wait(WAIT)
+        return city
+
+    seen = Seen()
+    from anthropic_rx.conversations import ApprovalRequested
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[slow], **params())
+        conversation.subscribe(seen.on_next, seen.on_error)
+        if where == "tool":
+            assert started.wait(WAIT)
+        else:
+            seen.wait_for(lambda s: bool(s.of(ApprovalRequested)))
+        conversation.abort()
+        release.set()
+        saved = conversation.messages
+        assert [m["role"] for m in saved] == ["user", "assistant", "user"]
+        calls = [b for b in saved[1]["content"] if b["type"] == "tool_use"]
+        results = saved[2]["content"]
+        assert [r["tool_use_id"] for r in results] == [b["id"] for b in calls]
+        assert all(r["is_error"] is True for r in results)
+        assert seen.error is not None
+        assert seen.error.history == saved  # type: ignore[attr-defined]
+        # Restored, the history is a valid API messages list: the next turn is answered.
+        again = c.messages.conversation(tools=[slow], **{**params(), "messages": saved})
+        again.send("Never mind, just say hello.")
+        message = again.final_message(WAIT)
+    assert message.stop_reason in ("end_turn", "tool_use")

@@ -910,8 +910,10 @@ class Conversation(Observable[ConversationEvent]):
             self._generation += 1
             stream, self._stream = self._stream, None
             subscription, self._subscription = self._subscription, None
+            by_id = self._by_id
             calls, self._calls, self._by_id = self._calls, [], {}
             self._error = error
+            self._close_tool_turn(by_id, error)
             history = copy.deepcopy(self._history)
         if isinstance(error, AnthropicRxError):
             error.history = history
@@ -927,6 +929,39 @@ class Conversation(Observable[ConversationEvent]):
             stream.abort()
         self._replay.end(error)
         self._settle()
+
+    def _close_tool_turn(self, calls: Mapping[str, _Call], error: Exception) -> None:
+        """Answer every call of a finished tool turn the run leaves behind (under the lock).
+
+        The API refuses a history whose last ``tool_use`` blocks have no ``tool_result``:
+        calls still running or waiting for approval get an error result saying why, so
+        ``messages`` can be restored and continued.
+        """
+        message = self._turn_message
+        last = self._history[-1] if self._history else None
+        if message is None or message.stop_reason != "tool_use" or last is None:
+            return
+        if last.get("role") != "assistant":
+            return  # the results are in already
+        why = "Error: the call was cancelled: " + self._describe(error).removeprefix("Error: ")
+        results: list[dict[str, Any]] = []
+        for block in message.content:
+            if not isinstance(block, ToolUseBlock):
+                continue
+            call = calls.get(block.id)
+            if call is not None and call.result is not None:
+                results.append(call.result)
+            else:
+                results.append(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": block.id,
+                        "content": why,
+                        "is_error": True,
+                    }
+                )
+        if results:
+            self._history.append({"role": "user", "content": results})
 
     def _settle(self) -> None:
         with self._lock:
