@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from anthropic_rx.conversations import ConversationStopped, TurnFinished, tool
 from anthropic_rx.emulator import Emulator
 
-from .helpers import WAIT, Seen, client, params
+from .helpers import WAIT, Seen, client, options, params
 
 
 @tool
@@ -121,7 +122,32 @@ def test_history_after_an_abort_during_tools_is_valid_to_continue(
         assert seen.error is not None
         assert seen.error.history == saved  # type: ignore[attr-defined]
         # Restored, the history is a valid API messages list: the next turn is answered.
-        again = c.messages.conversation(tools=[slow], **{**params(), "messages": saved})
+        again = c.messages.conversation(tools=[slow], **params(messages=saved))
         again.send("Never mind, just say hello.")
         message = again.final_message(WAIT)
     assert message.stop_reason in ("end_turn", "tool_use")
+
+
+def test_a_tool_errors_own_words_never_send_the_key(emu: Emulator) -> None:
+    from anthropic_rx.conversations import ToolError
+
+    from .helpers import KEY
+
+    @tool
+    def leaky(city: str) -> str:
+        """Quotes its configuration."""
+        if city == "blocks":
+            raise ToolError([{"type": "text", "text": f"key {KEY} refused"}])
+        raise ToolError(f"key {KEY} refused for {city}")
+
+    with client(emu) as c:
+        for city in ("Oslo", "blocks"):
+            conversation = c.messages.conversation(
+                tools=[leaky], max_turns=1, **params(), **options(input={"city": city})
+            )
+            conversation.final_message(WAIT)
+            result = conversation.messages[2]["content"][0]
+            assert result["is_error"] is True
+            assert KEY not in json.dumps(result)
+            assert "***" in json.dumps(result)
+    assert all(KEY not in r.body.decode() for r in emu.stats.requests())

@@ -796,8 +796,7 @@ class Conversation(Observable[ConversationEvent]):
             )
             self._settle_call(call, generation, None, self._describe(error), error)
         elif isinstance(outcome.error, ToolError):  # the tool's own words for the model
-            words = outcome.error.content
-            words = well_formed(words) if isinstance(words, str) else words
+            words = self._masked(outcome.error.content)
             self._settle_call(call, generation, None, words, outcome.error)
         elif outcome.error is not None:
             self._settle_call(call, generation, None, self._describe(outcome.error), outcome.error)
@@ -809,6 +808,20 @@ class Conversation(Observable[ConversationEvent]):
             else:
                 self._settle_call(call, generation, outcome.value, content, None, ok=True)
         self._pump(generation)
+
+    def _masked(self, content: Any) -> Any:
+        """A tool's own words (`ToolError`) as sent: well formed, the key never in them."""
+        if isinstance(content, str):
+            return well_formed(self._mask(content) if self._mask is not None else content)
+        blocks: list[Any] = []
+        for block in cast("list[Any]", content):
+            if isinstance(block, Mapping):
+                fields = cast("Mapping[str, Any]", block)
+                text = fields.get("text")
+                if isinstance(text, str):
+                    block = {**fields, "text": self._masked(text)}
+            blocks.append(block)
+        return blocks
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
