@@ -151,3 +151,35 @@ def test_a_tool_errors_own_words_never_send_the_key(emu: Emulator) -> None:
             assert KEY not in json.dumps(result)
             assert "***" in json.dumps(result)
     assert all(KEY not in r.body.decode() for r in emu.stats.requests())
+
+
+def test_send_from_the_stop_callback_leaves_wait_waiting_for_the_new_run(emu: Emulator) -> None:
+    from anthropic_rx.conversations import ApprovalRequested
+
+    second: list[bool] = []
+
+    @tool(requires_approval=lambda _: bool(second))
+    def weather(city: str) -> str:
+        """Get the weather."""
+        return f"sunny in {city}"
+
+    seen = Seen()
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[weather], **params())
+
+        def on_next(event: Any) -> None:
+            if isinstance(event, ConversationStopped) and not second:
+                second.append(True)
+                conversation.send("What is the weather in Rome?")  # a chat that goes on
+
+        conversation.subscribe(on_next)
+        conversation.subscribe(seen.on_next, seen.on_error)
+        seen.wait_for(lambda s: bool(s.of(ApprovalRequested)))
+        assert conversation.running
+        # The second run waits for its approval: it has not stopped, whatever the first did.
+        with pytest.raises(TimeoutError):
+            conversation.final_message(0.05)
+        assert not conversation.wait(0.05)
+        seen.of(ApprovalRequested)[0].approve()
+        seen.wait_for(lambda s: len(s.of(ConversationStopped)) == 2)
+        assert conversation.wait(WAIT)

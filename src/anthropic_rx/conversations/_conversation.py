@@ -978,7 +978,9 @@ class Conversation(Observable[ConversationEvent]):
 
     def _settle(self) -> None:
         with self._lock:
+            if self._state == _RUNNING:
+                return  # a subscriber's send() began the next run already: its end settles
             waiters, self._waiters = self._waiters, []
-        self._settled.set()
+            self._settled.set()  # under the lock: send() clears it under the lock
         for wake in waiters:
             wake()
