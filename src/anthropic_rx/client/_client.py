@@ -186,6 +186,10 @@ class Messages:
                 each request; returns the parameters to send (another model, other
                 headers, fewer tools for one turn). The history is not changed by it.
             max_concurrent_tools: the most tool calls running at once (default: no bound).
+                It counts the calls the conversation waits for: one that times out stops
+                counting at once, though a sync function's thread runs on (threads cannot
+                be killed), so hung tools never stall the conversation but may, for a
+                while, keep more threads busy than the bound.
             tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
             start_tools_early: run each call at its block's ``content_block_stop`` instead
                 of at the turn's end. If the stream then fails, running calls are
