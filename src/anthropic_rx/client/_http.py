@@ -155,7 +155,7 @@ class Inflate:
     def __init__(self, encoding: str) -> None:
         self._raw_deflate = encoding == "deflate"  # zlib-wrapped or raw: seen in the first byte
         self._inflater = None if self._raw_deflate else zlib.decompressobj(zlib.MAX_WBITS | 16)
-        self._head = b""  # deflate's first byte, until the second says which it is
+        self._head: bytes = b""  # deflate's first byte, until the second says which it is
 
     def __call__(self, data: bytes) -> Iterator[bytes]:
         """Yield what *data* inflates to, one bounded piece at a time.
