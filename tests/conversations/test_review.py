@@ -183,3 +183,22 @@ def test_send_from_the_stop_callback_leaves_wait_waiting_for_the_new_run(emu: Em
         seen.of(ApprovalRequested)[0].approve()
         seen.wait_for(lambda s: len(s.of(ConversationStopped)) == 2)
         assert conversation.wait(WAIT)
+
+
+def test_a_call_the_runner_cannot_start_is_an_error_result_not_a_hang(emu: Emulator) -> None:
+    from anthropic_rx.conversations import Conversation
+    from anthropic_rx.conversations._runners import ThreadRunner
+
+    class Exhausted(ThreadRunner):
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("can't start new thread")
+
+    with client(emu) as c:
+        conversation = Conversation(
+            c.messages.stream, Exhausted(), params(), tools=[get_weather], max_turns=2
+        )
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"] == "Error: RuntimeError: can't start new thread"
+    assert conversation.stop_reason == "end_turn"

@@ -772,7 +772,11 @@ class Conversation(Observable[ConversationEvent]):
             def done(outcome: Outcome, call: _Call = call, timeout: float | None = timeout) -> None:
                 self._tool_done(call, generation, outcome, timeout)
 
-            cancel = self._runner.run(prepared, tool.is_async, timeout, done)
+            try:
+                cancel = self._runner.run(prepared, tool.is_async, timeout, done)
+            except Exception as exc:  # no thread to be had, the loop gone: the call ends
+                done(Outcome(error=exc))
+                continue
             with self._lock:
                 # Dropped or aborted while it was being started: cancel it now.
                 late = call.state != "running" or generation != self._generation
