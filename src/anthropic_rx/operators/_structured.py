@@ -432,8 +432,7 @@ class _Builder:
     def _model(self, model: type[pydantic.BaseModel]) -> Build:
         fields: dict[str, tuple[str, Build]] = {}
         for name, info in model.model_fields.items():
-            key = info.alias if info.alias is not None else name
-            fields[key] = (name, self._for(info.annotation))
+            fields[_json_key(name, info)] = (name, self._for(info.annotation))
 
         def build_model(value: Any, prev: Any, prev_built: Any) -> Any:
             if value is prev and type(prev_built) is model:
@@ -459,11 +458,16 @@ class _Builder:
         return build_model
 
 
+def _json_key(name: str, info: Any) -> str:
+    """A field's key in the JSON the model answers with: its schema's (validation) name."""
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return info.alias if info.alias is not None else name
+
+
 @functools.lru_cache(maxsize=256)
 def _json_keys(model: type[pydantic.BaseModel]) -> frozenset[str]:
-    return frozenset(
-        info.alias if info.alias is not None else name for name, info in model.model_fields.items()
-    )
+    return frozenset(_json_key(name, info) for name, info in model.model_fields.items())
 
 
 @functools.lru_cache(maxsize=256)
@@ -475,7 +479,7 @@ def _literals(model: type[pydantic.BaseModel]) -> dict[str, tuple[Any, ...]]:
         while typing.get_origin(tp) is typing.Annotated:
             tp = typing.get_args(tp)[0]
         if typing.get_origin(tp) is Literal:
-            found[info.alias if info.alias is not None else name] = typing.get_args(tp)
+            found[_json_key(name, info)] = typing.get_args(tp)
     return found
 
 
