@@ -202,3 +202,25 @@ def test_a_call_the_runner_cannot_start_is_an_error_result_not_a_hang(emu: Emula
     assert result["is_error"] is True
     assert result["content"] == "Error: RuntimeError: can't start new thread"
     assert conversation.stop_reason == "end_turn"
+
+
+def test_an_input_with_many_problems_gets_a_bounded_error_result(emu: Emulator) -> None:
+    from anthropic_rx.conversations._tools import ERROR_TEXT_MAX
+
+    @tool
+    def total(xs: list[int]) -> int:
+        """Adds numbers."""
+        return sum(xs)
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[total],
+            max_turns=1,
+            **params(max_tokens=8192),
+            **options(input={"xs": ["many"] * 300}),
+        )
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: invalid input for tool 'total': xs.0: ")
+    assert len(result["content"]) <= ERROR_TEXT_MAX

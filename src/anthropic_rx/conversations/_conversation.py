@@ -54,6 +54,7 @@ from ._tools import (
     Tool,
     ToolError,
     ToolInputInvalid,
+    bounded,
     error_text,
     key_mask,
     result_content,
@@ -709,7 +710,7 @@ class Conversation(Observable[ConversationEvent]):
         try:  # input that does not fit goes back to the model: nobody is asked to approve it
             call.prepared = tool.prepare(block.input)
         except ToolInputInvalid as exc:
-            self._settle_call(call, generation, None, f"Error: {exc}", exc)
+            self._settle_call(call, generation, None, bounded(f"Error: {exc}"), exc)
             return
         try:
             with self._hook():
