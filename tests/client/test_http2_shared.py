@@ -56,6 +56,9 @@ def h2c(
                 elif isinstance(event, h2.events.StreamReset):
                     server.note(reset=event.stream_id)
             if release.is_set() and len(streams) == 2 and "sent" not in server.notes:
+                # httpcore's sync HTTP/2 reads for all streams under one lock: a ping wakes
+                # the aborted stream's reader, which then leaves, so it cannot starve B.
+                h2conn.send_data(streams[0], PING)
                 h2conn.send_data(streams[1], SSE, end_stream=True)
                 server.note(sent=True)
             conn.sendall(h2conn.data_to_send())
@@ -63,6 +66,7 @@ def h2c(
     return serve
 
 
+PING = b'event: ping\ndata: {"type":"ping"}\n\n'
 SSE = (
     b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":'
     b'"message","role":"assistant","model":"m","content":[],"stop_reason":null,'
