@@ -224,3 +224,21 @@ def test_an_input_with_many_problems_gets_a_bounded_error_result(emu: Emulator) 
     assert result["is_error"] is True
     assert result["content"].startswith("Error: invalid input for tool 'total': xs.0: ")
     assert len(result["content"]) <= ERROR_TEXT_MAX
+
+
+def test_a_tool_that_waits_on_its_own_conversation_is_refused(emu: Emulator) -> None:
+    holder: list[Any] = []
+
+    @tool
+    def impatient(city: str) -> str:
+        """Waits for the conversation it is part of."""
+        holder[0].final_message(2.0)  # the run waits for this very call: never
+        return city
+
+    with client(emu) as c:
+        conversation = c.messages.conversation(tools=[impatient], max_turns=1, **params())
+        holder.append(conversation)
+        conversation.final_message(WAIT)
+    result = conversation.messages[2]["content"][0]
+    assert result["is_error"] is True
+    assert result["content"].startswith("Error: RuntimeError: wait() would block for ever")

@@ -377,7 +377,7 @@ class Conversation(Observable[ConversationEvent]):
             RuntimeError: at once, where waiting could never end: on the event loop thread
                 of an async conversation (``await conversation``), or inside one of this
                 conversation's own callbacks while it runs (a subscriber's, ``stop_when``,
-                ``prepare_turn``: the thread that would carry the run on).
+                ``prepare_turn``, a sync tool's function: what the run waits for).
         """
         if self._settled.is_set():
             return True
@@ -425,8 +425,8 @@ class Conversation(Observable[ConversationEvent]):
         if thread == threading.get_ident() and self._in_callback():
             return (
                 "it is called in one of this conversation's own callbacks (a subscriber, "
-                "stop_when or prepare_turn), on the thread that carries the run on once it "
-                "returns: act on ConversationStopped instead, or wait from another thread"
+                "stop_when, prepare_turn, a tool), which the run waits for: act on "
+                "ConversationStopped instead, or wait from another thread"
             )
         blocks: Callable[[int], str | None] | None = getattr(stream, "_arx_blocks", None)
         return None if blocks is None else blocks(thread)
@@ -773,8 +773,12 @@ class Conversation(Observable[ConversationEvent]):
             def done(outcome: Outcome, call: _Call = call, timeout: float | None = timeout) -> None:
                 self._tool_done(call, generation, outcome, timeout)
 
+            def marked(prepared: Callable[[], Any] = prepared) -> Any:
+                with self._hook():  # a tool waiting on its own run: refused (see wait())
+                    return prepared()
+
             try:
-                cancel = self._runner.run(prepared, tool.is_async, timeout, done)
+                cancel = self._runner.run(marked, tool.is_async, timeout, done)
             except Exception as exc:  # no thread to be had, the loop gone: the call ends
                 done(Outcome(error=exc))
                 continue
