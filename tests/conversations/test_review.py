@@ -242,3 +242,50 @@ def test_a_tool_that_waits_on_its_own_conversation_is_refused(emu: Emulator) -> 
     result = conversation.messages[2]["content"][0]
     assert result["is_error"] is True
     assert result["content"].startswith("Error: RuntimeError: wait() would block for ever")
+
+
+def test_send_after_a_complete_call_cut_by_max_tokens_sends_a_valid_history(
+    emu: Emulator, tmp_path: Any
+) -> None:
+    from anthropic_rx.testing import StreamScript
+
+    from .helpers import scripted
+
+    script = StreamScript().tool_use("get_weather", {"city": "Oslo"}).stop("max_tokens")
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[get_weather],
+            max_turns=1,
+            prepare_turn=scripted(tmp_path, [script, None]),
+            **params(),
+        )
+        conversation.final_message(WAIT)
+        assert conversation.stop_reason == "max_tokens"
+        conversation.send("Go on, please.")
+        message = conversation.final_message(WAIT)  # the API takes the history: an answer
+    assert message.role == "assistant"
+    history = conversation.messages
+    call = history[1]["content"][0]
+    assert call["type"] == "tool_use"
+    answer = history[2]["content"]
+    assert answer[0]["type"] == "tool_result" and answer[0]["tool_use_id"] == call["id"]
+    assert answer[0]["is_error"] is True
+    assert answer[-1] == {"type": "text", "text": "Go on, please."}
+
+
+def test_send_of_the_apps_own_results_adds_none_of_ours(emu: Emulator, tmp_path: Any) -> None:
+    from anthropic_rx.testing import StreamScript
+
+    from .helpers import scripted
+
+    script = StreamScript().tool_use("get_weather", {"city": "Oslo"}).stop("max_tokens")
+    with client(emu) as c:
+        conversation = c.messages.conversation(
+            tools=[get_weather], prepare_turn=scripted(tmp_path, [script, None]), **params()
+        )
+        conversation.final_message(WAIT)
+        call = conversation.messages[1]["content"][0]
+        mine = {"type": "tool_result", "tool_use_id": call["id"], "content": "12 °C in Oslo"}
+        conversation.send([mine])
+        conversation.final_message(WAIT)
+    assert conversation.messages[2]["content"] == [mine]

@@ -321,7 +321,16 @@ class Conversation(Observable[ConversationEvent]):
                     "client.messages.conversation(messages=conversation.messages, ...)"
                 )
             last = self._history[-1] if self._history else None
-            if last is not None and last.get("role") == "user":
+            answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
+            unanswered = [i for i in self._unanswered_calls(last) if i not in answered]
+            if unanswered:  # calls the turn never ran (max_tokens, …) nor the app answers
+                why = f"Error: the call was not run: the turn stopped ({self._stop_reason})"
+                results = [
+                    {"type": "tool_result", "tool_use_id": ident, "content": why, "is_error": True}
+                    for ident in unanswered
+                ]
+                self._history.append({"role": "user", "content": [*results, *blocks]})
+            elif last is not None and last.get("role") == "user":
                 existing = last["content"]
                 if isinstance(existing, str):
                     existing = [{"type": "text", "text": existing}]
@@ -335,6 +344,21 @@ class Conversation(Observable[ConversationEvent]):
             self._settled.clear()
         self._runner.hop(self._begin_turn)
         return self
+
+    @staticmethod
+    def _unanswered_calls(last: Mapping[str, Any] | None) -> list[str]:
+        """The ids of *last*'s ``tool_use`` blocks, if it is an assistant message.
+
+        The API wants each answered by a ``tool_result`` in the next (user) message.
+        """
+        if last is None or last.get("role") != "assistant":
+            return []
+        content = last.get("content")
+        if not isinstance(content, list):
+            return []
+        items: list[Any] = content  # pyright: ignore[reportUnknownVariableType]
+        blocks = [cast("Mapping[str, Any]", b) for b in items]
+        return [str(b.get("id")) for b in blocks if b.get("type") == "tool_use"]
 
     def abort(self) -> None:
         """Stop now: close the current connection, cancel running tools and approvals.
