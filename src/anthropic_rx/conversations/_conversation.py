@@ -297,7 +297,9 @@ class Conversation(Observable[ConversationEvent]):
 
         The whole history goes with it; the new turns are appended, and the subscribers
         already there see them. After a run that stopped with tool results last (by
-        ``max_turns`` or ``stop_when``), the text joins that user message, as the API wants.
+        ``max_turns`` or ``stop_when``), the text joins that user message, as the API wants;
+        after a turn that stopped with calls it never ran (``max_tokens`` right after a
+        call), those get ``is_error`` results first, unless *content* answers them.
 
         Args:
             content: the message's text, or its content blocks.
