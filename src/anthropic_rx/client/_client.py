@@ -8,8 +8,10 @@ settings, and weak references to its running streams, so `close` can abort them.
 
 from __future__ import annotations
 
+import contextlib
+import traceback
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast, final
 
@@ -49,6 +51,23 @@ class ClientOptions(TypedDict, total=False):
 
 
 _FROM_ENV = frozenset({"api_key", "base_url"})
+
+
+@contextlib.contextmanager
+def _key_kept_out(options: Mapping[str, Any]) -> Generator[None, None, None]:
+    """Let no frame of a bad option's error hold the raw key (issue 10 item 4).
+
+    The key may come from ``ANTHROPIC_API_KEY`` and a caller's expression, so the caller's
+    frames need not hold it; ours did (the options, the key read from the environment),
+    and error reports that show locals would print it. The frames below are cleared and
+    the key is taken out of the *options* of the frame making the client.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        cast("dict[str, Any]", options).pop("api_key", None)
+        traceback.clear_frames(exc.__traceback__)
+        raise
 
 
 def _settings(options: ClientOptions) -> Settings:
@@ -190,6 +209,10 @@ class Messages:
                 each request; returns the parameters to send (another model, other
                 headers, fewer tools for one turn). The history is not changed by it.
             max_concurrent_tools: the most tool calls running at once (default: no bound).
+                It counts the calls the conversation waits for: one that times out stops
+                counting at once, though a sync function's thread runs on (threads cannot
+                be killed), so hung tools never stall the conversation but may, for a
+                while, keep more threads busy than the bound.
             tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
             start_tools_early: run each call at its block's ``content_block_stop`` instead
                 of at the turn's end. If the stream then fails, running calls are
@@ -368,7 +391,8 @@ class Client:
     def __init__(
         self, *, http_client: httpx.Client | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        settings = _settings(options)
+        with _key_kept_out(options):
+            settings = _settings(options)
         http = http_client or httpx.Client(
             timeout=settings.http_timeout(),
             limits=settings.http_limits(),
@@ -389,7 +413,8 @@ class Client:
         return self._state.http
 
     def __repr__(self) -> str:
-        return _repr("Client", self._state.settings)
+        state = getattr(self, "_state", None)  # None: __init__ failed (a bad option)
+        return _repr("Client", state.settings) if state is not None else "<Client (not made)>"
 
     def with_options(self, **options: Unpack[ClientOptions]) -> Client:
         """Return a client with some options changed that shares this one's connections.
@@ -398,7 +423,8 @@ class Client:
             >>> quick = client.with_options(deadline=30, max_retries=0)
         """
         changed = object.__new__(Client)
-        changed._state = self._state.changed(options)
+        with _key_kept_out(options):
+            changed._state = self._state.changed(options)
         changed._owns_http = False
         changed.messages = Messages(changed._state)
         return changed
@@ -437,7 +463,8 @@ class AsyncClient:
     def __init__(
         self, *, http_client: httpx.AsyncClient | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        settings = _settings(options)
+        with _key_kept_out(options):
+            settings = _settings(options)
         http = http_client or httpx.AsyncClient(
             timeout=settings.http_timeout(),
             limits=settings.http_limits(),
@@ -458,12 +485,18 @@ class AsyncClient:
         return self._state.http
 
     def __repr__(self) -> str:
-        return _repr("AsyncClient", self._state.settings)
+        state = getattr(self, "_state", None)  # None: __init__ failed (a bad option)
+        return (
+            _repr("AsyncClient", state.settings)
+            if state is not None
+            else "<AsyncClient (not made)>"
+        )
 
     def with_options(self, **options: Unpack[ClientOptions]) -> AsyncClient:
         """Return a client with some options changed that shares this one's connections."""
         changed = object.__new__(AsyncClient)
-        changed._state = self._state.changed(options)
+        with _key_kept_out(options):
+            changed._state = self._state.changed(options)
         changed._owns_http = False
         changed.messages = AsyncMessages(changed._state)
         return changed

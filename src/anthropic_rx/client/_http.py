@@ -150,11 +150,12 @@ class Inflate:
     stops a bomb after that many bytes (`EventTooLargeError`).
     """
 
-    __slots__ = ("_inflater", "_raw_deflate")
+    __slots__ = ("_head", "_inflater", "_raw_deflate")
 
     def __init__(self, encoding: str) -> None:
         self._raw_deflate = encoding == "deflate"  # zlib-wrapped or raw: seen in the first byte
         self._inflater = None if self._raw_deflate else zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self._head: bytes = b""  # deflate's first byte, until the second says which it is
 
     def __call__(self, data: bytes) -> Iterator[bytes]:
         """Yield what *data* inflates to, one bounded piece at a time.
@@ -164,10 +165,13 @@ class Inflate:
         """
         inflater = self._inflater
         if inflater is None:
-            if not data:
+            data = self._head + data
+            if len(data) < 2:  # a chunk of one byte: the header needs two
+                self._head = data
                 return
+            self._head = b""
             # RFC 1950: a zlib stream starts with CM = 8 and a header divisible by 31.
-            wrapped = len(data) > 1 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
             inflater = self._inflater = zlib.decompressobj(
                 zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
             )

@@ -73,6 +73,7 @@ class _Attempt:
         self.ended = threading.Event()
         self.sent: object = None  # httpcore's copy of the request, to forget the key in
         self._socket: socket.socket | None = None
+        self._shared = False  # an HTTP/2 connection: its socket carries other streams too
 
     @property
     def delivered(self) -> bool:
@@ -95,15 +96,18 @@ class _Attempt:
         elif name.endswith("send_request_headers.started"):
             self.sent = info.get("request")
             frame = inspect.currentframe()
+            connection: object = None
             for _ in range(8):  # Trace.trace, Trace.__enter__, then the connection
                 frame = frame.f_back if frame is not None else None
-                stream = getattr(
-                    frame.f_locals.get("self") if frame else None, "_network_stream", None
-                )
+                connection = frame.f_locals.get("self") if frame else None
+                stream = getattr(connection, "_network_stream", None)
                 if stream is not None:
-                    self.bind(stream)
+                    if hasattr(connection, "_h2_state"):
+                        self.share()  # HTTP/2 (an http_client= with http2=True)
+                    else:
+                        self.bind(stream)
                     break
-            del frame
+            del frame, connection
 
     def bind(self, stream: object) -> None:
         """Shut down *stream*'s socket on interrupt (at once if one already came)."""
@@ -111,12 +115,27 @@ class _Attempt:
         sock = get_extra_info("socket") if get_extra_info is not None else None
         if isinstance(sock, socket.socket):
             with self.lock:
+                if self._shared:
+                    return
                 self._socket = sock
                 if self.reason is not None:
                     self._shutdown()
 
+    def share(self) -> None:
+        """The connection multiplexes streams (HTTP/2): never shut its socket down.
+
+        Shutting it would break every other stream on it; an abort or the deadline then
+        acts when the stream's next bytes come or its (capped) read timeout passes.
+        """
+        with self.lock:
+            self._shared = True
+            self._socket = None
+
     def attach(self, response: httpx.Response) -> None:
-        self.bind(response.extensions.get("network_stream"))
+        if response.http_version == "HTTP/2":
+            self.share()
+        else:
+            self.bind(response.extensions.get("network_stream"))
 
     def detach(self) -> None:
         # Before the response is closed: a pooled connection's socket must never be shut.

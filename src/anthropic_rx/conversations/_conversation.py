@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from reactivex import Observable, abc
 from reactivex import operators as ops
 
+from .._blocking import refuse, subscribed
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import current_loop
 from .._steps import Step, folded
@@ -53,6 +54,7 @@ from ._tools import (
     Tool,
     ToolError,
     ToolInputInvalid,
+    bounded,
     error_text,
     key_mask,
     result_content,
@@ -237,6 +239,7 @@ class Conversation(Observable[ConversationEvent]):
         self._error: Exception | None = None
         self._settled = threading.Event()
         self._waiters: list[Callable[[], None]] = []
+        self._hooks = threading.local()  # .depth: this thread runs stop_when or prepare_turn
 
     # -- the handle ------------------------------------------------------------------------
 
@@ -294,7 +297,9 @@ class Conversation(Observable[ConversationEvent]):
 
         The whole history goes with it; the new turns are appended, and the subscribers
         already there see them. After a run that stopped with tool results last (by
-        ``max_turns`` or ``stop_when``), the text joins that user message, as the API wants.
+        ``max_turns`` or ``stop_when``), the text joins that user message, as the API wants;
+        after a turn that stopped with calls it never ran (``max_tokens`` right after a
+        call), those get ``is_error`` results first, unless *content* answers them.
 
         Args:
             content: the message's text, or its content blocks.
@@ -318,7 +323,16 @@ class Conversation(Observable[ConversationEvent]):
                     "client.messages.conversation(messages=conversation.messages, ...)"
                 )
             last = self._history[-1] if self._history else None
-            if last is not None and last.get("role") == "user":
+            answered = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
+            unanswered = [i for i in self._unanswered_calls(last) if i not in answered]
+            if unanswered:  # calls the turn never ran (max_tokens, …) nor the app answers
+                why = f"Error: the call was not run: the turn stopped ({self._stop_reason})"
+                results = [
+                    {"type": "tool_result", "tool_use_id": ident, "content": why, "is_error": True}
+                    for ident in unanswered
+                ]
+                self._history.append({"role": "user", "content": [*results, *blocks]})
+            elif last is not None and last.get("role") == "user":
                 existing = last["content"]
                 if isinstance(existing, str):
                     existing = [{"type": "text", "text": existing}]
@@ -332,6 +346,21 @@ class Conversation(Observable[ConversationEvent]):
             self._settled.clear()
         self._runner.hop(self._begin_turn)
         return self
+
+    @staticmethod
+    def _unanswered_calls(last: Mapping[str, Any] | None) -> list[str]:
+        """The ids of *last*'s ``tool_use`` blocks, if it is an assistant message.
+
+        The API wants each answered by a ``tool_result`` in the next (user) message.
+        """
+        if last is None or last.get("role") != "assistant":
+            return []
+        content = last.get("content")
+        if not isinstance(content, list):
+            return []
+        items: list[Any] = content  # pyright: ignore[reportUnknownVariableType]
+        blocks = [cast("Mapping[str, Any]", b) for b in items]
+        return [str(b.get("id")) for b in blocks if b.get("type") == "tool_use"]
 
     def abort(self) -> None:
         """Stop now: close the current connection, cancel running tools and approvals.
@@ -367,23 +396,73 @@ class Conversation(Observable[ConversationEvent]):
     def wait(self, timeout: float | None = None) -> bool:
         """Start if needed and block until the run stops or fails; return whether it did.
 
+        From a callback of the run's end (`ConversationStopped`, the error) it returns
+        ``True`` at once.
+
         Raises:
-            RuntimeError: called on the event loop thread of an async conversation (it
-                would block the loop the conversation runs on: ``await conversation``).
+            RuntimeError: at once, where waiting could never end: on the event loop thread
+                of an async conversation (``await conversation``), or inside one of this
+                conversation's own callbacks while it runs (a subscriber's, ``stop_when``,
+                ``prepare_turn``, a sync tool's function: what the run waits for).
         """
-        if self._loop is not None and self._loop.in_loop() and not self._settled.is_set():
+        if self._settled.is_set():
+            return True
+        with self._lock:
+            ended = self._state in (_STOPPED, _FAILED, _CLOSED)
+        if ended and self._in_callback():
+            return True  # a callback of the end: the rest follows on this thread
+        if self._loop is not None and self._loop.in_loop():
             raise RuntimeError(
                 "wait() would block the event loop this conversation runs on: "
                 "await conversation instead"
             )
+        refuse((self,), "wait()")
         self.start()
         return self._settled.wait(timeout)
+
+    def _in_callback(self) -> bool:
+        """Whether this thread is in a callback of the conversation, which it carries on after."""
+        return self._replay.pushing_here() or getattr(self._hooks, "depth", 0) > 0
+
+    @contextlib.contextmanager
+    def _hook(self) -> Generator[None, None, None]:
+        depth = getattr(self._hooks, "depth", 0)
+        self._hooks.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._hooks.depth = depth
+
+    def _arx_blocks(self, thread: int) -> str | None:
+        """Why blocking *thread* until the run stops would never return, or ``None``.
+
+        The protocol of the blocking checks (`.._blocking`): ``wait()``, ``final_message()``
+        and ``.run()`` of a pipeline on the conversation ask it before blocking.
+        """
+        with self._lock:
+            if self._state != _RUNNING:
+                return None
+            stream = self._stream
+        if self._loop is not None and self._loop.runs_on(thread):
+            return (
+                "this AsyncClient conversation runs on the event loop of this very thread, "
+                "which cannot run while the thread waits: await conversation instead"
+            )
+        if thread == threading.get_ident() and self._in_callback():
+            return (
+                "it is called in one of this conversation's own callbacks (a subscriber, "
+                "stop_when, prepare_turn, a tool), which the run waits for: act on "
+                "ConversationStopped instead, or wait from another thread"
+            )
+        blocks: Callable[[int], str | None] | None = getattr(stream, "_arx_blocks", None)
+        return None if blocks is None else blocks(thread)
 
     def final_message(self, timeout: float | None = None) -> Message:
         """Start if needed, wait for the run to stop, and return its last message.
 
         Raises:
             TimeoutError: it did not stop within *timeout* seconds.
+            RuntimeError: waiting could never end where it is called (see `wait`).
             AnthropicRxError: the error that ended the conversation (with ``history``).
         """
         if not self.wait(timeout):
@@ -506,6 +585,7 @@ class Conversation(Observable[ConversationEvent]):
         observer: abc.ObserverBase[ConversationEvent],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        subscribed(self, scheduler)  # a blocking run() that could never return: refused here
         subscription = self._replay.observable.subscribe(observer, scheduler=scheduler)
         self.start()
         return subscription
@@ -531,7 +611,8 @@ class Conversation(Observable[ConversationEvent]):
             self._turn_message = None
         try:
             if self._prepare_turn is not None:
-                params = dict(self._prepare_turn(turn, params))
+                with self._hook():
+                    params = dict(self._prepare_turn(turn, params))
             stream = self._open_turn(**params)
         except Exception as exc:  # bad parameters, a closed client, prepare_turn raised
             self._fail(exc, generation=generation)
@@ -662,10 +743,11 @@ class Conversation(Observable[ConversationEvent]):
         try:  # input that does not fit goes back to the model: nobody is asked to approve it
             call.prepared = tool.prepare(block.input)
         except ToolInputInvalid as exc:
-            self._settle_call(call, generation, None, f"Error: {exc}", exc)
+            self._settle_call(call, generation, None, bounded(f"Error: {exc}"), exc)
             return
         try:
-            needs = tool.needs_approval(block.input)
+            with self._hook():
+                needs = tool.needs_approval(block.input)
         except Exception as exc:
             self._settle_call(call, generation, None, self._describe(exc), exc)
             return
@@ -724,7 +806,15 @@ class Conversation(Observable[ConversationEvent]):
             def done(outcome: Outcome, call: _Call = call, timeout: float | None = timeout) -> None:
                 self._tool_done(call, generation, outcome, timeout)
 
-            cancel = self._runner.run(prepared, tool.is_async, timeout, done)
+            def marked(prepared: Callable[[], Any] = prepared) -> Any:
+                with self._hook():  # a tool waiting on its own run: refused (see wait())
+                    return prepared()
+
+            try:
+                cancel = self._runner.run(marked, tool.is_async, timeout, done)
+            except Exception as exc:  # no thread to be had, the loop gone: the call ends
+                done(Outcome(error=exc))
+                continue
             with self._lock:
                 # Dropped or aborted while it was being started: cancel it now.
                 late = call.state != "running" or generation != self._generation
@@ -748,8 +838,7 @@ class Conversation(Observable[ConversationEvent]):
             )
             self._settle_call(call, generation, None, self._describe(error), error)
         elif isinstance(outcome.error, ToolError):  # the tool's own words for the model
-            words = outcome.error.content
-            words = well_formed(words) if isinstance(words, str) else words
+            words = self._masked(outcome.error.content)
             self._settle_call(call, generation, None, words, outcome.error)
         elif outcome.error is not None:
             self._settle_call(call, generation, None, self._describe(outcome.error), outcome.error)
@@ -761,6 +850,20 @@ class Conversation(Observable[ConversationEvent]):
             else:
                 self._settle_call(call, generation, outcome.value, content, None, ok=True)
         self._pump(generation)
+
+    def _masked(self, content: Any) -> Any:
+        """A tool's own words (`ToolError`) as sent: well formed, the key never in them."""
+        if isinstance(content, str):
+            return well_formed(self._mask(content) if self._mask is not None else content)
+        blocks: list[Any] = []
+        for block in cast("list[Any]", content):
+            if isinstance(block, Mapping):
+                fields = cast("Mapping[str, Any]", block)
+                text = fields.get("text")
+                if isinstance(text, str):
+                    block = {**fields, "text": self._masked(text)}
+            blocks.append(block)
+        return blocks
 
     def _describe(self, error: BaseException) -> str:
         """An error as the model reads it: type and message, never a traceback or the key."""
@@ -814,7 +917,8 @@ class Conversation(Observable[ConversationEvent]):
             return
         if self._stop_when is not None:
             try:
-                stop = self._stop_when(self)
+                with self._hook():
+                    stop = self._stop_when(self)
             except Exception as exc:
                 self._fail(exc, generation=generation)
                 return
@@ -861,8 +965,10 @@ class Conversation(Observable[ConversationEvent]):
             self._generation += 1
             stream, self._stream = self._stream, None
             subscription, self._subscription = self._subscription, None
+            by_id = self._by_id
             calls, self._calls, self._by_id = self._calls, [], {}
             self._error = error
+            self._close_tool_turn(by_id, error)
             history = copy.deepcopy(self._history)
         if isinstance(error, AnthropicRxError):
             error.history = history
@@ -879,9 +985,44 @@ class Conversation(Observable[ConversationEvent]):
         self._replay.end(error)
         self._settle()
 
+    def _close_tool_turn(self, calls: Mapping[str, _Call], error: Exception) -> None:
+        """Answer every call of a finished tool turn the run leaves behind (under the lock).
+
+        The API refuses a history whose last ``tool_use`` blocks have no ``tool_result``:
+        calls still running or waiting for approval get an error result saying why, so
+        ``messages`` can be restored and continued.
+        """
+        message = self._turn_message
+        last = self._history[-1] if self._history else None
+        if message is None or message.stop_reason != "tool_use" or last is None:
+            return
+        if last.get("role") != "assistant":
+            return  # the results are in already
+        why = "Error: the call was cancelled: " + self._describe(error).removeprefix("Error: ")
+        results: list[dict[str, Any]] = []
+        for block in message.content:
+            if not isinstance(block, ToolUseBlock):
+                continue
+            call = calls.get(block.id)
+            if call is not None and call.result is not None:
+                results.append(call.result)
+            else:
+                results.append(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": block.id,
+                        "content": why,
+                        "is_error": True,
+                    }
+                )
+        if results:
+            self._history.append({"role": "user", "content": results})
+
     def _settle(self) -> None:
         with self._lock:
+            if self._state == _RUNNING:
+                return  # a subscriber's send() began the next run already: its end settles
             waiters, self._waiters = self._waiters, []
-        self._settled.set()
+            self._settled.set()  # under the lock: send() clears it under the lock
         for wake in waiters:
             wake()

@@ -62,7 +62,16 @@ class Replay(Generic[_T]):
         self._ended = False
         self._error: Exception | None = None
         self._subscribers: list[_Subscriber] = []
+        self._pushing = threading.local()  # .depth: this thread is inside push() or end()
         self.observable: Observable[_T] = Observable(self._subscribe)
+
+    def pushing_here(self) -> bool:
+        """Whether this thread is inside `push` or `end` (delivering, or about to go on).
+
+        The thread that pushes a value is the one that carries its producer on afterwards:
+        blocking it in a subscriber's callback until the producer ends can never return.
+        """
+        return getattr(self._pushing, "depth", 0) > 0
 
     @property
     def ended(self) -> bool:
@@ -86,9 +95,18 @@ class Replay(Generic[_T]):
             self._values.append(value)
             index = len(self._values) - 1
             subscribers = list(self._subscribers)
-        for subscriber in subscribers:
-            self._drain(subscriber)
+        self._drain_all(subscribers)
         return index
+
+    def _drain_all(self, subscribers: list[_Subscriber]) -> None:
+        local = self._pushing
+        depth = getattr(local, "depth", 0)
+        local.depth = depth + 1
+        try:
+            for subscriber in subscribers:
+                self._drain(subscriber)
+        finally:
+            local.depth = depth
 
     def fold(
         self,
@@ -134,8 +152,7 @@ class Replay(Generic[_T]):
             self._ended = True
             self._error = error
             subscribers = list(self._subscribers)
-        for subscriber in subscribers:
-            self._drain(subscriber)
+        self._drain_all(subscribers)
         return True
 
     def _subscribe(

@@ -405,6 +405,11 @@ def error_text(error: BaseException, mask: Callable[[str], str] | None = None) -
     text = f"Error: {type(error).__name__}: {message}".rstrip(": ")
     if mask is not None:
         text = mask(text)
+    return bounded(text)
+
+
+def bounded(text: str) -> str:
+    """*text* cut to `ERROR_TEXT_MAX` characters, and well formed: an error result as sent."""
     if len(text) > ERROR_TEXT_MAX:
         text = text[: ERROR_TEXT_MAX - 1] + "…"
     return well_formed(text)

@@ -231,7 +231,9 @@ class Partial(Generic[M]):
             ``model_construct`` (nested models, and lists and dicts of them, too), holding
             only the fields that arrived (reading another raises ``AttributeError``: check
             ``fields_set``, or use ``get``); leaves are as the JSON has them (a date is
-            still its string). ``None`` before any JSON; once complete, ``value`` itself.
+            still its string). A union of models is built as its member once only one
+            can still fit (its keys, its ``Literal`` tags); till then it is the JSON dict.
+            ``None`` before any JSON; once complete, ``value`` itself.
             Finished parts are shared with later partials (built once): treat them as
             read-only.
         value: the validated ``M`` once the JSON is whole (at the block's stop), else
@@ -415,10 +417,11 @@ class _Builder:
 
         def build_union(value: Any, prev: Any, prev_built: Any) -> Any:
             if _is_dict(value):
-                keys = set(value)
-                for model in models:
-                    if keys <= _json_keys(model):
-                        return self._for(model)(value, prev, prev_built)
+                # Only a model the value can still grow into, and only when it is the one:
+                # while two could be the final one, the JSON is given as it is (a dict).
+                fits = [m for m in models if _could_be(m, value)]
+                if len(fits) == 1:
+                    return self._for(fits[0])(value, prev, prev_built)
             elif _is_list(value) and lists:
                 return self._for(lists[0])(value, prev, prev_built)
             return value
@@ -428,8 +431,7 @@ class _Builder:
     def _model(self, model: type[pydantic.BaseModel]) -> Build:
         fields: dict[str, tuple[str, Build]] = {}
         for name, info in model.model_fields.items():
-            key = info.alias if info.alias is not None else name
-            fields[key] = (name, self._for(info.annotation))
+            fields[_json_key(name, info)] = (name, self._for(info.annotation))
 
         def build_model(value: Any, prev: Any, prev_built: Any) -> Any:
             if value is prev and type(prev_built) is model:
@@ -455,11 +457,49 @@ class _Builder:
         return build_model
 
 
+def _json_key(name: str, info: Any) -> str:
+    """A field's key in the JSON the model answers with: its schema's (validation) name."""
+    if isinstance(info.validation_alias, str):
+        return info.validation_alias
+    return info.alias if info.alias is not None else name
+
+
 @functools.lru_cache(maxsize=256)
 def _json_keys(model: type[pydantic.BaseModel]) -> frozenset[str]:
-    return frozenset(
-        info.alias if info.alias is not None else name for name, info in model.model_fields.items()
-    )
+    return frozenset(_json_key(name, info) for name, info in model.model_fields.items())
+
+
+@functools.lru_cache(maxsize=256)
+def _literals(model: type[pydantic.BaseModel]) -> dict[str, tuple[Any, ...]]:
+    """The values each ``Literal`` field of *model* allows, by JSON key (discriminators)."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for name, info in model.model_fields.items():
+        tp = info.annotation
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if typing.get_origin(tp) is Literal:
+            found[_json_key(name, info)] = typing.get_args(tp)
+    return found
+
+
+def _could_be(model: type[pydantic.BaseModel], value: dict[str, Any]) -> bool:
+    """Whether the partial JSON object *value* may still grow into a *model*.
+
+    Its keys are the model's (unless it allows extra ones), and its ``Literal`` fields
+    hold an allowed value, or the prefix of one while the string still streams.
+    """
+    if model.model_config.get("extra") != "allow" and not value.keys() <= _json_keys(model):
+        return False
+    for key, allowed in _literals(model).items():
+        if key not in value:
+            continue
+        got = value[key]
+        if isinstance(got, str):
+            if not any(isinstance(a, str) and a.startswith(got) for a in allowed):
+                return False
+        elif not any(got == a and type(got) is type(a) for a in allowed):
+            return False
+    return True
 
 
 class _Tracker:
