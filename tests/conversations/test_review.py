@@ -185,18 +185,17 @@ def test_send_from_the_stop_callback_leaves_wait_waiting_for_the_new_run(emu: Em
         assert conversation.wait(WAIT)
 
 
-def test_a_call_the_runner_cannot_start_is_an_error_result_not_a_hang(emu: Emulator) -> None:
-    from anthropic_rx.conversations import Conversation
+def test_a_call_the_runner_cannot_start_is_an_error_result_not_a_hang(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from anthropic_rx.conversations._runners import ThreadRunner
 
-    class Exhausted(ThreadRunner):
-        def run(self, *args: Any, **kwargs: Any) -> Any:
-            raise RuntimeError("can't start new thread")
+    def exhausted(self: ThreadRunner, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("can't start new thread")
 
+    monkeypatch.setattr(ThreadRunner, "run", exhausted)
     with client(emu) as c:
-        conversation = Conversation(
-            c.messages.stream, Exhausted(), params(), tools=[get_weather], max_turns=2
-        )
+        conversation = c.messages.conversation(tools=[get_weather], max_turns=2, **params())
         conversation.final_message(WAIT)
     result = conversation.messages[2]["content"][0]
     assert result["is_error"] is True

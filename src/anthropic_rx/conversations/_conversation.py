@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from reactivex import Observable, abc
 from reactivex import operators as ops
 
-from .._blocking import refuse, subscribed
+from .._blocking import Blocker, refuse, subscribed
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._loop import current_loop
 from .._steps import Step, folded
@@ -433,7 +433,7 @@ class Conversation(Observable[ConversationEvent]):
         finally:
             self._hooks.depth = depth
 
-    def _arx_blocks(self, thread: int) -> str | None:
+    def __arx_blocks__(self, thread: int) -> str | None:
         """Why blocking *thread* until the run stops would never return, or ``None``.
 
         The protocol of the blocking checks (`.._blocking`): ``wait()``, ``final_message()``
@@ -454,8 +454,7 @@ class Conversation(Observable[ConversationEvent]):
                 "stop_when, prepare_turn, a tool), which the run waits for: act on "
                 "ConversationStopped instead, or wait from another thread"
             )
-        blocks: Callable[[int], str | None] | None = getattr(stream, "_arx_blocks", None)
-        return None if blocks is None else blocks(thread)
+        return stream.__arx_blocks__(thread) if isinstance(stream, Blocker) else None
 
     def final_message(self, timeout: float | None = None) -> Message:
         """Start if needed, wait for the run to stop, and return its last message.
