@@ -50,3 +50,15 @@ def test_the_emulator_command_delegates_to_the_emulators_cli() -> None:
     done = run("emulator", "--help")
     assert done.returncode == 0
     assert "F22" in done.stdout
+
+
+def test_both_commands_say_their_version() -> None:
+    from anthropic_rx import __version__
+
+    assert run("--version").stdout.strip() == f"anthropic-rx {__version__}"
+    done = run("emulator", "--version")
+    assert done.returncode == 0 and done.stdout.startswith("anthropic-rx emulator ")
+
+
+def test_the_emulators_usage_line_names_the_command_a_user_types() -> None:
+    assert run("emulator", "--help").stdout.startswith("usage: anthropic-rx emulator ")

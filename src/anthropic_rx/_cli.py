@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ._version import __version__
+
 __all__ = ["main"]
 
 _DEMO_HELP = """\
@@ -26,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="anthropic-rx",
         description="anthropic_rx: Anthropic Messages API streams as ReactiveX Observables.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
