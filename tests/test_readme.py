@@ -125,6 +125,15 @@ def _where_it_failed(block: CodeBlock, error: BaseException) -> str:
     )
 
 
+def _close_clients(namespace: dict[str, Any]) -> None:
+    """Close the HTTP clients a block made and left open, as its program's exit would."""
+    for value in namespace.values():
+        module = type(value).__module__.split(".")[0]
+        close = getattr(value, "close", None)
+        if module in ("anthropic", "httpx", "httpx2") and callable(close):
+            close()
+
+
 @pytest.fixture
 def reader(emu: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Reader]:
     """The reader's surroundings: the emulator as the API, the checkout as the folder."""
@@ -168,6 +177,7 @@ def test_readme_block_runs(block: CodeBlock, reader: Reader) -> None:
     except Exception as exc:
         failure = _where_it_failed(block, exc)
     finally:
+        _close_clients(namespace)
         reader.stack.close()  # the reader's client and responses, before the idle check
     if failure is not None:
         pytest.fail(failure, pytrace=False)
