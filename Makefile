@@ -13,8 +13,8 @@ install: ## make .venv with the test, lint and bench extras (and the Debian pack
 test: ## run the test suite (the README's test command, without the install): what CI runs
 	$(PY)/pytest --cov
 
-test-fast: ## the quick loop: no slow tests, at most 10 examples per Hypothesis test
-	$(PY)/pytest -q -m "not slow" --hypothesis-profile=fast -p no:cacheprovider
+test-fast: ## the quick loop: no slow tests, 10 examples per Hypothesis test, one worker a core
+	$(PY)/pytest -q -m "not slow" --hypothesis-profile=fast -n auto -p no:cacheprovider
 
 lint: ## ruff: lint and format check
 	$(PY)/ruff check src tests bench examples docs notebooks

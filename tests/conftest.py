@@ -28,8 +28,19 @@ settings.register_profile(
 )
 
 #: Tests marked ``slow`` here, by the start of their node id, besides those marked in place:
-#: whole folders of tests that start windows, kernels or processes.
-SLOW_PATHS = ("tests/examples/", "tests/notebooks/")
+#: windows, kernels and processes, the fault and hardening scenarios over real sockets (most
+#: take a second or more each), and the load tests. Together they are three quarters of the
+#: suite's time; `make test-fast` leaves them out, CI runs them.
+SLOW_PATHS = (
+    "tests/examples/",
+    "tests/notebooks/",
+    "tests/client/test_faults.py",
+    "tests/client/test_hardening.py",
+    "tests/client/test_load.py",
+    "tests/test_cli.py",
+    "tests/concurrency/test_stream_many.py::test_merging_100",
+    "tests/core/test_compact.py::test_a_finished_stream_keeps_less_than_its_bytes",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -97,72 +97,79 @@ def _skip_reason(module: str, name: str) -> str | None:
     return None
 
 
+#: Names that need the emulator: a test whose examples mention none of them runs without one.
+_ONLINE = re.compile(r"\b(client|stream|streams|ask|emu|questions|sources|recordings)\b")
+
+
 @pytest.fixture
 def doctest_names(
-    emu: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, Any]]:
-    """The names the examples assume, on the emulator; closed afterwards."""
+    """The names the examples assume; those on the emulator only for a test that uses them."""
+    import httpx
     import reactivex
     from reactivex import operators as ops
 
     from anthropic_rx import concurrency, operators, testing
 
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-doctests-0123456789")
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)
     monkeypatch.chdir(tmp_path)  # "hello.sse" in an example is this one
     hello = tmp_path / "hello.sse"
     hello.write_bytes(testing.StreamScript().text("Hel", "lo").sse())
-    names: dict[str, Any] = {}
-    for module in (operators, concurrency, testing):
-        names.update({n: getattr(module, n) for n in module.__all__})
-    import httpx
-
     model = "claude-sonnet-4-5"
     msgs = [{"role": "user", "content": "Hello"}]
     params = {"model": model, "max_tokens": 256, "messages": msgs}
+    names: dict[str, Any] = {}
+    for module in (operators, concurrency, testing):
+        names.update({n: getattr(module, n) for n in module.__all__})
+    names.update(
+        arx=anthropic_rx,
+        ops=ops,
+        reactivex=reactivex,
+        httpx=httpx,
+        HELLO=str(hello),
+        PATH=str(hello),
+        A=str(hello),
+        B=str(hello),
+        path=hello,
+        MODEL=model,
+        msgs=msgs,
+        messages=msgs,
+        params=params,
+        ask_opus=params,
+        ask_haiku=params,
+        qs=["What is a river?", "Why is the sky blue?"],
+        QUESTIONS={"intro": "Hello", "more": "Tell me more"},
+        render=lambda *args: None,
+        append=lambda *args: None,
+        events=anthropic_rx.from_recording(hello),
+        observable=anthropic_rx.from_recording(hello),
+        merged=concurrency.merge_tagged({"a": anthropic_rx.from_recording(hello)}),
+        items=[concurrency.Tagged("a", concurrency.StreamFailed(RuntimeError("boom")))],
+        recordings={
+            "a": anthropic_rx.from_recording(hello),
+            "b": anthropic_rx.from_recording(hello),
+        },
+        sources={"a": anthropic_rx.from_recording(hello), "b": anthropic_rx.from_recording(hello)},
+        questions={f"q{i}": params for i in range(3)},
+    )
+    test: doctest.DocTest = request.node.callspec.params["test"]
+    if not any(_ONLINE.search(example.source) for example in test.examples):
+        yield names
+        return
+    emu = request.getfixturevalue("emu")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-doctests-0123456789")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)
     with anthropic_rx.Client(base_url=emu.base_url) as client:
 
         def ask(model: str = model) -> anthropic_rx.MessageStream:
             return client.messages.stream(**{**params, "model": model})
 
         names.update(
-            arx=anthropic_rx,
-            ops=ops,
-            reactivex=reactivex,
-            httpx=httpx,
-            HELLO=str(hello),
-            MODEL=model,
             client=client,
             emu=emu,
-            msgs=msgs,
-            messages=msgs,
-            params=params,
             ask=ask,
-            ask_opus=params,
-            ask_haiku=params,
             stream=ask(),  # cold: nothing is sent unless an example subscribes
             streams={"opus": ask(), "haiku": ask()},
-            events=anthropic_rx.from_recording(hello),
-            recordings={
-                "a": anthropic_rx.from_recording(hello),
-                "b": anthropic_rx.from_bytes(hello.read_bytes()),
-            },
-            sources={
-                "a": anthropic_rx.from_recording(hello),
-                "b": anthropic_rx.from_recording(hello),
-            },
-            questions={f"q{i}": params for i in range(3)},
-            qs=["What is a river?", "Why is the sky blue?"],
-            QUESTIONS={"intro": "Hello", "more": "Tell me more"},
-            PATH=str(hello),
-            A=str(hello),
-            B=str(hello),
-            path=hello,
-            render=lambda *args: None,
-            append=lambda *args: None,
-            observable=anthropic_rx.from_recording(hello),
-            merged=concurrency.merge_tagged({"a": anthropic_rx.from_recording(hello)}),
-            items=[concurrency.Tagged("a", concurrency.StreamFailed(RuntimeError("boom")))],
         )
         yield names
 
