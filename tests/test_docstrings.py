@@ -47,7 +47,6 @@ SKIP: dict[str, str] = {
     "anthropic_rx.schedulers.QtScheduler": _GUI,
     "anthropic_rx.schedulers.TkScheduler": _GUI,
     "anthropic_rx.schedulers._on_gui.on_gui": _GUI,
-    "anthropic_rx.sources._response.from_response": "the reader's own httpx request",
     "anthropic_rx.sources._sdk.from_sdk_stream": "the official SDK's client and its stream",
     "anthropic_rx.testing.ManualStream": _GUI,
     "anthropic_rx.testing.Run": "script is a StreamScript of the reader's own",
@@ -98,7 +97,9 @@ def _skip_reason(module: str, name: str) -> str | None:
 
 
 #: Names that need the emulator: a test whose examples mention none of them runs without one.
-_ONLINE = re.compile(r"\b(client|stream|streams|ask|emu|questions|sources|recordings)\b")
+_ONLINE = re.compile(
+    r"\b(client|stream|streams|ask|emu|questions|sources|recordings|base_url|api_key)\b"
+)
 
 
 @pytest.fixture
@@ -167,6 +168,8 @@ def doctest_names(
         names.update(
             client=client,
             emu=emu,
+            base_url=emu.base_url,
+            api_key="sk-ant-doctests-0123456789",
             ask=ask,
             stream=ask(),  # cold: nothing is sent unless an example subscribes
             streams={"opus": ask(), "haiku": ask()},
