@@ -51,7 +51,7 @@ __all__ = ["DemoOptions", "run_demo"]
 
 _PROMPT_A = "In three sentences, why do people stream answers from language models?"
 _PROMPT_B = "In three sentences, what does a reactive pipeline give a GUI programmer?"
-_TOOL_PROMPT = "What's the weather in Paris this week? Use the tool."
+_TOOL_PROMPT = "What's the weather in Paris for the next 5 days? Use the tool."
 _THINK_PROMPT = "Is 1,001 a prime number? Think it through, then answer in one sentence."
 _WEATHER_TOOL: dict[str, Any] = {
     "name": "get_weather",
@@ -60,14 +60,16 @@ _WEATHER_TOOL: dict[str, Any] = {
         "type": "object",
         "properties": {
             "city": {"type": "string", "description": "The city, e.g. Paris"},
-            "days": {"type": "integer", "description": "How many days ahead, 1 to 7"},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7, "description": "Days ahead"},
             "units": {"type": "string", "enum": ["celsius", "fahrenheit"]},
         },
         "required": ["city"],
     },
 }
 
-# What the emulator says in place of a model (it echoes prompts otherwise).
+# What the emulator says in place of a model, for the two text answers (its own generated
+# prose is plausible but says nothing about the question). The tool input is its own: it
+# fits the schema and takes its values from the prompt.
 _SCRIPTED: dict[str, dict[str, Any]] = {
     "A": {
         "text": "Streaming shows the first words at once instead of after the whole answer, so a "
@@ -80,7 +82,6 @@ _SCRIPTED: dict[str, dict[str, Any]] = {
         "frame, a snapshot of a tool call, a final message. Threads are explicit, so values "
         "land on the GUI thread. And one request feeds every view without being sent twice."
     },
-    "tool": {"input": {"city": "Paris", "days": 5, "units": "celsius", "detail": "hourly"}},
     "think": {"text": "1,001 is not prime: it is 7 times 11 times 13.", "thinking_tokens": 60},
 }
 
