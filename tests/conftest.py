@@ -40,6 +40,11 @@ SLOW_PATHS = (
     "tests/test_cli.py",
     "tests/concurrency/test_stream_many.py::test_merging_100",
     "tests/core/test_compact.py::test_a_finished_stream_keeps_less_than_its_bytes",
+    # Every recording against the SDK in many chunkings: the one-chunking runs stay fast.
+    "tests/core/test_differential.py::test_final_message_equals_the_beta_sdk_in_small_chunks",
+    "tests/core/test_differential.py::test_final_message_equals_the_beta_sdk_in_random_chunks",
+    "tests/core/test_differential.py::test_a_stream_cut_at_any_event_boundary",
+    "tests/client/test_client.py::test_the_key_appears_in_no_log_line_repr_or_error",
 )
 
 
