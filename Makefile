@@ -1,7 +1,7 @@
 # The commands of this project; `make help` lists them. Every target uses the venv in .venv.
 PY := .venv/bin
 
-.PHONY: help install test lint typecheck check bench demo screenshots
+.PHONY: help install test test-fast lint typecheck check bench demo screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -10,8 +10,11 @@ install: ## make .venv with the test, lint and bench extras (and the Debian pack
 	.ci/system-deps
 	python3 -m venv .venv && $(PY)/pip install -q -e '.[test,lint,bench,demo]'
 
-test: ## run the test suite (the README's test command, without the install)
+test: ## run the test suite (the README's test command, without the install): what CI runs
 	$(PY)/pytest --cov
+
+test-fast: ## the quick loop: no slow tests, 10 examples per Hypothesis test, one worker a core
+	$(PY)/pytest -q -m "not slow" --hypothesis-profile=fast -n auto -p no:cacheprovider
 
 lint: ## ruff: lint and format check
 	$(PY)/ruff check src tests bench examples docs notebooks

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     import tkinter
@@ -16,6 +17,54 @@ if TYPE_CHECKING:
     from anthropic_rx.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis profiles: "full" (the default, what CI runs: each test's own max_examples) and
+# "fast" (`make test-fast`: at most FAST_EXAMPLES examples a test, even where a test asks
+# for more with @settings; see pytest_collection_modifyitems).
+FAST_EXAMPLES = 10
+settings.register_profile("full")
+settings.register_profile(
+    "fast", max_examples=FAST_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+#: Tests marked ``slow`` here, by the start of their node id, besides those marked in place:
+#: windows, kernels and processes, the fault and hardening scenarios over real sockets (most
+#: take a second or more each), and the load tests. Together they are three quarters of the
+#: suite's time; `make test-fast` leaves them out, CI runs them.
+SLOW_PATHS = (
+    "tests/examples/",
+    "tests/notebooks/",
+    "tests/client/test_faults.py",
+    "tests/client/test_hardening.py",
+    "tests/client/test_load.py",
+    "tests/test_cli.py",
+    "tests/concurrency/test_stream_many.py::test_merging_100",
+    "tests/core/test_compact.py::test_a_finished_stream_keeps_less_than_its_bytes",
+    # Every recording against the SDK in many chunkings: the one-chunking runs stay fast.
+    "tests/core/test_differential.py::test_final_message_equals_the_beta_sdk_in_small_chunks",
+    "tests/core/test_differential.py::test_final_message_equals_the_beta_sdk_in_random_chunks",
+    "tests/core/test_differential.py::test_a_stream_cut_at_any_event_boundary",
+    "tests/client/test_client.py::test_the_key_appears_in_no_log_line_repr_or_error",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow folders; under the fast profile, cap every Hypothesis test's examples."""
+    for item in items:
+        if item.nodeid.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+    if config.getoption("hypothesis_profile", None) != "fast":
+        return
+    for item in items:
+        function = getattr(item, "obj", None)
+        own = getattr(function, "_hypothesis_internal_use_settings", None)
+        if isinstance(own, settings) and own.max_examples > FAST_EXAMPLES:
+            # Read by Hypothesis when the test runs: a test's own @settings would otherwise
+            # win over the profile.
+            function._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+                own, max_examples=FAST_EXAMPLES, deadline=None
+            )
+
 
 #: The corpus lives beside the project, in ../shared/corpus; ANTHROPIC_RX_CORPUS overrides it.
 CORPUS = Path(os.environ.get("ANTHROPIC_RX_CORPUS", ROOT.parent / "shared" / "corpus"))

@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ._version import __version__
+
 __all__ = ["main"]
 
 _DEMO_HELP = """\
@@ -14,10 +16,10 @@ per frame with coalesce_text), a tool call whose input forms as it streams (on_t
 and extended thinking with its answer (thinking, text_only); then every stream's stop
 reason and usage (final_message).
 
-Without ANTHROPIC_API_KEY it starts the built-in emulator (a local Messages API on
-127.0.0.1): no key, no network. With ANTHROPIC_API_KEY set it runs the same pipelines
-against the real API (ANTHROPIC_BASE_URL overrides the address). Ctrl-C aborts the streams
-and closes their connections.
+Without ANTHROPIC_API_KEY, or with --offline, it starts the built-in emulator (a local
+Messages API on 127.0.0.1): no key, no network. With ANTHROPIC_API_KEY set it runs the same
+pipelines against the real API (ANTHROPIC_BASE_URL overrides the address). The view fits
+the terminal, from 80x24 up. Ctrl-C aborts the streams and closes their connections.
 """
 
 
@@ -26,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="anthropic-rx",
         description="anthropic_rx: Anthropic Messages API streams as ReactiveX Observables.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -39,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=40.0,
         help="emulator output tokens per second (default: %(default)s; 0: as fast as it can)",
+    )
+    demo.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the built-in emulator even when ANTHROPIC_API_KEY is set (no network)",
     )
     commands.add_parser(
         "emulator",
@@ -62,6 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._demo import options_from_env, run_demo
         except ImportError as exc:  # rich is the demo extra
             parser.exit(2, f"the demo needs: pip install 'anthropic-rx[demo]' ({exc})\n")
-        return run_demo(options_from_env(args.model, args.pace))
+        return run_demo(options_from_env(args.model, args.pace, offline=args.offline))
     parser.print_help()
     return 0

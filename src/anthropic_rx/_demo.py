@@ -1,8 +1,8 @@
 """``anthropic-rx demo``: four live streams, merged, in the terminal (extra ``demo``).
 
-With no ``ANTHROPIC_API_KEY`` it starts the built-in emulator in-process and needs no
-network; with a key it runs the same pipelines against the real API. Four requests run at
-once through one `Client`:
+With no ``ANTHROPIC_API_KEY`` (or with ``--offline``) it starts the built-in emulator
+in-process and needs no network; with a key it runs the same pipelines against the real
+API. Four requests run at once through one `Client`, seen through five views:
 
 * two text answers merged side by side (``reactivex.merge`` of two tagged pipelines),
   each drawn at frame rate with `coalesce_text`;
@@ -10,7 +10,8 @@ once through one `Client`:
 * extended thinking (`thinking`), then its answer;
 
 and at the end every stream's stop reason and usage (`final_message`). Each pipeline is a
-few lines of Rx; the rest of this module is drawing.
+few lines of Rx; the rest of this module is drawing, sized to the terminal (80x24 and up)
+so that nothing scrolls away.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .operators import (
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
     from .client import Client
     from .events import Message
@@ -49,7 +51,7 @@ __all__ = ["DemoOptions", "run_demo"]
 
 _PROMPT_A = "In three sentences, why do people stream answers from language models?"
 _PROMPT_B = "In three sentences, what does a reactive pipeline give a GUI programmer?"
-_TOOL_PROMPT = "What's the weather in Paris this week? Use the tool."
+_TOOL_PROMPT = "What's the weather in Paris for the next 5 days? Use the tool."
 _THINK_PROMPT = "Is 1,001 a prime number? Think it through, then answer in one sentence."
 _WEATHER_TOOL: dict[str, Any] = {
     "name": "get_weather",
@@ -58,14 +60,16 @@ _WEATHER_TOOL: dict[str, Any] = {
         "type": "object",
         "properties": {
             "city": {"type": "string", "description": "The city, e.g. Paris"},
-            "days": {"type": "integer", "description": "How many days ahead, 1 to 7"},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7, "description": "Days ahead"},
             "units": {"type": "string", "enum": ["celsius", "fahrenheit"]},
         },
         "required": ["city"],
     },
 }
 
-# What the emulator says in place of a model (it echoes prompts otherwise).
+# What the emulator says in place of a model, for the two text answers (its own generated
+# prose is plausible but says nothing about the question). The tool input is its own: it
+# fits the schema and takes its values from the prompt.
 _SCRIPTED: dict[str, dict[str, Any]] = {
     "A": {
         "text": "Streaming shows the first words at once instead of after the whole answer, so a "
@@ -78,7 +82,6 @@ _SCRIPTED: dict[str, dict[str, Any]] = {
         "frame, a snapshot of a tool call, a final message. Threads are explicit, so values "
         "land on the GUI thread. And one request feeds every view without being sent twice."
     },
-    "tool": {"input": {"city": "Paris", "days": 5, "units": "celsius", "detail": "hourly"}},
     "think": {"text": "1,001 is not prime: it is 7 times 11 times 13.", "thinking_tokens": 60},
 }
 
@@ -92,6 +95,7 @@ class DemoOptions:
     max_tokens: int = 2048
     api_key: str | None = None
     base_url: str | None = None
+    offline: bool = False  # the built-in emulator, even with an API key
 
 
 @dataclass
@@ -113,15 +117,20 @@ class _Panel:
 @contextmanager
 def _endpoint(options: DemoOptions) -> Generator[tuple[str | None, str, str], None, None]:
     """Yield (base URL, API key, where) for the real API or an in-process emulator."""
-    if options.api_key:
-        yield options.base_url, options.api_key, "the Anthropic API"
+    if options.api_key and not options.offline:
+        yield options.base_url, options.api_key, f"the Anthropic API ({_api_address(options)})"
         return
     try:
         from .emulator import Emulator
     except ImportError as exc:  # pragma: no cover - the demo extra brings uvicorn
         raise SystemExit("the demo needs the emulator: pip install 'anthropic-rx[demo]'") from exc
     with Emulator(pace=options.pace, seed=7) as emu:
-        yield emu.base_url, "sk-ant-demo-emulator-key", f"the built-in emulator at {emu.base_url}"
+        where = f"the built-in emulator at {emu.base_url} (no network)"
+        yield emu.base_url, "sk-ant-demo-emulator-key", where
+
+
+def _api_address(options: DemoOptions) -> str:
+    return options.base_url or "https://api.anthropic.com"
 
 
 def _scripted(key: str, emulated: bool) -> dict[str, Any]:
@@ -159,7 +168,10 @@ def _start(client: Client, options: DemoOptions, emulated: bool) -> dict[str, Me
 
 
 def _wire(
-    streams: dict[str, MessageStream], panels: dict[str, _Panel], finished: Callable[[], None]
+    streams: dict[str, MessageStream],
+    panels: dict[str, _Panel],
+    finished: Callable[[], None],
+    errors: list[Exception],
 ) -> list[abc.DisposableBase]:
     """Subscribe the pipelines; return the subscriptions (disposing them aborts the requests).
 
@@ -208,7 +220,8 @@ def _wire(
             )
 
         def on_error(error: Exception) -> None:
-            panel.done = f"error: {type(error).__name__}: {error}"
+            panel.done = f"error: {type(error).__name__}"
+            errors.append(error)
             one_ended()
 
         pending[0] += 1
@@ -220,31 +233,73 @@ def _wire(
     return subs
 
 
-def _render(panels: dict[str, _Panel], where: str, elapsed: float) -> RenderableType:
+_LEGEND = (
+    "A and B: two answers through one merged Observable, drawn per frame. C: a tool "
+    "call's input as it forms. D: thinking, then its answer: two views of one request. "
+    "Each box's last line: its stop reason and usage (final_message)."
+)
+
+
+def _tail(text: Text, console: Console, width: int, lines: int) -> Text:
+    """The last *lines* lines of *text* wrapped to *width*: a panel shows the newest text."""
+    from rich.text import Text
+
+    wrapped = text.wrap(console, max(1, width))
+    if len(wrapped) <= lines:
+        return text
+    return Text("\n").join(wrapped[len(wrapped) - lines :])
+
+
+def _render(
+    panels: dict[str, _Panel], where: str, elapsed: float, console: Console
+) -> RenderableType:
+    """One frame, exactly the terminal's size (at least 80x24): nothing scrolls away."""
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    def box(key: str, style: str) -> Panel:
+    width = max(console.size.width, 40)
+    height = max(console.size.height, 16)
+    header = Text.assemble(
+        ("anthropic_rx demo", "bold"),
+        f" · 4 requests at once, 5 live views · {elapsed:4.1f} s · Ctrl-C stops",
+        no_wrap=True,
+        overflow="ellipsis",
+    )
+    source = Text(f"from {where}", style="dim", no_wrap=True, overflow="ellipsis")
+    legend = Text(_LEGEND, style="dim").wrap(console, width)
+    answer_height = 4
+    # One line is left free below the frame, for the cursor: a full screen would scroll.
+    room = height - 2 - len(legend) - answer_height - 1
+    row_height = max(3, min(room // 2, 14))
+    left = width // 2
+    right = width - left
+
+    def box(key: str, style: str, box_width: int, box_height: int) -> Panel:
         p = panels[key]
         with p.lock:
             body = Text(p.text or "…", style=style)
-        subtitle = p.done or "streaming"
-        return Panel(body, title=p.title, subtitle=subtitle, border_style=style, height=10)
+        body = _tail(body, console, box_width - 4, box_height - 2)
+        done = panels["think"].done if key == "answer" else p.done  # one stream, two views
+        subtitle = Text(done or "streaming", no_wrap=True, overflow="ellipsis")
+        subtitle.truncate(box_width - 6, overflow="ellipsis")
+        return Panel(
+            body,
+            title=p.title,
+            subtitle=subtitle,
+            border_style=style,
+            width=box_width,
+            height=box_height,
+        )
 
-    grid = Table.grid(expand=True, padding=(0, 1))
-    grid.add_column(ratio=1)
-    grid.add_column(ratio=1)
-    grid.add_row(box("A", "cyan"), box("B", "magenta"))
-    grid.add_row(box("tool", "yellow"), box("think", "green"))
-    answer = panels["answer"]
-    with answer.lock:
-        answer_text = Text(answer.text or "…", style="bold green")
-    header = Text.assemble(
-        ("anthropic_rx demo", "bold"), f" · four streams from {where} · {elapsed:4.1f} s"
-    )
-    return Group(header, grid, Panel(answer_text, title=answer.title, border_style="green"))
+    grid = Table.grid(padding=0)
+    grid.add_column(width=left)
+    grid.add_column(width=right)
+    grid.add_row(box("A", "cyan", left, row_height), box("B", "magenta", right, row_height))
+    grid.add_row(box("tool", "yellow", left, row_height), box("think", "green", right, row_height))
+    answer = box("answer", "bold green", width, answer_height)
+    return Group(header, source, grid, answer, Text("\n").join(legend))
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
@@ -256,39 +311,61 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
 
     console = console or Console()
     panels = {
-        "A": _Panel("text · coalesce_text() · stream A"),
-        "B": _Panel("text · coalesce_text() · stream B (merged with A)"),
-        "tool": _Panel("tool input forming · on_tool_input() + latest()"),
-        "think": _Panel("thinking · thinking()"),
-        "answer": _Panel("its answer · text_only()"),
+        "A": _Panel("A: text · coalesce_text()"),
+        "B": _Panel("B: text, merged with A"),
+        "tool": _Panel("C: tool input · on_tool_input()"),
+        "think": _Panel("D: thinking · thinking()"),
+        "answer": _Panel("D's answer · text_only()"),
     }
     done = threading.Event()
+    errors: list[Exception] = []
     with (
         _endpoint(options) as (base_url, api_key, where),
         Client(api_key=api_key, base_url=base_url) as client,
     ):
-        streams = _start(client, options, emulated=not options.api_key)
+        streams = _start(client, options, emulated=where.startswith("the built-in"))
         began = time.monotonic()
-        with Live(_render(panels, where, 0.0), console=console, refresh_per_second=15) as live:
-            subs = _wire(streams, panels, done.set)
+        frame = _render(panels, where, 0.0, console)
+        with Live(frame, console=console, refresh_per_second=15, vertical_overflow="crop") as live:
+            subs = _wire(streams, panels, done.set, errors)
             try:
                 while not done.wait(1 / 15):
-                    live.update(_render(panels, where, time.monotonic() - began))
+                    live.update(_render(panels, where, time.monotonic() - began, console))
             except KeyboardInterrupt:
                 for stream in streams.values():
                     stream.abort()
             finally:
                 for sub in subs:
                     sub.dispose()
-            live.update(_render(panels, where, time.monotonic() - began))
-    failed = [p.done for p in panels.values() if p.done.startswith("error")]
-    return 1 if failed else 0
+            live.update(_render(panels, where, time.monotonic() - began, console))
+    if errors:
+        _explain(console, errors, where)
+        return 1
+    return 0
 
 
-def options_from_env(model: str | None, pace: float) -> DemoOptions:
-    """Build the options: a key in ``ANTHROPIC_API_KEY`` means the real API."""
+def _explain(console: Console, errors: list[Exception], where: str) -> None:
+    """Say, whole and once, why the streams failed (a panel's last line cuts it short)."""
+    from ._exceptions import APIConnectionError
+
+    console.line()  # below the last frame, which ends without a newline off a terminal
+    if all(isinstance(e, APIConnectionError) for e in errors):
+        console.print(
+            f"The demo could not reach {where}: {errors[0]}\n"
+            "Check the network (or ANTHROPIC_BASE_URL), or run it offline, against the "
+            "built-in emulator: anthropic-rx demo --offline",
+            highlight=False,
+        )
+        return
+    for error in dict.fromkeys(errors):  # once each: the streams of one failure share it
+        console.print(f"{type(error).__name__}: {error}", highlight=False)
+
+
+def options_from_env(model: str | None, pace: float, offline: bool = False) -> DemoOptions:
+    """Build the options: a key in ``ANTHROPIC_API_KEY`` means the real API, unless *offline*."""
     key = os.environ.get("ANTHROPIC_API_KEY") or None
     options = DemoOptions(api_key=key, base_url=os.environ.get("ANTHROPIC_BASE_URL") or None)
+    options.offline = offline
     options.pace = pace
     if model:
         options.model = model

@@ -101,6 +101,31 @@ class Pipeline(Observable[_T]):
         return super().run(scheduler or WaitingScheduler("run()"))
 
 
+_EVENT_CLASSES = get_args(StreamEvent)
+
+
+def not_an_event(item: object, cause: Exception | None = None) -> TypeError:
+    """The error for an item that a per-stream operator cannot read: not a stream event.
+
+    A merged stream's ``Tagged(key, event)`` items are the common case: their fix is named.
+    """
+    kind = type(item).__name__
+    key: object = getattr(item, "key", None)
+    if key is not None and hasattr(item, "value"):
+        error = TypeError(
+            f"expected the events of one stream, got a {kind} item (key {key!r}): "
+            "the operators of anthropic_rx.operators read one stream each. For a merged "
+            "stream (stream_many, merge_tagged) use the per-key operators of "
+            "anthropic_rx.concurrency: .pipe(final_messages()) or .pipe(final_texts()) give "
+            "each stream's answer as Tagged(key, answer); or apply the operator to each "
+            "source before merging"
+        )
+    else:
+        error = TypeError(f"expected a stream event (anthropic_rx.events), got a {kind}: {item!r}")
+    error.__cause__ = cause
+    return error
+
+
 def folded(source: Observable[StreamEvent]) -> Observable[Step]:
     """Pair each event of *source* with the snapshot it leads to.
 
@@ -135,7 +160,9 @@ def folded(source: Observable[StreamEvent]) -> Observable[Step]:
             try:
                 snapshot = acc.feed(event)
             except Exception as exc:
-                fail(exc)
+                # Checked only here, once the accumulator has failed: the per-event path
+                # pays nothing for it.
+                fail(exc if isinstance(event, _EVENT_CLASSES) else not_an_event(event, exc))
                 return
             observer.on_next(Step(event, snapshot))
 

@@ -23,6 +23,8 @@ with arx.Client() as client:  # closing it aborts its streams: wait for them ins
 | `merge_tagged(sources)` | ``Tagged(key, item)`` of any Observables (recordings too) |
 | `side_by_side(sources)` | a read-only ``{key: MessageSnapshot}`` whenever a stream changes |
 | `first_to_finish(sources)` | ``Tagged(key, Message)`` of the first stream to end; rest aborted |
+| ``.pipe(final_messages())`` | ``Tagged(key, Message)`` of every stream, as each one ends |
+| ``.pipe(final_texts())`` | ``Tagged(key, text)`` of every stream, as each one ends |
 
 What they all promise:
 
@@ -47,6 +49,8 @@ What they all promise:
 
 from __future__ import annotations
 
+from ._finals import final_messages as final_messages
+from ._finals import final_texts as final_texts
 from ._merge import StreamFailed as StreamFailed
 from ._merge import Tagged as Tagged
 from ._merge import merge_tagged as merge_tagged
@@ -58,6 +62,8 @@ from ._views import side_by_side as side_by_side
 __all__ = [
     "StreamFailed",
     "Tagged",
+    "final_messages",
+    "final_texts",
     "first_to_finish",
     "merge_tagged",
     "side_by_side",

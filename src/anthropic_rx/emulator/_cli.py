@@ -1,4 +1,4 @@
-"""``python -m anthropic_rx.emulator``: serve the emulator from a shell until Ctrl-C."""
+"""``anthropic-rx emulator`` (``python -m anthropic_rx.emulator``): serve it until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ scenarios:
 {scenarios}
 
 example:
-  python -m anthropic_rx.emulator --port 8080 --pace 40
+  anthropic-rx emulator --port 8080 --pace 40
   curl -N http://127.0.0.1:8080/v1/messages -H 'x-api-key: sk-test' \\
        -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' \\
        -d '{{"model": "claude-x", "max_tokens": 64, "stream": true,
@@ -43,10 +43,20 @@ example:
 """
 
 
+def _version() -> str:
+    # From the installed distribution: the emulator imports nothing from the library.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("anthropic-rx")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree, not installed
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     scenarios = "\n".join(f"  {s.code}  {s.title}" for s in SCENARIOS.values())
     parser = argparse.ArgumentParser(
-        prog="python -m anthropic_rx.emulator",
+        prog="anthropic-rx emulator",
         description=(
             "Serve a local Anthropic Messages API (POST /v1/messages, streaming or not) that "
             "answers with generated messages or a recording, and can inject the faults "
@@ -55,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG.format(scenarios=scenarios),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
     )

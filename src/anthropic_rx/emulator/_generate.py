@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from ._phrases import ToolOutcome, answer_from_results, phrase, sentences
+from ._phrases import ToolOutcome, answer_from_results, phrase, reasoning, sentences
 from ._schema import Prompt, fit, is_slot, name_parts
 from ._wire import PING, Event, JSONObject, dumps, frame, is_list
 
@@ -483,8 +483,7 @@ def _plan(
         # Thinking always fits, as the API guarantees: budget_tokens < max_tokens.
         budget = min(int(thinking.get("budget_tokens") or 64), int(body["max_tokens"]) - 1)
         count = int(options.get("thinking_tokens", rng.randint(16, 64)))
-        prefix = f"The user wrote: {echo}. " if echo else ""
-        text = prefix + _sentences(rng, max(1, count))
+        text = reasoning(rng, max(1, count), echo)
         blocks.append(_thinking_block(rng, tokenize(text)[: max(1, min(count, budget))]))
     question = _question(messages)
     server = _server_tool(body)

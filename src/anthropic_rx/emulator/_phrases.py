@@ -15,7 +15,14 @@ from typing import Any, cast
 
 from ._wire import is_list
 
-__all__ = ["ToolOutcome", "answer_from_results", "phrase", "sentences", "summarise"]
+__all__ = [
+    "ToolOutcome",
+    "answer_from_results",
+    "phrase",
+    "reasoning",
+    "sentences",
+    "summarise",
+]
 
 _SENTENCES = (
     "That is a good question, and there are a few things worth keeping in mind.",
@@ -179,3 +186,59 @@ def answer_from_results(rng: random.Random, outcomes: Sequence[ToolOutcome]) -> 
     failed = any(outcome.is_error for outcome in outcomes)
     parts.append(rng.choice(_AFTER_FAILURE if failed else _CLOSINGS))
     return re.sub(r"\.\.+$", ".", " ".join(parts))
+
+
+_FRAMING = (
+    "Let me think about what is really being asked here.",
+    "First, I should work out which facts I actually need.",
+    "Let me start by restating the problem in my own words.",
+)
+_REASONING = (
+    "One way to check this is to try a small case by hand.",
+    "That seems right, but I should double-check the edge cases.",
+    "Wait, that assumes something I have not verified yet.",
+    "If that holds, the rest follows fairly directly.",
+    "Let me compare the two most likely readings of the question.",
+    "The simpler reading is probably the intended one.",
+    "I could be wrong about this step, so let me verify it.",
+    "Breaking it into smaller parts makes it easier to check.",
+    "So far the pieces fit together without a contradiction.",
+    "Now I need to decide how much detail the answer needs.",
+    "A short, direct answer with one example should be enough.",
+)
+_REASONING_OPENINGS = (
+    "The user is asking: {question}",
+    "The question is: {question}",
+    "So the user wants to know: {question}",
+)
+_REASONING_CLOSINGS = (
+    "Okay, I am confident enough to answer now.",
+    "That settles it; time to write the answer.",
+    "Good, I can answer that clearly.",
+)
+
+
+def reasoning(rng: random.Random, count: int, question: str = "") -> str:
+    """Return about *count* words of thinking that reads like reasoning about *question*.
+
+    It restates the question's first sentence, frames the problem, works through a few
+    checks, and ends on a decision to answer; cut at a word when *count* is small, as a
+    thinking budget cuts it.
+
+    >>> reasoning(random.Random(1), 16, "Is 91 prime? Answer briefly.")
+    'The user is asking: Is 91 prime? Let me start by restating the problem in my'
+    """
+    parts: list[str] = []
+    first = re.match(r"\s*[^.?!]*[.?!]?", question)
+    if first and first.group().strip():
+        parts.append(rng.choice(_REASONING_OPENINGS).format(question=first.group().strip()))
+    parts.append(rng.choice(_FRAMING))
+    closing = rng.choice(_REASONING_CLOSINGS)
+    words = sum(len(p.split()) for p in parts) + len(closing.split())
+    for step in rng.sample(_REASONING, len(_REASONING)):
+        if words + len(step.split()) > count:
+            break
+        parts.append(step)
+        words += len(step.split())
+    parts.append(closing)
+    return " ".join(" ".join(parts).split()[: max(1, count)])

@@ -110,6 +110,11 @@ class GuiScheduler(PeriodicScheduler, abc.DisposableBase):
     """
 
     def __init__(self) -> None:
+        """Start an empty queue bound to the calling thread, taken as the GUI thread.
+
+        Called by the subclasses' constructors (`TkScheduler`, `QtScheduler`), which are
+        the ones to call: this class is abstract.
+        """
         super().__init__()
         self._lock = threading.Lock()
         self._queue: deque[_Work] = deque()

@@ -131,13 +131,7 @@ class QtScheduler(GuiScheduler):
     (``threading.Thread`` workers included, not only ``QThread``): work is queued and runs on
     the GUI thread in order, once the event loop turns. Timed work uses Qt's precise timers.
 
-    Args:
-        parent: a ``QObject`` (a window, say) whose lifetime bounds the scheduler's: when it
-            is destroyed, the scheduler disposes itself. Default: the application.
-
-    Raises:
-        RuntimeError: no ``QCoreApplication`` exists yet, or this is not the GUI thread.
-        ImportError: no Qt binding is installed.
+    The constructor's arguments: ``help(QtScheduler.__init__)``.
 
     Example:
         >>> app = QApplication([])
@@ -148,6 +142,19 @@ class QtScheduler(GuiScheduler):
     """
 
     def __init__(self, parent: QtCore.QObject | None = None, /) -> None:
+        """Make a scheduler for the Qt GUI thread, on that thread, once the application exists.
+
+        Args:
+            parent: a ``QObject`` (a window, say) whose lifetime bounds the scheduler's: when it
+                is destroyed, the scheduler disposes itself. Default: the application.
+
+        Raises:
+            RuntimeError: no ``QCoreApplication`` exists yet, or this is not the GUI thread.
+            ImportError: no Qt binding is installed.
+
+        Example:
+            >>> sched = QtScheduler(window)  # after app = QApplication([]), on its thread
+        """
         qtcore = _qtcore()
         if TYPE_CHECKING:
             core = QtCore

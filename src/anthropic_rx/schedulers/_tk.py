@@ -40,17 +40,7 @@ class TkScheduler(GuiScheduler):
     ``add="+"``: a later ``widget.bind("<Destroy>", f)`` without ``add`` replaces it, and then
     call `dispose` yourself). The scheduler holds *widget* weakly: keep your own reference.
 
-    Args:
-        widget: the ``tkinter.Tk`` root, or any widget of it.
-        wakeup: how a worker wakes the Tk thread. ``"pipe"``: a pipe watched by the Tcl
-            event loop (Unix; no cost while idle). ``"poll"``: an ``after`` timer checking
-            the queue every *poll_interval* seconds while the scheduler lives. ``"auto"``
-            (default): ``"pipe"`` where Tcl supports it, else ``"poll"``.
-        poll_interval: the period of ``"poll"``, in seconds (default 0.01).
-
-    Raises:
-        ValueError: *wakeup* is not one of the three, or is ``"pipe"`` where Tcl cannot
-            watch a pipe; or *poll_interval* is not positive.
+    The constructor's arguments: ``help(TkScheduler.__init__)``.
 
     Example:
         >>> root = tkinter.Tk()
@@ -62,6 +52,23 @@ class TkScheduler(GuiScheduler):
     def __init__(
         self, widget: tkinter.Misc, /, *, wakeup: Wakeup = "auto", poll_interval: float = 0.01
     ) -> None:
+        """Make a scheduler for *widget*'s Tk interpreter, on the thread that runs Tk.
+
+        Args:
+            widget: the ``tkinter.Tk`` root, or any widget of it.
+            wakeup: how a worker wakes the Tk thread. ``"pipe"``: a pipe watched by the Tcl
+                event loop (Unix; no cost while idle). ``"poll"``: an ``after`` timer checking
+                the queue every *poll_interval* seconds while the scheduler lives. ``"auto"``
+                (default): ``"pipe"`` where Tcl supports it, else ``"poll"``.
+            poll_interval: the period of ``"poll"``, in seconds (default 0.01).
+
+        Raises:
+            ValueError: *wakeup* is not one of the three, or is ``"pipe"`` where Tcl cannot
+                watch a pipe; or *poll_interval* is not positive.
+
+        Example:
+            >>> sched = TkScheduler(root)  # root = tkinter.Tk(), on this thread
+        """
         import tkinter
 
         if wakeup not in ("auto", "pipe", "poll"):

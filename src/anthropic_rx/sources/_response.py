@@ -114,6 +114,10 @@ def from_response(response: ResponseLike, *, max_event_bytes: int | None = None)
         max_event_bytes: the most one event may take before `EventTooLargeError`.
 
     Example:
+        >>> url = f"{base_url}/v1/messages"  # base_url: https://api.anthropic.com
+        >>> h = {"x-api-key": api_key, "anthropic-version": "2023-06-01"}
+        >>> body = {"model": MODEL, "max_tokens": 256, "stream": True,
+        ...         "messages": [{"role": "user", "content": "Hello"}]}
         >>> with httpx.Client() as http, http.stream("POST", url, json=body, headers=h) as r:
         ...     message = arx.from_response(r).pipe(final_message()).run()
     """
