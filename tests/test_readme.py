@@ -157,7 +157,11 @@ def test_readme_block_runs(block: CodeBlock, reader: Reader) -> None:
         pytest.skip(f"{block.where} reads ../shared/corpus, which is absent")
     try:
         tree = ast.parse(block.padded(), str(README))
-        code = compile(tree, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        # dont_inherit: the block runs as a reader's script would, without this module's
+        # `from __future__ import annotations` (which would leave its annotations as strings).
+        code = compile(
+            tree, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+        )
     except SyntaxError as exc:
         message = _where_it_failed(block, exc)
         pytest.fail(message, pytrace=False)

@@ -16,8 +16,8 @@ from reactivex.disposable import SingleAssignmentDisposable
 
 from .._core import MessageAccumulator, MessageSnapshot
 from .._exceptions import AnthropicRxError, NoTextError
+from .._steps import Pipeline
 from ..events import Message, TextBlock
-from ..operators._shared import Pipeline
 from ._merge import StreamFailed, Tagged, note_key
 
 __all__ = ["final_messages", "final_texts"]
