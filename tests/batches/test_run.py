@@ -1,4 +1,4 @@
-"""`BatchRun`, `attach`, `final_messages`: the hot handle over real sockets to the emulator."""
+"""`BatchRun`, `attach`, `run_requests`: the hot handle over real sockets to the emulator."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from anthropic_rx.batches import (
     BatchRequestFailedError,
     BatchResultUnreadableError,
     attach,
-    final_messages,
     run_batch,
+    run_requests,
     split_batches,
 )
 from anthropic_rx.concurrency import Tagged
@@ -250,23 +250,23 @@ def _texts(source: Any) -> dict[str, str]:
 def test_one_switch_from_streams_to_batches(emu: Emulator) -> None:
     reqs = requests(3)
     with client(emu, batch_time=0) as c:
-        streamed = _texts(final_messages(c, reqs, via="stream"))
-        batched = _texts(final_messages(c, reqs, via="batch", **FAST))
+        streamed = _texts(run_requests(c, reqs, via="stream"))
+        batched = _texts(run_requests(c, reqs, via="batch", **FAST))
     assert sorted(streamed) == sorted(batched) == ["q0", "q1", "q2"]
     for key in reqs:  # the emulator answers each the way it does: both mention the question
         assert key.removeprefix("q") in batched[key]
     with client(emu) as c:
         with pytest.raises(ValueError, match="via"):
-            final_messages(c, reqs, via="carrier-pigeon")  # type: ignore[arg-type]
+            run_requests(c, reqs, via="carrier-pigeon")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="only a batch"):
-            final_messages(c, reqs, via="stream", poll_interval=1)
+            run_requests(c, reqs, via="stream", poll_interval=1)
 
 
 def test_errors_are_items_on_both_paths(emu: Emulator) -> None:
     reqs = {"ok": params("x"), "bad": params("y", messages=[])}
     with client(emu, batch_time=0) as c:
         for via in ("stream", "batch"):
-            items = final_messages(c, reqs, via=via, **(FAST if via == "batch" else {}))
+            items = run_requests(c, reqs, via=via, **(FAST if via == "batch" else {}))
             values = {t.key: t.value for t in items.pipe(ops.to_list()).run()}
             assert isinstance(values["ok"], arx.Message)
             assert isinstance(values["bad"], arx.AnthropicRxError)

@@ -18,8 +18,8 @@ from anthropic_rx.batches import (
     MessageBatch,
     MessageBatchIndividualResponse,
     attach,
-    final_messages,
     run_batch,
+    run_requests,
     split_batches,
 )
 from anthropic_rx.concurrency import Tagged
@@ -37,7 +37,7 @@ def sync_client(client: arx.Client) -> None:
     assert_type(run.wait_created(), tuple[str, ...])
     assert_type(attach(client, "msgbatch_1"), BatchRun)
     assert_type(
-        final_messages(client, REQUESTS, via="batch"),
+        run_requests(client, REQUESTS, via="batch"),
         Observable[Tagged[str, arx.Message | Exception]],
     )
     assert_type(split_batches(REQUESTS), list[dict[str, Mapping[str, Any]]])
@@ -48,7 +48,7 @@ def sync_client(client: arx.Client) -> None:
     assert_type(batches.delete("id"), DeletedMessageBatch)
     assert_type(batches.results("id"), Generator[MessageBatchIndividualResponse, None, None])
     run_batch(client, REQUESTS, poll_interval="1")  # type: ignore[arg-type]
-    final_messages(client, REQUESTS, via="pigeon")  # type: ignore[arg-type]
+    run_requests(client, REQUESTS, via="pigeon")  # type: ignore[arg-type]
 
 
 async def async_client(client: arx.AsyncClient) -> None:

@@ -1,7 +1,7 @@
 """The Message Batches API as an Observable: 100,000 requests at half the price.
 
 ```python
-from anthropic_rx.batches import run_batch, attach, final_messages
+from anthropic_rx.batches import run_batch, attach, run_requests
 
 requests = {f"q{i}": {"model": MODEL, "max_tokens": 256,
                       "messages": [{"role": "user", "content": q}]}
@@ -18,7 +18,7 @@ with arx.Client() as client:
 | ``client.messages.batches`` | the API: create, retrieve, list, cancel, delete, results |
 | `run_batch(client, requests)` | a hot `BatchRun`: progress, then ``Tagged(custom_id, …)`` |
 | `attach(client, batch_ids)` | the same run for batches that exist (after a restart) |
-| `final_messages(client, requests, via=…)` | ``Tagged(key, Message or error)``, either way |
+| `run_requests(client, requests, via=…)` | ``Tagged(key, Message or error)``, either way |
 | `split_batches(requests)` | the check and the split `run_batch` does, by itself |
 | `show_progress(run)` | a rich progress bar in the terminal (the ``demo`` extra) |
 | `notebook_progress(run)` | a progress bar in a Jupyter cell, updated in place |
@@ -69,8 +69,8 @@ from ..client import MessageBatchUnreadableResult as MessageBatchUnreadableResul
 from ..client import outcome_of as outcome_of
 from ..client import split_batches as split_batches
 from ._functions import attach as attach
-from ._functions import final_messages as final_messages
 from ._functions import run_batch as run_batch
+from ._functions import run_requests as run_requests
 from ._progress import notebook_progress as notebook_progress
 from ._progress import show_progress as show_progress
 from ._run import BatchRun as BatchRun
@@ -104,10 +104,10 @@ __all__ = [
     "MessageBatchSucceededResult",
     "MessageBatchUnreadableResult",
     "attach",
-    "final_messages",
     "notebook_progress",
     "outcome_of",
     "run_batch",
+    "run_requests",
     "show_progress",
     "split_batches",
 ]

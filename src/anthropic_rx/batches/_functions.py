@@ -1,4 +1,4 @@
-"""`run_batch`, `attach` and `final_messages`: the ways into a `BatchRun`."""
+"""`run_batch`, `attach` and `run_requests`: the ways into a `BatchRun`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..events import Message
 from ..operators import final_message
 from ._run import BatchRun
 
-__all__ = ["attach", "final_messages", "run_batch"]
+__all__ = ["attach", "run_requests", "run_batch"]
 
 
 def run_batch(
@@ -110,7 +110,7 @@ def _unwrap(item: Tagged[str, Any]) -> Tagged[str, Message | Exception]:
     return Tagged(item.key, value.error if isinstance(value, StreamFailed) else value)
 
 
-def final_messages(
+def run_requests(
     client: Client | AsyncClient,
     requests: Mapping[str, Mapping[str, Any]],
     /,
@@ -136,7 +136,7 @@ def final_messages(
         **batch_options: options of `run_batch` (batches only).
 
     Example:
-        >>> answers = final_messages(client, requests, via="batch").pipe(
+        >>> answers = run_requests(client, requests, via="batch").pipe(
         ...     ops.filter(lambda t: isinstance(t.value, arx.Message)),
         ...     ops.map(lambda t: (t.key, t.value.content[0].text)),
         ... )
