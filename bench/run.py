@@ -600,15 +600,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a shorter run (a few minutes)")
     parser.add_argument(
         "--only",
-        choices=["conversations", "relay", "live", "batches"],
+        choices=["core", "conversations", "relay", "live", "batches"],
         default=None,
-        help="run only these rows",
+        help="run only these rows (core: sections 1 to 8, the in-memory ones and the load)",
     )
     args = parser.parse_args()
     repeat, budget = (2, 1.5) if args.quick else (5, 6.0)
     started = time.perf_counter()
     print(machine_line(), file=sys.stderr)
-    if args.only is None:
+    if args.only in (None, "core"):
         final_message_rows(repeat, budget)
         snapshot_rows(repeat, budget, args.quick)
         pipeline_rows(repeat, budget)
