@@ -683,3 +683,12 @@ def test_a_conversation_asks_for_structured_output_on_every_turn(emu: Emulator) 
         assert "output_format" not in body
     assert isinstance(arx.parse_output(message, Weather), Weather)
     assert isinstance(arx.parse_output(again, Weather), Weather)
+
+
+def test_run_of_a_conversation_is_refused_naming_what_to_use(emu: Emulator) -> None:
+    with client(emu) as c:
+        conversation = c.messages.conversation(**params())
+        with pytest.raises(TypeError, match=r"final_message\(\)"):
+            conversation.run()
+        assert len(emu.stats.requests()) == 0  # refused before anything started
+        assert conversation.until_stopped().run().__class__.__name__ == "ConversationStopped"

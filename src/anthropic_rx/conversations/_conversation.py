@@ -550,6 +550,19 @@ class Conversation(Observable[ConversationEvent]):
         runs = self.pipe(ops.filter(lambda e: isinstance(e, (ToolStarted, ToolFinished))))
         return cast("Observable[ToolStarted | ToolFinished]", runs)
 
+    def run(self, scheduler: abc.SchedulerBase | None = None) -> ConversationEvent:
+        """Refused: a conversation stays open across runs, so this would wait for `close`.
+
+        Raises:
+            TypeError: always, naming what to use: `final_message` (the run's last message)
+                or ``until_stopped().run()`` (its last event).
+        """
+        raise TypeError(
+            "Conversation.run() would wait for close(), since a conversation stays open "
+            "across runs (send() adds one): use conversation.final_message(), or "
+            "conversation.until_stopped().run()"
+        )
+
     def until_stopped(self) -> Observable[ConversationEvent]:
         """The events of the current run (the last one, once stopped), up to its stop.
 
