@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 import anthropic_rx as arx
 from anthropic_rx._core import CompactLog, Step
 from anthropic_rx.events import ContentBlockDeltaEvent, TextDelta
-from anthropic_rx.sources._replay import CompactSteps
+from anthropic_rx.sources._replay import CompactSteps, compact_replay
 from tests.conftest import read_recording
 from tests.core.test_compact import (
     RECORDINGS,
@@ -103,3 +103,19 @@ def test_a_running_stream_holds_no_delta_objects_and_a_late_view_equals_a_live_o
     deltas = [e.delta for e in late if isinstance(e, ContentBlockDeltaEvent)]
     texts = [d.text for d in deltas if isinstance(d, TextDelta)]
     assert "".join(texts) == "".join(pieces)
+
+
+def test_a_delta_step_kept_whole_between_coded_ones_replays_in_order() -> None:
+    # The middle event has a field this version does not know: its step is kept whole,
+    # while the plain deltas around it are stored as indexes (at the end: compact_replay).
+    lines = text_stream(["a", "b", "c", "d"]).split(b"\n\n")
+    middle = next(i for i, line in enumerate(lines) if b'"text": "b"' in line)
+    lines[middle] = lines[middle].replace(b'"index": 0,', b'"index": 0, "future": 1,')
+    data = b"\n\n".join(lines)
+    acc, steps = steps_of(data)
+    original = reference(data)
+    compact = compact_replay(acc.snapshot, steps)
+    assert isinstance(compact, CompactSteps)
+    for start in range(len(steps)):
+        assert_same_steps(original, compact, start)
+        assert_same_steps(original, appended(reference(data)), start)

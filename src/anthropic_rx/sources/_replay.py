@@ -21,7 +21,7 @@ and versions. Compaction is O(number of events) once, when the stream ends.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, cast, final, overload
 
 from .._core import MessageSnapshot, Step, plain_prefix
@@ -226,6 +226,7 @@ class CompactSteps(Sequence[Step]):
         versions = dict(versions)
         append = out.append
         new_step = _new_step
+        runs: dict[int, tuple[Iterator[Any], int]] = {}  # block index: its deltas, next version
         for position in range(first * _CHECKPOINT, stop):
             code = codes[position]
             if code < 0:
@@ -241,7 +242,15 @@ class CompactSteps(Sequence[Step]):
             version = versions[code] + 1
             versions[code] = version
             if position >= start:
-                event = _delta_event(code, builders[code].log[version - 1])
+                # Each block's deltas are read as one slice: a run of them is made in one go.
+                run = runs.get(code)
+                if run is None or run[1] != version:
+                    log: Sequence[Any] = builders[code].log
+                    deltas = iter(log[version - 1 : version - 1 + stop - position])
+                    run = (deltas, version)
+                delta = next(run[0])
+                runs[code] = (run[0], version + 1)
+                event = _delta_event(code, delta)
                 append(new_step(Step, (event, MessageSnapshot(frame, ((code, version),)))))
         return out
 
