@@ -18,13 +18,14 @@ subclass its ``error.type`` names (`ErrorEvent.to_exception`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias, cast
+from collections.abc import Generator, Iterable
+from typing import Annotated, Any, Literal, TypeAlias, cast, final
 
 import jiter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ._exceptions import APIStatusError, EventParseError, error_for_type, excerpt
-from ._sse import ServerSentEvent
+from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = [
     "AdvisorToolResultBlock",
@@ -47,6 +48,7 @@ __all__ = [
     "Delta",
     "ErrorDetail",
     "ErrorEvent",
+    "EventDecoder",
     "FallbackBlock",
     "InputJSONDelta",
     "MCPToolResultBlock",
@@ -722,6 +724,70 @@ def parse_fields(event: str, data: str) -> StreamEvent:
         except ValidationError:
             pass
     return _parse_json(event, data)
+
+
+@final
+class EventDecoder:
+    """The one wire path: the bytes of an event stream in, typed events out (sans-I/O).
+
+    Every byte source decodes through it: `from_bytes`, `from_recording`, `from_response`,
+    `from_async_bytes` and the clients. It fuses `SSEDecoder.decode_fields` with
+    `parse_fields`, so no `ServerSentEvent` is made on the way. Feed the body's chunks,
+    split anywhere, then call `flush` once at the end of the body.
+
+    Events come out lazily, one at a time, so an event that fails to parse raises after
+    every event before it has been taken.
+
+    Args:
+        max_event_bytes: the most one event may take before `EventTooLargeError`.
+
+    Example:
+        >>> decoder = EventDecoder()
+        >>> list(decoder.feed(b'event: ping\\ndata: {"type": "ping"}\\n\\n'))
+        [PingEvent(type='ping')]
+        >>> decoder.flush()
+        []
+    """
+
+    __slots__ = ("_decode_fields", "_sse")
+
+    def __init__(self, *, max_event_bytes: int | None = None) -> None:
+        self._sse = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._decode_fields = self._sse.decode_fields
+
+    def feed(self, chunk: bytes) -> Generator[StreamEvent, None, None]:
+        """Yield the events *chunk* completes, in order, each parsed as it is taken.
+
+        Raises:
+            EventTooLargeError: an event grew past ``max_event_bytes``.
+            EventParseError: an event's data is not JSON that fits its type.
+        """
+        for event, data in self._decode_fields(chunk):
+            yield parse_fields(event, data)
+
+    def flush(self) -> list[StreamEvent]:
+        """Signal the end of the body; return the events it completes (always ``[]``).
+
+        An unfinished event at the end is dropped (the SSE spec, §9.2.6); the decoder is then
+        ready for another body.
+
+        Raises:
+            EventTooLargeError: an earlier chunk crossed ``max_event_bytes``.
+        """
+        return [parse_event(sse) for sse in self._sse.flush()]
+
+    def events(self, chunks: Iterable[bytes]) -> Generator[StreamEvent, None, None]:
+        """Yield every event of *chunks* (then `flush`): one loop for a whole body.
+
+        Example:
+            >>> [e.type for e in EventDecoder().events([b'data: {"type": "pi', b'ng"}\\n\\n'])]
+            ['ping']
+        """
+        decode_fields = self._decode_fields
+        for chunk in chunks:
+            for event, data in decode_fields(chunk):
+                yield parse_fields(event, data)
+        yield from self.flush()
 
 
 def _parse_json(event: str, data: str) -> StreamEvent:

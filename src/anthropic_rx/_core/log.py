@@ -24,6 +24,9 @@ from ..events import Delta, InputJSONDelta, TextDelta, ThinkingDelta
 
 __all__ = ["CompactLog", "compact_log", "plain_prefix"]
 
+_new_object = object.__new__
+_object_setattr = object.__setattr__
+
 #: The delta kinds whose whole content is one string field.
 _STRING_FIELD: Final[dict[type[Any], str]] = {
     TextDelta: "text",
@@ -90,8 +93,15 @@ class CompactLog(Sequence[Delta]):
     def _item(self, index: int) -> Delta:
         if index >= self.prefix:
             return self.tail[index - self.prefix]
-        text = self.strings(index, index + 1)
-        delta: Delta = self._kind.model_construct(**{"type": self._type, self._field: text})
+        ends = self._ends
+        text = self.joined[ends[index - 1] if index else 0 : ends[index]]
+        # model_construct(type=…, field=text), without its generic overhead: a late
+        # subscriber's replay makes one per delta.
+        delta: Delta = _new_object(self._kind)
+        _object_setattr(delta, "__dict__", {"type": self._type, self._field: text})
+        _object_setattr(delta, "__pydantic_fields_set__", {"type", self._field})
+        _object_setattr(delta, "__pydantic_extra__", {})
+        _object_setattr(delta, "__pydantic_private__", None)
         return delta
 
     def __iter__(self) -> Iterator[Delta]:

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from .._exceptions import AnthropicRxError, IncompleteStreamError, StreamAbortedError
-from .._sse import SSEDecoder
-from ..events import ErrorEvent, PingEvent, StreamEvent, parse_event
+from ..events import ErrorEvent, EventDecoder, PingEvent, StreamEvent
 from ._info import StreamInfo
 
 __all__ = ["Annotate", "EventGate"]
@@ -44,7 +43,7 @@ class EventGate:
     __slots__ = ("_decoder", "_emit", "_pending", "last_type", "received", "stopped")
 
     def __init__(self, emit: Emit, max_event_bytes: int | None = None) -> None:
-        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._decoder = EventDecoder(max_event_bytes=max_event_bytes)
         self._emit = emit
         self._pending: list[StreamEvent] | None = []  # None once content went downstream
         self.received = False  # whether any event arrived (an error is then "mid-stream")
@@ -65,8 +64,8 @@ class EventGate:
             EventParseError: an event's data is not JSON that fits its type.
         """
         active = False
-        for sse in self._decoder.decode(chunk):
-            active = self._event(parse_event(sse)) or active
+        for event in self._decoder.feed(chunk):
+            active = self._event(event) or active
         return active
 
     def finish(self) -> None:
@@ -75,8 +74,8 @@ class EventGate:
         Raises:
             IncompleteStreamError: the body ended before ``message_stop`` (F06b, F10, F20).
         """
-        for sse in self._decoder.flush():
-            self._event(parse_event(sse))
+        for event in self._decoder.flush():
+            self._event(event)
         self.release()
         if not self.stopped:
             detail = f"after {self.last_type}" if self.received else "before message_start"

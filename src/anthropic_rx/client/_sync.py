@@ -13,13 +13,15 @@ connection is made or taken from the pool (httpcore's ``trace`` extension, `_Att
 so an abort or the deadline acts before the response headers too: a server that trickles
 its status line cannot hold a request past its deadline. Only the TCP connect itself
 cannot be interrupted; ``connect_timeout`` (cut to the deadline) bounds it.
+
+What a request is (its headers and key, the status check, the retry plan, the event gate)
+is `_call.RequestCore`, shared with `_async`: this module keeps the threads and sockets.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import logging
 import socket
 import threading
 import time
@@ -35,53 +37,30 @@ from .._exceptions import (
     StreamAbortedError,
 )
 from ..events import Message
+from ._call import Attempt, RequestCore
 from ._config import Settings
-from ._http import (
-    body_decoder,
-    forget_key,
-    is_event_stream,
-    make_request,
-    message_from_json,
-    read_body,
-    read_some,
-    redirect_error,
-    status_error,
-    transport_error,
-    validation_error,
-)
+from ._http import is_event_stream, read_body, read_some
 from ._info import StreamInfo
 from ._params import RequestParts
-from ._reader import Annotate, Emit, EventGate
-from ._retry import plan_retry
+from ._reader import Annotate, Emit
 
 __all__ = ["SyncCall", "SyncRequestSource", "sync_create"]
 
-_log = logging.getLogger("anthropic_rx.client")
 _T = TypeVar("_T")
 _SLACK = 0.01  # seconds: a socket timeout may fire this much before its limit
 
 
-class _Attempt:
-    """One HTTP request: its clocks, and the socket a watchdog or an abort may shut down."""
+class _Attempt(Attempt):
+    """`Attempt` with its clocks, and the socket a watchdog or an abort may shut down."""
 
     def __init__(self, number: int) -> None:
-        self.number = number
+        super().__init__(number)
         self.lock = threading.Lock()
         self.activity = time.monotonic()  # the content clock: pings do not move it
         self.reason: str | None = None  # "abort", "content" or "deadline" once interrupted
-        self.gate: EventGate | None = None
         self.ended = threading.Event()
-        self.sent: object = None  # httpcore's copy of the request, to forget the key in
         self._socket: socket.socket | None = None
         self._shared = False  # an HTTP/2 connection: its socket carries other streams too
-
-    @property
-    def delivered(self) -> bool:
-        return self.gate is not None and self.gate.delivered
-
-    @property
-    def received(self) -> bool:
-        return self.gate is not None and self.gate.received
 
     def trace(self, name: str, info: Mapping[str, Any]) -> None:
         """httpcore's ``trace`` extension: learn the socket before any response byte.
@@ -94,7 +73,7 @@ class _Attempt:
         if name.endswith(("connect_tcp.complete", "start_tls.complete")):
             self.bind(info.get("return_value"))
         elif name.endswith("send_request_headers.started"):
-            self.sent = info.get("request")
+            self.note_trace(name, info)
             frame = inspect.currentframe()
             connection: object = None
             for _ in range(8):  # Trace.trace, Trace.__enter__, then the connection
@@ -160,24 +139,8 @@ class _Attempt:
 class SyncCall(Generic[_T]):
     """Send one request with retries; `close` may be called from any thread to abort it."""
 
-    def __init__(
-        self,
-        http: httpx.Client,
-        settings: Settings,
-        parts: RequestParts,
-        info: StreamInfo,
-        *,
-        accept: str,
-        read_timeout: float,
-        content_timeout: float | None,
-    ) -> None:
-        self._http = http
-        self._settings = settings
-        self._parts = parts
-        self._info = info
-        self._accept = accept
-        self._read_timeout = read_timeout
-        self._content_timeout = content_timeout
+    def __init__(self, core: RequestCore[httpx.Client]) -> None:
+        self.core = core
         self._lock = threading.Lock()
         self._closed = False
         self._wake = threading.Event()
@@ -195,11 +158,11 @@ class SyncCall(Generic[_T]):
 
     def run(self, read: Callable[[httpx.Response, _Attempt], _T]) -> _T:
         """Run attempts until *read* returns for one, or raise the last attempt's error."""
-        settings = self._settings
-        if settings.deadline is not None:
-            self._deadline_at = time.monotonic() + settings.deadline
+        core = self.core
+        if core.settings.deadline is not None:
+            self._deadline_at = time.monotonic() + core.settings.deadline
         retries = 0
-        with Annotate(self._info):
+        with Annotate(core.info):
             while True:
                 attempt = self._begin()
                 try:
@@ -209,27 +172,9 @@ class SyncCall(Generic[_T]):
                 except AnthropicRxError as error:
                     if self._closed:
                         raise StreamAbortedError("the request was aborted") from error
-                    plan = plan_retry(
-                        error,
-                        retries_taken=retries,
-                        max_retries=settings.max_retries,
-                        max_retry_wait=settings.max_retry_wait,
-                        delivered=attempt.delivered,
-                        time_left=self._time_left(),
-                    )
-                    delay = plan.delay
+                    delay = core.retry_delay(error, retries, attempt, self._time_left())
                     if delay is None:
-                        if plan.note:
-                            error.add_note(plan.note)
-                        if attempt.gate is not None:
-                            attempt.gate.release()  # what arrived before the error is kept
                         raise
-                    _log.info(
-                        "anthropic_rx: retrying in %.2f s after %s (attempt %d)",
-                        delay,
-                        type(error).__name__,
-                        attempt.number,
-                    )
                 finally:
                     attempt.ended.set()
                     with self._lock:
@@ -245,8 +190,8 @@ class SyncCall(Generic[_T]):
         with self._lock:
             if self._closed:
                 raise StreamAbortedError("the request was aborted")
-            attempt = self._attempt = _Attempt(self._info.note_attempt())
-        if self._deadline_at is not None or self._content_timeout is not None:
+            attempt = self._attempt = _Attempt(self.core.info.note_attempt())
+        if self._deadline_at is not None or self.core.content_timeout is not None:
             threading.Thread(
                 target=self._watch, args=(attempt,), name="anthropic-rx-watchdog", daemon=True
             ).start()
@@ -254,7 +199,7 @@ class SyncCall(Generic[_T]):
 
     def _watch(self, attempt: _Attempt) -> None:
         """Interrupt *attempt* when the deadline passes or no content came for too long."""
-        content = self._content_timeout
+        content = self.core.content_timeout
         while True:
             due = [self._deadline_at or float("inf")]
             if content is not None:
@@ -271,41 +216,28 @@ class SyncCall(Generic[_T]):
 
     def _timeouts(self, attempt: _Attempt) -> httpx.Timeout:
         """This attempt's limits: none may outlast the deadline or the content watchdog."""
-        settings = self._settings
-        caps = [c for c in (self._time_left(), self._content_timeout) if c is not None]
+        core = self.core
+        caps = [c for c in (self._time_left(), core.content_timeout) if c is not None]
         cap = max(min(caps), 0.001) if caps else float("inf")
-        connect, read = min(settings.connect_timeout, cap), min(self._read_timeout, cap)
+        connect, read = min(core.settings.connect_timeout, cap), min(core.read_timeout, cap)
         return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
 
     def _send(self, attempt: _Attempt, read: Callable[[httpx.Response, _Attempt], _T]) -> _T:
-        request = make_request(
-            self._http,
-            self._settings,
-            self._parts,
-            accept=self._accept,
-            attempt=attempt.number,
-            timeout=self._timeouts(attempt),
-            trace=attempt.trace,
-        )
-        _log.debug("anthropic_rx: POST %s (attempt %d)", request.url, attempt.number)
+        core = self.core
+        request = core.request(attempt, self._timeouts(attempt), attempt.trace)
         try:
-            response = self._http.send(request, stream=True, follow_redirects=False)
+            response = core.http.send(request, stream=True, follow_redirects=False)
         except BaseException as exc:
             attempt.detach()
-            forget_key(request, attempt.sent, exc)
+            core.sent(request, attempt, exc)
             if isinstance(exc, httpx.HTTPError):
                 raise self._translate(exc, attempt) from exc
             raise
-        forget_key(request, attempt.sent, response=response)
+        core.sent(request, attempt, response=response)
         try:
             attempt.attach(response)
-            request_id = self._info.note_response(response)
-            _log.debug("anthropic_rx: %d, request-id %s", response.status_code, request_id)
-            status = response.status_code
-            if 300 <= status < 400:
-                raise redirect_error(response, attempts=attempt.number)
-            if not 200 <= status < 300:
-                raise status_error(response, self._error_body(response), attempts=attempt.number)
+            if core.check(response, attempt):
+                raise core.status_failure(response, self._error_body(response), attempt)
             return read(response, attempt)
         except httpx.HTTPError as exc:
             raise self._translate(exc, attempt) from exc
@@ -322,7 +254,8 @@ class SyncCall(Generic[_T]):
 
     def _translate(self, exc: httpx.HTTPError, attempt: _Attempt) -> AnthropicRxError:
         """Name what really happened: an abort, a watchdog, the deadline, or the wire."""
-        settings = self._settings
+        core = self.core
+        settings = core.settings
         now = time.monotonic()
         received = attempt.received
         reason = attempt.reason
@@ -337,7 +270,7 @@ class SyncCall(Generic[_T]):
                 f"but it had not ({attempt.number} attempts)",
                 mid_stream=received,
             )
-        content = self._content_timeout
+        content = core.content_timeout
         if reason == "content" or (
             timed_out and content is not None and now >= attempt.activity + content - _SLACK
         ):
@@ -346,15 +279,7 @@ class SyncCall(Generic[_T]):
                 "but none came (pings do not count)",
                 mid_stream=received,
             )
-        return transport_error(
-            exc,
-            url=settings.url,
-            received=received,
-            connect_timeout=settings.connect_timeout,
-            idle_timeout=self._read_timeout,
-            request_id=self._info.request_id,
-            attempts=attempt.number,
-        )
+        return core.translate(exc, attempt)
 
 
 class SyncRequestSource:
@@ -364,38 +289,30 @@ class SyncRequestSource:
         self, http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo
     ) -> None:
         self._call: SyncCall[None] = SyncCall(
-            http,
-            settings,
-            parts,
-            info,
-            accept="text/event-stream",
-            read_timeout=settings.idle_timeout,
-            content_timeout=settings.content_timeout,
+            RequestCore(
+                http,
+                settings,
+                parts,
+                info,
+                accept="text/event-stream",
+                read_timeout=settings.idle_timeout,
+                content_timeout=settings.content_timeout,
+            )
         )
-        self._max_event_bytes = settings.max_event_bytes
-        self._content_timeout = settings.content_timeout
 
     def run(self, emit: Emit) -> None:
         """Send the request and emit its events (see `SyncCall`)."""
+        core = self._call.core
+        content_timeout = core.content_timeout
 
         def read(response: httpx.Response, attempt: _Attempt) -> None:
             if not is_event_stream(response):
-                content = read_some(response)
-                raise validation_error(
-                    response, content, expected="text/event-stream", attempts=attempt.number
-                )
-            gate = attempt.gate = EventGate(emit, self._max_event_bytes)
-            inflate = body_decoder(response)
+                raise core.not_event_stream(response, read_some(response), attempt)
+            feed, gate = core.open_events(response, attempt, emit)
             for chunk in response.iter_raw():
                 if attempt.reason is not None:
                     break  # interrupted while bytes still flow (a drip under a deadline)
-                if inflate is None:
-                    active = gate.feed(chunk)
-                else:
-                    active = False
-                    for piece in inflate(chunk):
-                        active = gate.feed(piece) or active
-                if active and self._content_timeout is not None:
+                if feed(chunk) and content_timeout is not None:
                     attempt.activity = time.monotonic()
             if attempt.reason is not None:
                 raise httpx.ReadError("interrupted")  # named by SyncCall._translate
@@ -415,9 +332,9 @@ def sync_create(
 
     def read(response: httpx.Response, attempt: _Attempt) -> Message:
         content = read_body(response, settings.max_event_bytes)
-        return message_from_json(response, content, attempt.number)
+        return RequestCore.message(response, content, attempt)
 
-    call: SyncCall[Message] = SyncCall(
+    core = RequestCore(
         http,
         settings,
         parts,
@@ -426,4 +343,4 @@ def sync_create(
         read_timeout=settings.create_timeout,
         content_timeout=None,  # no events in a JSON answer: only the deadline watches it
     )
-    return call.run(read)
+    return SyncCall[Message](core).run(read)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Iterable
 from typing import cast, final
 
 from reactivex import Observable, abc
@@ -11,23 +11,12 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
-from .._sse import SSEDecoder
 from .._steps import EventTypes, StepsSource, exact_kinds
-from ..events import StreamEvent, parse_event, parse_fields
+from ..events import EventDecoder, StreamEvent
 
-__all__ = ["events_of", "from_bytes"]
+__all__ = ["from_bytes"]
 
 Chunks = bytes | bytearray | memoryview | Iterable[bytes]
-
-
-def events_of(chunks: Iterable[bytes], decoder: SSEDecoder) -> Generator[StreamEvent, None, None]:
-    """Decode and parse *chunks* lazily: each event comes out as soon as its bytes are in."""
-    for chunk in chunks:
-        # Each event as its (type, data) pair: no ServerSentEvent is made on the way.
-        for event, data in decoder.decode_fields(chunk):
-            yield parse_fields(event, data)
-    for sse in decoder.flush():
-        yield parse_event(sse)
 
 
 def _as_chunks(data: Chunks) -> Iterable[bytes]:
@@ -120,9 +109,7 @@ class _BytesObservable(StepsSource):
         return CompositeDisposable(trampoline.schedule(action), cancel)
 
     def _events(self, observer: abc.ObserverBase[StreamEvent], cancel: BooleanDisposable) -> None:
-        events = events_of(
-            _as_chunks(self._data), SSEDecoder(max_event_bytes=self._max_event_bytes)
-        )
+        events = EventDecoder(max_event_bytes=self._max_event_bytes).events(_as_chunks(self._data))
         try:
             for event in events:
                 if cancel.is_disposed:
@@ -145,9 +132,7 @@ class _BytesObservable(StepsSource):
     ) -> None:
         acc = MessageAccumulator()
         feed, on_next = acc.feed, observer.on_next
-        events = events_of(
-            _as_chunks(self._data), SSEDecoder(max_event_bytes=self._max_event_bytes)
-        )
+        events = EventDecoder(max_event_bytes=self._max_event_bytes).events(_as_chunks(self._data))
         try:
             for event in events:
                 if cancel.is_disposed:

@@ -13,9 +13,8 @@ from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler import TimeoutScheduler
 
-from .._sse import SSEDecoder
 from .._timed import play
-from ..events import ContentBlockDeltaEvent, StreamEvent, parse_event
+from ..events import ContentBlockDeltaEvent, EventDecoder, StreamEvent
 from ._bytes import from_bytes
 
 __all__ = ["from_recording"]
@@ -86,18 +85,19 @@ def from_recording(
     ) -> abc.DisposableBase:
         clock = scheduler or scheduler_ or TimeoutScheduler.singleton()
         try:
-            decoder = SSEDecoder()
             data = file.read_bytes()
-            raw = iter([*decoder.decode(data), *decoder.flush()])
         except Exception as exc:
             observer.on_error(exc)
             return CompositeDisposable()
+        events = EventDecoder().events((data,))
 
         def steps() -> Iterator[tuple[float, Callable[[], None]]]:
-            # Parse one event at a time, so a broken one fails after every event before it.
-            for sse in raw:
+            # One event at a time, so a broken one fails after every event before it.
+            while True:
                 try:
-                    event = parse_event(sse)
+                    event = next(events)
+                except StopIteration:
+                    break
                 except Exception as exc:
                     observer.on_error(exc)
                     return

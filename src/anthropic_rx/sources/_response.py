@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from typing import Protocol, runtime_checkable
 
-from .._sse import SSEDecoder
-from ..events import parse_event
+from ..events import EventDecoder
 from ._stream import Emit, MessageStream
 
 __all__ = [
@@ -53,12 +52,9 @@ class _SyncResponseSource:
         self._max_event_bytes = max_event_bytes
 
     def run(self, emit: Emit) -> None:
-        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
-        for chunk in self.response.iter_bytes():
-            for sse in decoder.decode(chunk):
-                emit(parse_event(sse))
-        for sse in decoder.flush():
-            emit(parse_event(sse))
+        decoder = EventDecoder(max_event_bytes=self._max_event_bytes)
+        for event in decoder.events(self.response.iter_bytes()):
+            emit(event)
 
     def close(self) -> None:
         self.response.close()
@@ -76,14 +72,15 @@ class _AsyncBytesSource:
         self.response = response
 
     async def run(self, emit: Emit) -> None:
-        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        decoder = EventDecoder(max_event_bytes=self._max_event_bytes)
+        feed = decoder.feed
         iterator = aiter(self._chunks)
         try:
             async for chunk in iterator:
-                for sse in decoder.decode(chunk):
-                    emit(parse_event(sse))
-            for sse in decoder.flush():
-                emit(parse_event(sse))
+                for event in feed(chunk):
+                    emit(event)
+            for event in decoder.flush():
+                emit(event)
         finally:
             # Runs on cancellation too: the task owns the iterator, so closing it here is safe.
             aclose = getattr(iterator, "aclose", None)

@@ -39,7 +39,7 @@ from .._loop import LoopHandle, current_loop
 from .._serial import terminate
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
-from ._replay import compact_replay
+from ._replay import CompactSteps, compact_replay
 
 __all__ = ["AsyncSource", "MessageStream", "StreamWatcher", "SyncSource"]
 
@@ -143,7 +143,10 @@ class MessageStream(StepsSource):
         self.info = info
         self._lock = threading.RLock()
         self._acc = MessageAccumulator()
-        self._steps: Sequence[Step] = []  # a list while it runs; compact once it has ended
+        # Stored compactly as they come (_replay.py): a delta's objects live only until
+        # they are delivered; late subscribers get equal steps made again.
+        self._log = CompactSteps()
+        self._steps: Sequence[Step] = self._log
         self._error: Exception | None = None
         self._done = threading.Event()
         self._settled = threading.Event()  # done, and (unless aborted) the replay compacted
@@ -306,9 +309,9 @@ class MessageStream(StepsSource):
         ready: list[_Subscriber[Any]] = []
         behind: list[_Subscriber[Any]] = []
         with self._lock:  # one lock for every subscriber that is caught up: the common case
-            steps: list[Step] = self._steps  # type: ignore[assignment]  # a list while it runs
-            steps.append(step)
-            latest = len(steps)
+            log = self._log
+            log.append(step)
+            latest = len(log)
             for subscriber in self._subscribers:
                 if subscriber.draining or subscriber.disposed or subscriber.ended:
                     continue  # whoever is draining it delivers this step too
@@ -349,8 +352,8 @@ class MessageStream(StepsSource):
             self._finish(None)
 
     def _compact(self) -> None:
-        # The source has ended: no step will be added. Keep the replay in ~20 bytes a delta
-        # instead of ~1.4 KiB of objects (_replay.py); late subscribers get equal steps.
+        # The source has ended: no step will be added. Seal the blocks still open (the
+        # steps are compact already); late subscribers get equal steps.
         try:
             steps = compact_replay(self._acc.snapshot, self._steps)
         except Exception:  # never fail the end of a stream over memory: keep the list
