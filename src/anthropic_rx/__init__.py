@@ -75,7 +75,9 @@ from .sources import from_async_bytes as from_async_bytes
 from .sources import from_bytes as from_bytes
 from .sources import from_recording as from_recording
 from .sources import from_response as from_response
+from .sources import from_sdk_message as from_sdk_message
 from .sources import from_sdk_stream as from_sdk_stream
+from .sources import to_sdk_message as to_sdk_message
 
 __all__ = [
     "APIConnectionError",
@@ -132,11 +134,13 @@ __all__ = [
     "from_bytes",
     "from_recording",
     "from_response",
+    "from_sdk_message",
     "from_sdk_stream",
     "last_value",
     "parse_event",
     "parse_output",
     "to_async_iterable",
+    "to_sdk_message",
     "tool",
 ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, final
 
-from ..events import ContentBlock, Message, TextBlock, UnknownDelta, Usage
+from ..events import Container, ContentBlock, Message, TextBlock, UnknownDelta, Usage, WireObject
 from .tool_input import StringMode
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class MessageSnapshot:
         return self._frame.head.stop_sequence
 
     @property
-    def stop_details(self) -> dict[str, Any] | None:
+    def stop_details(self) -> WireObject | None:
         """Details of the stop (a refusal's category), when the API gives them."""
         return self._frame.head.stop_details
 
@@ -108,7 +108,7 @@ class MessageSnapshot:
         return self._frame.head.usage
 
     @property
-    def container(self) -> dict[str, Any] | None:
+    def container(self) -> Container | None:
         """The code execution container, when one was used."""
         return self._frame.head.container
 

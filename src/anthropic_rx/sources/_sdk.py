@@ -1,22 +1,70 @@
-"""`from_sdk_stream`: the official SDK's streams as a `MessageStream` (extra ``sdk``)."""
+"""The official SDK's streams as a `MessageStream`, and its messages to ours and back.
+
+Everything here needs the extra ``sdk`` (``pip install 'anthropic-rx[sdk]'``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..events import Message
 from ._response import from_response
 from ._stream import MessageStream
 
-__all__ = ["from_sdk_stream"]
+__all__ = ["from_sdk_message", "from_sdk_stream", "to_sdk_message"]
 
 
-def _require_sdk() -> None:
+def _require_sdk(what: str = "from_sdk_stream") -> None:
     try:
         import anthropic  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError as exc:
         raise ImportError(
-            "from_sdk_stream needs the official SDK: pip install 'anthropic-rx[sdk]'"
+            f"{what} needs the official SDK: pip install 'anthropic-rx[sdk]'"
         ) from exc
+
+
+def to_sdk_message(message: Message, *, beta: bool = True) -> Any:
+    """Our `Message` as the official SDK's: ``BetaMessage`` (by default) or ``Message``.
+
+    Built the way the SDK builds a streamed message (its ``construct``, no validation), from
+    our message's JSON: every field is there, nested objects typed as the SDK types them.
+    The GA ``Message`` does not know the beta block types (``compaction``, ``mcp_tool_use``,
+    …), so ``beta=True`` is the one that loses nothing.
+
+    Example:
+        >>> sdk_message = arx.to_sdk_message(message)
+        >>> sdk_message.usage.input_tokens == message.usage.input_tokens
+        True
+
+    Raises:
+        ImportError: the SDK is not installed.
+    """
+    _require_sdk("to_sdk_message")
+    if beta:
+        from anthropic.types.beta import BetaMessage as sdk_class
+    else:
+        from anthropic.types import Message as sdk_class  # type: ignore[assignment]
+    data = message.model_dump(mode="json", by_alias=True)
+    return sdk_class.construct(**data)
+
+
+def from_sdk_message(message: Any) -> Message:
+    """The official SDK's ``Message`` or ``BetaMessage`` as our `Message`, equal by value.
+
+    Example:
+        >>> ours = arx.from_sdk_message(client.messages.create(**params))
+        >>> ours.content[0].text
+        'Hello!'
+
+    Raises:
+        TypeError: *message* is not one of the SDK's messages.
+    """
+    to_dict = getattr(message, "to_dict", None)
+    if to_dict is None or getattr(message, "type", None) != "message":
+        raise TypeError(
+            f"expected an anthropic Message or BetaMessage, got {type(message).__name__}"
+        )
+    return Message.model_validate(to_dict(mode="json", warnings=False))
 
 
 def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> MessageStream:
