@@ -56,6 +56,7 @@ from ._sse import SSEDecoder as SSEDecoder
 from ._version import __version__ as __version__
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
+from .client import RawResponse as RawResponse
 from .client import StreamInfo as StreamInfo
 from .conversations import Conversation as Conversation
 from .conversations import Tool as Tool
@@ -64,6 +65,7 @@ from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
 from .events import ErrorEvent as ErrorEvent
 from .events import Message as Message
+from .events import MessageTokensCount as MessageTokensCount
 from .events import PingEvent as PingEvent
 from .events import StreamEvent as StreamEvent
 from .events import UnknownEvent as UnknownEvent
@@ -103,6 +105,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "Message",
+    "MessageTokensCount",
     "MessageAccumulator",
     "MessageSnapshot",
     "MessageStream",
@@ -114,6 +117,7 @@ __all__ = [
     "PermissionDeniedError",
     "PingEvent",
     "RateLimitError",
+    "RawResponse",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "SSEDecodeError",

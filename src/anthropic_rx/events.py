@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, cast
 
 import jiter
 from pydantic import (
@@ -74,6 +74,7 @@ __all__ = [
     "MessageDeltaUsage",
     "MessageStartEvent",
     "MessageStopEvent",
+    "MessageTokensCount",
     "OutputTokensDetails",
     "PingEvent",
     "RedactedThinkingBlock",
@@ -735,6 +736,22 @@ class Message(_Wire):
     stop_details: _Object | None = None
     usage: Usage = Field(default_factory=Usage)
     container: Container | None = None
+
+    #: The request behind a message ``client.messages.create()`` returned: a `StreamInfo`
+    #: (request id, headers, rate limits), the same as a stream's ``.info``; ``None`` on
+    #: a message made otherwise. Not a field: never dumped, and not part of equality.
+    info: ClassVar[Any] = None
+
+
+class MessageTokensCount(_Wire):
+    """What ``messages.count_tokens()`` answers: the input tokens the request would use.
+
+    Example:
+        >>> MessageTokensCount(input_tokens=42).input_tokens
+        42
+    """
+
+    input_tokens: int
 
 
 class MessageDelta(_Wire):

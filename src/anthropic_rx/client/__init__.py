@@ -43,9 +43,13 @@ from __future__ import annotations
 
 from ._client import AsyncClient as AsyncClient
 from ._client import AsyncMessages as AsyncMessages
+from ._client import AsyncMessagesWithRawResponse as AsyncMessagesWithRawResponse
 from ._client import Client as Client
 from ._client import ClientOptions as ClientOptions
 from ._client import Messages as Messages
+from ._client import MessagesWithRawResponse as MessagesWithRawResponse
+from ._extras import CountTokensParams as CountTokensParams
+from ._extras import RawResponse as RawResponse
 from ._info import StreamInfo as StreamInfo
 from ._params import ConversationParams as ConversationParams
 from ._params import MessageParams as MessageParams
@@ -53,10 +57,14 @@ from ._params import MessageParams as MessageParams
 __all__ = [
     "AsyncClient",
     "AsyncMessages",
+    "AsyncMessagesWithRawResponse",
     "Client",
     "ClientOptions",
     "ConversationParams",
+    "CountTokensParams",
     "MessageParams",
     "Messages",
+    "MessagesWithRawResponse",
+    "RawResponse",
     "StreamInfo",
 ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from . import _count as count
 from ._exchange import Connection, Exchange, Hub
 from ._faults import SCENARIOS, Scenario, normal, scenario_code
 from ._generate import Answer, generate
@@ -330,6 +331,18 @@ class EmulatorApp:
         expanded: JSONObject | None = None,
         thread_problem: Problem | None = None,
     ) -> None:
+        if scope["path"] == count.PATH:
+            require, models = self._require_version, self._models
+            await count.count_tokens(
+                ex,
+                scope["method"],
+                headers,
+                raw,
+                api_key=self._api_key,
+                require_version=require,
+                models=models,
+            )
+            return
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")
             return
