@@ -51,6 +51,7 @@ from ._exceptions import StreamIdleTimeoutError as StreamIdleTimeoutError
 from ._exceptions import StreamProtocolError as StreamProtocolError
 from ._exceptions import ToolInputError as ToolInputError
 from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+from ._iterate import to_iterable as to_iterable
 from ._sse import ServerSentEvent as ServerSentEvent
 from ._sse import SSEDecoder as SSEDecoder
 from ._version import __version__ as __version__
@@ -144,6 +145,7 @@ __all__ = [
     "parse_event",
     "parse_output",
     "to_async_iterable",
+    "to_iterable",
     "to_sdk_message",
     "tool",
 ]

@@ -27,6 +27,7 @@ from reactivex import Observable, abc
 from reactivex import operators as ops
 
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._iterate import NotIterable
 from .._loop import current_loop
 from ..events import (
     ContentBlockStopEvent,
@@ -127,7 +128,7 @@ class _Call:
 
 
 @final
-class Conversation(Observable[ConversationEvent]):
+class Conversation(NotIterable, Observable[ConversationEvent]):
     """The hot handle of a tool-use conversation: an Observable of its events.
 
     Made by ``client.messages.conversation(...)`` (`Client` or `AsyncClient`). Nothing is

@@ -22,6 +22,7 @@ from .._async import last_value
 from .._blocking import WaitingScheduler
 from .._core import MessageAccumulator, Step
 from .._exceptions import AnthropicRxError
+from .._iterate import NotIterable
 from ..events import StreamEvent
 from ..typing import Operator
 
@@ -30,7 +31,7 @@ __all__ = ["Pipeline", "Step", "filter_map", "folded", "steps_operator"]
 _T = TypeVar("_T")
 
 
-class Pipeline(Observable[_T]):
+class Pipeline(NotIterable, Observable[_T]):
     """What our operators return: an Observable that ``await`` reads safely.
 
     ``await pipeline`` gives the last value, on asyncio or trio, even when the values come

@@ -11,6 +11,7 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
+from .._iterate import NotIterable
 from .._sse import SSEDecoder, decode_fields
 from ..events import (
     StreamEvent,
@@ -71,7 +72,7 @@ _new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], St
 
 
 @final
-class _BytesObservable(Observable[StreamEvent]):
+class _BytesObservable(NotIterable, Observable[StreamEvent]):
     """`from_bytes`'s Observable; operators read its ``_arx_steps`` view (or ``_arx_steps_of``).
 
     The steps view decodes, parses and accumulates in one loop, so a pipeline such as

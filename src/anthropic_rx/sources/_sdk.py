@@ -40,10 +40,10 @@ def to_sdk_message(message: Message, *, beta: bool = True) -> Any:
         ImportError: the SDK is not installed.
     """
     _require_sdk("to_sdk_message")
-    if beta:
-        from anthropic.types.beta import BetaMessage as sdk_class
-    else:
-        from anthropic.types import Message as sdk_class  # type: ignore[assignment]
+    from anthropic.types import Message as GAMessage
+    from anthropic.types.beta import BetaMessage
+
+    sdk_class: Any = BetaMessage if beta else GAMessage
     data = message.model_dump(mode="json", by_alias=True)
     return sdk_class.construct(**data)
 

@@ -35,6 +35,7 @@ from reactivex.disposable import Disposable
 from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._iterate import NotIterable
 from .._loop import LoopHandle, current_loop
 from ..events import StreamEvent
 
@@ -79,7 +80,7 @@ class _Subscriber(Generic[_T]):
 
 
 @final
-class MessageStream(Observable[StreamEvent]):
+class MessageStream(NotIterable, Observable[StreamEvent]):
     """The hot handle of one streaming response: starts once, replays to late subscribers.
 
     Use it wherever an Observable of events goes: ``stream.pipe(text_only())``,
