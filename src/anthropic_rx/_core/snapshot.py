@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, final
 
-from ..events import Container, ContentBlock, Message, TextBlock, UnknownDelta, Usage, WireObject
+from ..events import Container, ContentBlock, Delta, Message, TextBlock, Usage, WireObject
 from .tool_input import StringMode
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Frame:
         head: Message,
         builders: list[BlockBuilder],
         complete: bool,
-        unknown: list[tuple[int, UnknownDelta]],
+        unknown: list[tuple[int, Delta]],
     ) -> None:
         self.head = head  # the message-level fields: a frozen Message with no content
         self.builders = builders  # shared and append-only: the snapshot sees `count` of them
@@ -195,8 +195,12 @@ class MessageSnapshot:
         return "".join(b.text for b in self.content if isinstance(b, TextBlock))
 
     @property
-    def unknown_deltas(self) -> tuple[tuple[int, UnknownDelta], ...]:
-        """Deltas of types this version does not know, with their block index, kept raw."""
+    def unknown_deltas(self) -> tuple[tuple[int, Delta], ...]:
+        """Deltas this version cannot apply, with their block index, kept raw.
+
+        Those of types it does not know (`UnknownDelta`), and known ones sent to a block of
+        a type it does not know (the SDK drops both).
+        """
         return tuple(self._frame.unknown[: self._frame.unknown_count])
 
     def to_message(self) -> Message:
@@ -239,7 +243,7 @@ def _restore(
     head: Message,
     blocks: list[tuple[int, ContentBlock, list[Any], ContentBlock | None]],
     complete: bool,
-    unknown: list[tuple[int, UnknownDelta]],
+    unknown: list[tuple[int, Delta]],
     open_versions: tuple[tuple[int, int], ...],
 ) -> MessageSnapshot:
     """Rebuild a snapshot from what `MessageSnapshot.__reduce__` kept."""
