@@ -5,11 +5,19 @@ Everything here needs the extra ``sdk`` (``pip install 'anthropic-rx[sdk]'``).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
+from .._exceptions import AnthropicRxError, APIConnectionError, StreamAbortedError
+from .._info import StreamInfo
 from ..events import Message
-from ._response import from_response
-from ._stream import MessageStream
+from ._response import (  # the same readers as from_response, with typed errors
+    _AsyncBytesSource,  # pyright: ignore[reportPrivateUsage]
+    _is_async_response,  # pyright: ignore[reportPrivateUsage]
+    _SyncResponseSource,  # pyright: ignore[reportPrivateUsage]
+)
+from ._stream import Emit, MessageStream
 
 __all__ = ["from_sdk_message", "from_sdk_stream", "to_sdk_message"]
 
@@ -76,7 +84,10 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
     decoder, so pings, unknown events and mid-stream errors arrive typed instead of being
     dropped or raised by the SDK's iterator; aborting closes that response.
     A sync stream is read on a background thread, an async one as a task on the running
-    loop.
+    loop. Its ``.info`` is a `StreamInfo`, as the client's streams have (request id,
+    headers, rate limits). A transport error of the SDK's (``httpx2.ReadError``,
+    ``RemoteProtocolError``, …) is an `APIConnectionError` with the partial snapshot; the
+    SDK's ``with`` block left before the stream ended is a `StreamAbortedError` that says so.
 
     Example:
         >>> with client.messages.stream(model=MODEL, max_tokens=256, messages=msgs) as s:
@@ -95,4 +106,95 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
             "expected an anthropic Stream, AsyncStream, MessageStream or AsyncMessageStream "
             f"(enter a stream manager with `with` first), got {type(stream).__name__}"
         )
-    return from_response(response, max_event_bytes=max_event_bytes)
+    request = getattr(response, "request", None)
+    info = StreamInfo(str(getattr(request, "url", "")))
+    info.note_attempt()
+    info.note_response(response)
+    left = _watch_close(stream)
+    if _is_async_response(response):
+        source: Any = _SDKAsyncSource(response.aiter_bytes(), max_event_bytes, response, info)
+    else:
+        source = _SDKSyncSource(response, max_event_bytes, info)
+    source.left = left
+    return MessageStream(source, info=info)
+
+
+def _watch_close(stream: Any) -> threading.Event:
+    """An event set when the SDK's stream is closed (its ``with`` block left), by the user."""
+    left = threading.Event()
+    for name in ("close", "aclose"):
+        original = getattr(stream, name, None)
+        if original is None:
+            continue
+
+        def closing(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            left.set()
+            return _original(*args, **kwargs)
+
+        with contextlib.suppress(AttributeError, TypeError):  # a stream without a __dict__
+            setattr(stream, name, closing)
+    return left
+
+
+def _translate(exc: Exception, left: threading.Event, info: StreamInfo, seen: bool) -> Exception:
+    """The SDK's transport errors (httpx2's) as ours: typed, the request id with them."""
+    if isinstance(exc, AnthropicRxError):
+        return exc
+    if left.is_set():
+        return StreamAbortedError(
+            "the SDK's stream was closed before it ended: its `with` block was left (or it "
+            "was closed) while this stream read it; read the stream inside the block"
+        )
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & {"TransportError", "StreamError", "HTTPError"} or isinstance(exc, OSError):
+        error = APIConnectionError(
+            f"the connection broke while reading the SDK's stream: {type(exc).__name__}: {exc}",
+            mid_stream=seen,
+            request_id=info.request_id,
+            attempts=info.attempts,
+        )
+        error.__cause__ = exc
+        return error
+    return exc
+
+
+class _SDKSyncSource(_SyncResponseSource):
+    def __init__(self, response: Any, max_event_bytes: int | None, info: StreamInfo) -> None:
+        super().__init__(response, max_event_bytes)
+        self._info = info
+        self.left = threading.Event()
+
+    def run(self, emit: Emit) -> None:
+        seen = False
+
+        def counted(event: Any) -> None:
+            nonlocal seen
+            seen = True
+            emit(event)
+
+        try:
+            super().run(counted)
+        except Exception as exc:
+            raise _translate(exc, self.left, self._info, seen) from exc
+
+
+class _SDKAsyncSource(_AsyncBytesSource):
+    def __init__(
+        self, chunks: Any, max_event_bytes: int | None, response: Any, info: StreamInfo
+    ) -> None:
+        super().__init__(chunks, max_event_bytes, response)
+        self._info = info
+        self.left = threading.Event()
+
+    async def run(self, emit: Emit) -> None:
+        seen = False
+
+        def counted(event: Any) -> None:
+            nonlocal seen
+            seen = True
+            emit(event)
+
+        try:
+            await super().run(counted)
+        except Exception as exc:
+            raise _translate(exc, self.left, self._info, seen) from exc
