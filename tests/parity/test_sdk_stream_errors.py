@@ -97,5 +97,5 @@ def test_leaving_the_sdks_with_block_before_the_end_is_a_clear_error() -> None:
 def test_an_error_that_is_not_a_transport_one_passes_unchanged() -> None:
     body = BreakingStream(DATA[:50], ValueError("boom"))
     with client_of(body) as client, sdk_stream(client, beta=False) as s:
-        with pytest.raises(ValueError, match="boom"):
-            arx.from_sdk_stream(s).pipe(final_message()).run()
+        stream = arx.from_sdk_stream(s)
+        pytest.raises(ValueError, stream.pipe(final_message()).run).match("boom")
