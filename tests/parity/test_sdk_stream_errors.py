@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import anthropic
 import httpx2
 import pytest
+from reactivex import operators as ops
 
 import anthropic_rx as arx
 from anthropic_rx.operators import final_message, final_text
@@ -97,5 +98,6 @@ def test_leaving_the_sdks_with_block_before_the_end_is_a_clear_error() -> None:
 def test_an_error_that_is_not_a_transport_one_passes_unchanged() -> None:
     body = BreakingStream(DATA[:50], ValueError("boom"))
     with client_of(body) as client, sdk_stream(client, beta=False) as s:
-        stream = arx.from_sdk_stream(s)
-        pytest.raises(ValueError, stream.pipe(final_message()).run).match("boom")
+        pipeline = arx.from_sdk_stream(s).pipe(final_message())
+        error = pipeline.pipe(ops.materialize(), ops.last()).run().exception
+    assert isinstance(error, ValueError) and str(error) == "boom"
