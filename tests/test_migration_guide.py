@@ -26,6 +26,8 @@ from anthropic_rx.operators import final_text
 from .client.helpers import KEY, WAIT
 
 MODEL = "claude-emulated"
+#: The first line of the SDK's blocks in the README: a README runner skips those.
+SDK_MARK = "# the official SDK (client = anthropic.Anthropic()): for comparison"
 
 #: task -> (the SDK's code, ours). Ours runs in `run_ours`; the SDK's in `run_theirs`.
 GUIDE: dict[str, tuple[str, str]] = {
@@ -338,11 +340,16 @@ def test_the_guide_in_the_notes_is_made_from_these_snippets() -> None:
 
 
 def guide_markdown() -> str:
-    """The README section's side-by-side blocks, from `GUIDE`."""
+    """The README section's side-by-side blocks, from `GUIDE`.
+
+    The SDK's blocks start with `SDK_MARK`, so a runner of the README's blocks can skip them
+    (they need an ``anthropic.Anthropic`` client).
+    """
     parts: list[str] = []
     for task, (theirs, ours) in GUIDE.items():
         parts.append(
-            f"### {task}\n\nThe SDK:\n\n```python\n{theirs}```\n\nanthropic_rx:\n\n```python\n{ours}```\n"
+            f"### {task}\n\nThe SDK:\n\n```python\n{SDK_MARK}\n{theirs}```\n\n"
+            f"anthropic_rx:\n\n```python\n{ours}```\n"
         )
     return "\n".join(parts)
 
