@@ -101,3 +101,18 @@ def test_an_error_that_is_not_a_transport_one_passes_unchanged() -> None:
         pipeline = arx.from_sdk_stream(s).pipe(final_message())
         error = pipeline.pipe(ops.materialize(), ops.last()).run().exception
     assert isinstance(error, ValueError) and str(error) == "boom"
+
+
+def test_from_response_info_is_a_stream_info_too() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        headers = {"content-type": "text/event-stream", "request-id": "req_raw"}
+        return httpx2.Response(200, headers=headers, content=DATA)
+
+    with httpx2.Client(transport=httpx2.MockTransport(handler)) as http:
+        request = http.build_request("POST", "http://127.0.0.1:9/v1/messages")
+        response = http.send(request, stream=True)
+        stream = arx.from_response(response)
+        assert stream.pipe(final_text()).run() == "Hello"
+    assert isinstance(stream.info, arx.StreamInfo)
+    assert (stream.info.request_id, stream.info.status_code) == ("req_raw", 200)
+    assert stream.info.url == "http://127.0.0.1:9/v1/messages"

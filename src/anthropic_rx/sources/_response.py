@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from typing import Protocol, runtime_checkable
 
+from .._info import StreamInfo
 from .._sse import SSEDecoder
 from ..events import parse_event
 from ._stream import Emit, MessageStream
@@ -100,6 +101,20 @@ def _is_async_response(response: object) -> bool:
     return not hasattr(response, "iter_bytes")
 
 
+def info_of(response: object) -> StreamInfo:
+    """A `StreamInfo` of a response already received: its URL, status and headers."""
+    request = getattr(response, "request", None)
+    try:
+        url = str(getattr(request, "url", ""))
+    except RuntimeError:  # httpx: a response made without a request raises on .request
+        url = ""
+    info = StreamInfo(url)
+    info.note_attempt()
+    if hasattr(response, "status_code") and hasattr(response, "headers"):
+        info.note_response(response)
+    return info
+
+
 def from_response(response: ResponseLike, *, max_event_bytes: int | None = None) -> MessageStream:
     """Make a `MessageStream` that reads an HTTP response's event stream.
 
@@ -107,7 +122,8 @@ def from_response(response: ResponseLike, *, max_event_bytes: int | None = None)
     and replays to later ones. A sync response (``iter_bytes``/``close``) is read on a
     background thread; an async one (``aiter_bytes``/``aclose``) as a task on the event loop
     running when this is called. Both ``httpx`` and ``httpx2`` responses fit. Disposing the
-    last subscriber, or ``abort()``, closes the response.
+    last subscriber, or ``abort()``, closes the response. Its ``.info`` is a `StreamInfo`
+    (status, headers, request id), as the client's streams have.
 
     Args:
         response: an open streaming response (not yet read).
@@ -121,10 +137,11 @@ def from_response(response: ResponseLike, *, max_event_bytes: int | None = None)
         async_response: AsyncResponseLike = response  # type: ignore[assignment]
         return MessageStream(
             _AsyncBytesSource(async_response.aiter_bytes(), max_event_bytes, async_response),
-            info=response,
+            info=info_of(response),
         )
     sync_response: SyncResponseLike = response  # type: ignore[assignment]
-    return MessageStream(_SyncResponseSource(sync_response, max_event_bytes), info=response)
+    source = _SyncResponseSource(sync_response, max_event_bytes)
+    return MessageStream(source, info=info_of(response))
 
 
 def from_async_bytes(

@@ -16,6 +16,7 @@ from ._response import (  # the same readers as from_response, with typed errors
     _AsyncBytesSource,  # pyright: ignore[reportPrivateUsage]
     _is_async_response,  # pyright: ignore[reportPrivateUsage]
     _SyncResponseSource,  # pyright: ignore[reportPrivateUsage]
+    info_of,
 )
 from ._stream import Emit, MessageStream
 
@@ -106,10 +107,7 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
             "expected an anthropic Stream, AsyncStream, MessageStream or AsyncMessageStream "
             f"(enter a stream manager with `with` first), got {type(stream).__name__}"
         )
-    request = getattr(response, "request", None)
-    info = StreamInfo(str(getattr(request, "url", "")))
-    info.note_attempt()
-    info.note_response(response)
+    info = info_of(response)
     left = _watch_close(stream)
     if _is_async_response(response):
         source: Any = _SDKAsyncSource(response.aiter_bytes(), max_event_bytes, response, info)
