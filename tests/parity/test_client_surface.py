@@ -14,7 +14,7 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message
-from tests.client.helpers import KEY, async_client, client, params, scenario
+from tests.client.helpers import KEY, WAIT, async_client, client, params, scenario
 
 BETAS = ["context-management-2025-06-27", "mcp-client-2025-11-20"]
 
@@ -128,3 +128,9 @@ def test_the_emulator_checks_a_count_tokens_request_as_a_messages_one(emu: Emula
         assert answer.status_code == 400 and "max_tokens" in answer.json()["error"]["message"]
         assert http.post(url, json=params()).status_code == 401  # no key
         assert http.get(url, headers=headers).status_code == 405
+
+
+def test_a_conversation_sends_betas_on_every_turn(emu: Emulator) -> None:
+    with client(emu) as c:
+        c.messages.conversation(**params(betas=BETAS)).final_message(timeout=WAIT)
+    assert [r.header("anthropic-beta") for r in emu.stats.requests()] == [",".join(BETAS)]
