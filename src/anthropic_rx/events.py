@@ -499,7 +499,7 @@ class FallbackBlock(_Wire):
     type: Literal["fallback"] = "fallback"
     from_: _Object | None = Field(default=None, alias="from")
     to: _Object | None = None
-    trigger: Any = None
+    trigger: WireValue = None
 
 
 class UnknownBlock(_Wire):

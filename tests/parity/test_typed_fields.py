@@ -137,6 +137,17 @@ BLOCKS: dict[str, dict[str, Any]] = {
         },
     },
     "container_upload": {"type": "container_upload", "file_id": "file_3"},
+    "advisor_tool_result": {
+        "type": "advisor_tool_result",
+        "tool_use_id": "srvtoolu_7",
+        "content": {"type": "advisor_result", "text": "Consider X", "stop_reason": "end_turn"},
+    },
+    "fallback": {
+        "type": "fallback",
+        "from": {"model": "claude-a"},
+        "to": {"model": "claude-b"},
+        "trigger": {"type": "refusal", "category": "cyber"},
+    },
     "compaction": {"type": "compaction", "content": "summary"},
     "mcp_tool_listing": {
         "type": "mcp_tool_listing",
