@@ -27,8 +27,9 @@ class NotIterable:
     """A mixin for our Observables: ``for x in observable`` raises a `TypeError` that helps.
 
     Example:
-        >>> for text in stream:
-        TypeError: 'MessageStream' is an Observable, not an iterable: ...
+        >>> for event in arx.from_recording(HELLO): pass
+        Traceback (most recent call last):
+        TypeError: '...' is an Observable, not an iterable: ...
     """
 
     __slots__ = ()

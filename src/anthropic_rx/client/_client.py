@@ -205,8 +205,8 @@ class Messages:
         Takes what ``create()`` takes, but ``max_tokens``; retries as ``create()`` does.
 
         Example:
-            >>> client.messages.count_tokens(model=MODEL, messages=msgs).input_tokens
-            14
+            >>> client.messages.count_tokens(model=MODEL, messages=msgs)
+            MessageTokensCount(input_tokens=...)
         """
         return self.with_raw_response.count_tokens(**params).parse()
 
