@@ -48,6 +48,8 @@ SKIP: dict[str, str] = {
     "anthropic_rx.schedulers.TkScheduler": _GUI,
     "anthropic_rx.schedulers._on_gui.on_gui": _GUI,
     "anthropic_rx.sources._sdk.from_sdk_stream": "the official SDK's client and its stream",
+    "anthropic_rx.sources._sdk.from_sdk_message": "client is the official SDK's there",
+    "anthropic_rx.sources._sdk.to_sdk_message": "message is a Message of the reader's own",
     "anthropic_rx.testing.ManualStream": _GUI,
     "anthropic_rx.testing.Run": "script is a StreamScript of the reader's own",
     "anthropic_rx._serial.terminate": "observer is the caller's own",

@@ -51,6 +51,7 @@ from ._exceptions import StreamIdleTimeoutError as StreamIdleTimeoutError
 from ._exceptions import StreamProtocolError as StreamProtocolError
 from ._exceptions import ToolInputError as ToolInputError
 from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+from ._iterate import to_iterable as to_iterable
 from ._sse import ServerSentEvent as ServerSentEvent
 from ._sse import SSEDecoder as SSEDecoder
 from ._sse import encode_comment as encode_comment
@@ -58,6 +59,7 @@ from ._sse import encode_event as encode_event
 from ._version import __version__ as __version__
 from .client import AsyncClient as AsyncClient
 from .client import Client as Client
+from .client import RawResponse as RawResponse
 from .client import StreamInfo as StreamInfo
 from .conversations import Conversation as Conversation
 from .conversations import Tool as Tool
@@ -66,6 +68,7 @@ from .events import ContentBlock as ContentBlock
 from .events import Delta as Delta
 from .events import ErrorEvent as ErrorEvent
 from .events import Message as Message
+from .events import MessageTokensCount as MessageTokensCount
 from .events import PingEvent as PingEvent
 from .events import StreamEvent as StreamEvent
 from .events import UnknownEvent as UnknownEvent
@@ -77,7 +80,9 @@ from .sources import from_async_bytes as from_async_bytes
 from .sources import from_bytes as from_bytes
 from .sources import from_recording as from_recording
 from .sources import from_response as from_response
+from .sources import from_sdk_message as from_sdk_message
 from .sources import from_sdk_stream as from_sdk_stream
+from .sources import to_sdk_message as to_sdk_message
 
 __all__ = [
     "APIConnectionError",
@@ -106,6 +111,7 @@ __all__ = [
     "MessageAccumulator",
     "MessageSnapshot",
     "MessageStream",
+    "MessageTokensCount",
     "NoTextError",
     "NotFoundError",
     "OutputValidationError",
@@ -114,6 +120,7 @@ __all__ = [
     "PermissionDeniedError",
     "PingEvent",
     "RateLimitError",
+    "RawResponse",
     "RequestTimeoutError",
     "RequestTooLargeError",
     "SSEDecodeError",
@@ -136,11 +143,14 @@ __all__ = [
     "from_bytes",
     "from_recording",
     "from_response",
+    "from_sdk_message",
     "from_sdk_stream",
     "last_value",
     "parse_event",
     "parse_output",
     "to_async_iterable",
+    "to_iterable",
+    "to_sdk_message",
     "tool",
 ]
 

@@ -30,6 +30,7 @@ from ._async import last_value
 from ._blocking import WaitingScheduler
 from ._core import MessageAccumulator, Step
 from ._exceptions import AnthropicRxError
+from ._iterate import NotIterable
 from .events import StreamEvent
 
 __all__ = ["EventTypes", "Pipeline", "Step", "StepsSource", "exact_kinds", "folded"]
@@ -74,7 +75,7 @@ class StepsSource(Observable[StreamEvent]):
         raise NotImplementedError
 
 
-class Pipeline(Observable[_T]):
+class Pipeline(NotIterable, Observable[_T]):
     """What our operators return: an Observable that ``await`` reads safely.
 
     ``await pipeline`` gives the last value, on asyncio or trio, even when the values come

@@ -18,11 +18,24 @@ subclass its ``error.type`` names (`ErrorEvent.to_exception`).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
-from typing import Annotated, Any, Literal, TypeAlias, cast, final
+from collections.abc import Generator, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, cast, final
 
 import jiter
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+)
 
 from ._exceptions import APIStatusError, EventParseError, error_for_type, excerpt
 from ._sse import ServerSentEvent, SSEDecoder
@@ -30,6 +43,7 @@ from ._sse import ServerSentEvent, SSEDecoder
 __all__ = [
     "AdvisorToolResultBlock",
     "BashCodeExecutionToolResultBlock",
+    "CacheCreation",
     "Citation",
     "CitationCharLocation",
     "CitationContentBlockLocation",
@@ -40,6 +54,7 @@ __all__ = [
     "CodeExecutionToolResultBlock",
     "CompactionBlock",
     "CompactionDelta",
+    "Container",
     "ContainerUploadBlock",
     "ContentBlock",
     "ContentBlockDeltaEvent",
@@ -51,6 +66,7 @@ __all__ = [
     "EventDecoder",
     "FallbackBlock",
     "InputJSONDelta",
+    "MCPToolListingBlock",
     "MCPToolResultBlock",
     "MCPToolUseBlock",
     "Message",
@@ -59,8 +75,11 @@ __all__ = [
     "MessageDeltaUsage",
     "MessageStartEvent",
     "MessageStopEvent",
+    "MessageTokensCount",
+    "OutputTokensDetails",
     "PingEvent",
     "RedactedThinkingBlock",
+    "ServerToolUsage",
     "ServerToolUseBlock",
     "SignatureDelta",
     "StreamEvent",
@@ -78,6 +97,10 @@ __all__ = [
     "Usage",
     "WebFetchToolResultBlock",
     "WebSearchToolResultBlock",
+    "WireDatetime",
+    "WireObject",
+    "WireValue",
+    "as_wire_object",
     "parse_event",
     "parse_fields",
 ]
@@ -94,6 +117,103 @@ class _Wire(BaseModel):
 
     def __delattr__(self, name: str) -> None:
         raise TypeError(f"{type(self).__name__} is read-only (frozen)")
+
+    # Hidden from type checkers, so a typo'd attribute is still caught. TYPE_CHECKING is
+    # always False at run time, so the branch that skips this is never taken.
+    if not TYPE_CHECKING:  # pragma: no branch
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for names that are not fields: an extra field (one this version
+            # does not model) reads as the API sent it, its JSON objects as `WireObject`s
+            # made lazily here, so attribute access goes all the way down as in the SDK,
+            # while ``model_extra`` and the dumps keep the plain JSON.
+            value = super().__getattr__(name)
+            return as_wire_object(value) if type(value) in (dict, list) else value
+
+
+def as_wire_object(value: Any) -> Any:
+    """*value* with every JSON object in it (at any depth) as a `WireObject`.
+
+    Lists become lists, objects `WireObject`s, anything else stays as it is.
+
+    Example:
+        >>> as_wire_object({"type": "tool_reference", "tool_name": "get_weather"}).tool_name
+        'get_weather'
+    """
+    if type(value) is dict:
+        fields = {k: as_wire_object(v) for k, v in cast("dict[str, Any]", value).items()}
+        return WireObject.model_construct(**fields)
+    if isinstance(value, list):
+        return list(map(as_wire_object, cast("list[object]", value)))
+    return value
+
+
+class _JSONLike(_Wire):
+    # Nested objects read by key too, and equal to the dict of their JSON: earlier versions
+    # gave them as plain dicts, and code written for that keeps working.
+    def _json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._json()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The JSON field *key*, or *default* when the object has none (as ``dict.get``)."""
+        return self._json().get(key, default)
+
+    def keys(self) -> list[str]:
+        """The object's JSON field names."""
+        return list(self._json())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._json()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._json() == other
+        if isinstance(other, _JSONLike):
+            return type(self) is type(other) and self._json() == other._json()
+        return NotImplemented  # (defining __eq__ leaves it unhashable, as dicts are)
+
+
+class WireObject(_JSONLike):
+    """A JSON object of the API's, read by attribute (``obj.type``) or by key (``obj["type"]``).
+
+    It types the nested objects the SDK types (a code execution result, a web search result,
+    a tool reference, …) with every field they were sent, known or not: attribute access
+    works at any depth, as on the SDK's models, and ``model_dump(mode="json")`` gives back
+    the JSON. It equals a dict with the same JSON, so code written for the dicts of earlier
+    versions keeps working.
+
+    Example:
+        >>> obj = WireObject.model_validate({"type": "web_search_result", "url": "https://a.b"})
+        >>> obj.url, obj["type"], obj == {"type": "web_search_result", "url": "https://a.b"}
+        ('https://a.b', 'web_search_result', True)
+    """
+
+    if TYPE_CHECKING:
+        # Any field name reads (what the API sent is not known ahead, as in a dict).
+        def __getattr__(self, name: str) -> Any: ...
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> WireObject:
+        """A `WireObject` of a JSON object (a dict, or a `WireObject` already)."""
+        if isinstance(obj, WireObject):
+            return obj
+        made = as_wire_object(obj)
+        if not isinstance(made, WireObject):
+            raise TypeError(f"expected a JSON object, got {type(obj).__name__}")
+        return made
+
+
+def _objects(value: Any) -> Any:
+    # BeforeValidator of the fields whose JSON objects the SDK types: made as WireObjects.
+    return as_wire_object(value)
+
+
+#: A JSON value whose objects are `WireObject`s (a tool result's ``content``, …).
+WireValue: TypeAlias = Annotated[Any, BeforeValidator(_objects)]
+_Object: TypeAlias = Annotated[WireObject, BeforeValidator(_objects)]
 
 
 def _type_of(value: Any) -> object:
@@ -145,6 +265,7 @@ _BLOCKS = frozenset(
         "advisor_tool_result",
         "container_upload",
         "compaction",
+        "mcp_tool_listing",
         "fallback",
     }
 )
@@ -293,7 +414,9 @@ class MCPToolUseBlock(_Wire):
 
 class _ToolResult(_Wire):
     tool_use_id: str | None = None
-    content: Any = None
+    # Typed as the SDK types it (results, errors, documents, tool references): its JSON
+    # objects are WireObjects, read by attribute at any depth, every field kept.
+    content: WireValue = None
 
 
 class MCPToolResultBlock(_ToolResult):
@@ -362,15 +485,23 @@ class CompactionBlock(_Wire):
     encrypted_content: str | None = None
 
 
+class MCPToolListingBlock(_Wire):
+    """The tools an MCP server listed while the response was made (send it back unchanged)."""
+
+    type: Literal["mcp_tool_listing"] = "mcp_tool_listing"
+    mcp_server_name: str | None = None
+    tools: list[_Object] = Field(default_factory=list[WireObject])
+
+
 class FallbackBlock(_Wire):
     """The hop where one model handed the response over to another (start/stop, no deltas)."""
 
     model_config = ConfigDict(extra="allow", validate_by_name=True, serialize_by_alias=True)
 
     type: Literal["fallback"] = "fallback"
-    from_: dict[str, Any] | None = Field(default=None, alias="from")
-    to: dict[str, Any] | None = None
-    trigger: Any = None
+    from_: _Object | None = Field(default=None, alias="from")
+    to: _Object | None = None
+    trigger: WireValue = None
 
 
 class UnknownBlock(_Wire):
@@ -397,6 +528,7 @@ ContentBlock: TypeAlias = Annotated[
         | AdvisorToolResultBlock
         | ContainerUploadBlock
         | CompactionBlock
+        | MCPToolListingBlock
         | FallbackBlock,
         Field(discriminator="type"),
     ]
@@ -473,6 +605,108 @@ Delta: TypeAlias = Annotated[
 # -- messages ---------------------------------------------------------------------------------
 
 
+class _Sent(_JSONLike):
+    # A nested object the SDK types: its dump has the fields that were sent, as the SDK's
+    # (exclude_unset) has, so a field this version declares never appears from nowhere.
+    @model_serializer(mode="wrap")
+    def _only_sent(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if not isinstance(data, dict):  # pragma: no cover - a model always dumps to a dict
+            return data
+        declared, sent = type(self).model_fields, self.model_fields_set
+        fields = cast("dict[str, Any]", data)
+        return {k: v for k, v in fields.items() if k in sent or k not in declared}
+
+
+class CacheCreation(_Sent):
+    """The input tokens written to the prompt cache, by time to live.
+
+    Example:
+        >>> CacheCreation(ephemeral_5m_input_tokens=1200).ephemeral_5m_input_tokens
+        1200
+    """
+
+    ephemeral_1h_input_tokens: int = 0
+    ephemeral_5m_input_tokens: int = 0
+
+
+class ServerToolUsage(_Sent):
+    """How many server tool requests (web search, web fetch) the response made.
+
+    Example:
+        >>> ServerToolUsage(web_search_requests=2).web_search_requests
+        2
+    """
+
+    web_fetch_requests: int = 0
+    web_search_requests: int = 0
+
+
+class OutputTokensDetails(_Sent):
+    """A breakdown of ``output_tokens`` by kind (every field the API sends is kept)."""
+
+
+class WireDatetime(datetime):
+    """A ``datetime`` read from the API's ISO 8601 text, which it keeps in ``wire``.
+
+    A JSON dump writes ``wire`` back, so a message dumps to exactly the bytes it came from.
+
+    Example:
+        >>> at = _wire_datetime("2026-01-01T00:00:00.5Z")
+        >>> at.year, at.wire
+        (2026, '2026-01-01T00:00:00.5Z')
+    """
+
+    wire: str
+
+
+def _wire_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 date and time, got {value!r}")
+    parsed = datetime.fromisoformat(value)
+    made = WireDatetime(
+        parsed.year,
+        parsed.month,
+        parsed.day,
+        parsed.hour,
+        parsed.minute,
+        parsed.second,
+        parsed.microsecond,
+        tzinfo=parsed.tzinfo,
+    )
+    made.wire = value
+    return made
+
+
+def _datetime_json(value: datetime) -> str:
+    return value.wire if isinstance(value, WireDatetime) else value.isoformat()
+
+
+_Datetime: TypeAlias = Annotated[
+    datetime,
+    PlainValidator(_wire_datetime),
+    PlainSerializer(_datetime_json, when_used="json"),
+]
+
+
+class Container(_Sent):
+    """The code execution container a response used.
+
+    ``expires_at`` is a ``datetime``, as in the SDK; a JSON dump writes back the API's
+    text unchanged.
+
+    Example:
+        >>> Container(id="container_1", expires_at="2026-01-01T00:00:00Z").expires_at.year
+        2026
+    """
+
+    id: str
+    expires_at: _Datetime | None = None
+    skills: list[_Object] | None = None
+
+
 class Usage(_Wire):
     """Token counts. On ``message_delta`` they are cumulative totals: they overwrite."""
 
@@ -480,12 +714,12 @@ class Usage(_Wire):
     output_tokens: int = 0
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
-    cache_creation: dict[str, Any] | None = None
-    server_tool_use: dict[str, Any] | None = None
+    cache_creation: CacheCreation | None = None
+    server_tool_use: ServerToolUsage | None = None
     service_tier: str | None = None
-    output_tokens_details: dict[str, Any] | None = None
-    iterations: list[Any] | None = None
-    fallback_credit: Any = None
+    output_tokens_details: OutputTokensDetails | None = None
+    iterations: list[_Object] | None = None
+    fallback_credit: WireValue = None
 
 
 class Message(_Wire):
@@ -501,9 +735,25 @@ class Message(_Wire):
     content: list[ContentBlock] = Field(default_factory=list[ContentBlock])
     stop_reason: str | None = None
     stop_sequence: str | None = None
-    stop_details: dict[str, Any] | None = None
+    stop_details: _Object | None = None
     usage: Usage = Field(default_factory=Usage)
-    container: dict[str, Any] | None = None
+    container: Container | None = None
+
+    #: The request behind a message ``client.messages.create()`` returned: a `StreamInfo`
+    #: (request id, headers, rate limits), the same as a stream's ``.info``; ``None`` on
+    #: a message made otherwise. Not a field: never dumped, and not part of equality.
+    info: ClassVar[Any] = None
+
+
+class MessageTokensCount(_Wire):
+    """What ``messages.count_tokens()`` answers: the input tokens the request would use.
+
+    Example:
+        >>> MessageTokensCount(input_tokens=42).input_tokens
+        42
+    """
+
+    input_tokens: int
 
 
 class MessageDelta(_Wire):
@@ -511,8 +761,8 @@ class MessageDelta(_Wire):
 
     stop_reason: str | None = None
     stop_sequence: str | None = None
-    stop_details: dict[str, Any] | None = None
-    container: dict[str, Any] | None = None
+    stop_details: _Object | None = None
+    container: Container | None = None
 
 
 class MessageDeltaUsage(_Wire):
@@ -522,10 +772,10 @@ class MessageDeltaUsage(_Wire):
     input_tokens: int | None = None
     cache_creation_input_tokens: int | None = None
     cache_read_input_tokens: int | None = None
-    server_tool_use: dict[str, Any] | None = None
-    output_tokens_details: dict[str, Any] | None = None
-    iterations: list[Any] | None = None
-    fallback_credit: Any = None
+    server_tool_use: ServerToolUsage | None = None
+    output_tokens_details: OutputTokensDetails | None = None
+    iterations: list[_Object] | None = None
+    fallback_credit: WireValue = None
 
 
 # -- events -----------------------------------------------------------------------------------

@@ -289,6 +289,23 @@ def test_unknown_deltas_are_kept_aside_and_never_fatal() -> None:
     assert index == 0 and isinstance(unknown, UnknownDelta) and unknown.model_extra == {"amount": 3}
 
 
+def test_a_known_delta_on_a_block_of_unknown_type_is_kept_aside_and_the_stream_goes_on() -> None:
+    objs = [
+        ev.message_start(),
+        ev.block_start(0, type="hologram", colour="blue"),
+        ev.delta(0, type="thinking_delta", thinking="hm"),
+        ev.input_json(0, '{"a": 1}'),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
+    ]
+    acc = run(objs)
+    assert acc.message().content[0].model_dump() == {"type": "hologram", "colour": "blue"}
+    assert acc.snapshot is not None
+    kept = acc.snapshot.unknown_deltas
+    assert [(i, d.type) for i, d in kept] == [(0, "thinking_delta"), (0, "input_json_delta")]
+
+
 def test_unknown_message_fields_pass_through() -> None:
     acc = run([ev.message_start(diagnostics={"x": 1}), ev.message_delta(), ev.MESSAGE_STOP])
     assert acc.message().model_dump()["diagnostics"] == {"x": 1}

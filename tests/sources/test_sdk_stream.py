@@ -90,7 +90,7 @@ def test_pipelines_on_an_sdk_stream_share_one_read_and_the_response_is_closed(
     text = stream.pipe(text_only(), ops.to_list()).run()
     message = stream.pipe(final_message()).run()
     assert "".join(text) == message.content[0].model_dump()["text"]
-    assert stream.info is sdk.response
+    assert isinstance(stream.info, arx.StreamInfo) and stream.info.request_id == "req_test"
     assert sdk.response.is_closed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .accumulator import MessageAccumulator
+from .blocks import TOOL_TYPES
 from .log import CompactLog, plain_prefix
 from .snapshot import MessageSnapshot
 from .step import Step
@@ -15,6 +16,7 @@ __all__ = [
     "PartialJSON",
     "PartialJSONError",
     "Step",
+    "TOOL_TYPES",
     "parse_complete",
     "plain_prefix",
 ]

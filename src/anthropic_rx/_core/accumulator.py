@@ -47,6 +47,7 @@ from ..events import (
     MessageStartEvent,
     PingEvent,
     StreamEvent,
+    UnknownBlock,
     UnknownDelta,
     UnknownEvent,
 )
@@ -93,7 +94,7 @@ class MessageAccumulator:
         self._head: Message | None = None
         self._builders: list[BlockBuilder] = []
         self._open: dict[int, BlockBuilder] = {}
-        self._unknown: list[tuple[int, UnknownDelta]] = []
+        self._unknown: list[tuple[int, Delta]] = []
         self._complete = False
         self._snapshot: MessageSnapshot | None = None
         self._frame: Frame | None = None  # what the next delta's snapshot shares
@@ -236,7 +237,9 @@ class MessageAccumulator:
     def _delta(self, event: ContentBlockDeltaEvent) -> None:
         builder = self._builder(event)
         delta = event.delta
-        if isinstance(delta, UnknownDelta):
+        if isinstance(delta, UnknownDelta) or isinstance(builder.start, UnknownBlock):
+            # A delta this version does not know, or a known one on a block of a type it does
+            # not know (whose meaning there it cannot tell): kept aside, never fatal.
             builder.unknown.append(delta)
             self._unknown.append((event.index, delta))
             return

@@ -23,7 +23,6 @@ from ..events import (
     TextDelta,
     ThinkingDelta,
     UnknownBlock,
-    UnknownDelta,
 )
 from .log import CompactLog, compact_log
 from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
@@ -80,7 +79,7 @@ class BlockBuilder:
         self.index = index
         self.start = start
         self.log: list[Delta] | CompactLog = []
-        self.unknown: list[UnknownDelta] = []
+        self.unknown: list[Delta] = []
         self.stopped = False
         self.final: ContentBlock | None = None
         self._cache: ContentBlock = start

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, final
 
-from ..events import ContentBlock, Message, TextBlock, UnknownDelta, Usage
+from ..events import Container, ContentBlock, Delta, Message, TextBlock, Usage, WireObject
 from .blocks import BlockBuilder
 from .tool_input import StringMode
 
@@ -36,7 +36,7 @@ class Frame:
         head: Message,
         builders: list[BlockBuilder],
         complete: bool,
-        unknown: list[tuple[int, UnknownDelta]],
+        unknown: list[tuple[int, Delta]],
     ) -> None:
         self.head = head  # the message-level fields: a frozen Message with no content
         self.builders = builders  # shared and append-only: the snapshot sees `count` of them
@@ -104,7 +104,7 @@ class MessageSnapshot:
         return self._frame.head.stop_sequence
 
     @property
-    def stop_details(self) -> dict[str, Any] | None:
+    def stop_details(self) -> WireObject | None:
         """Details of the stop (a refusal's category), when the API gives them."""
         return self._frame.head.stop_details
 
@@ -114,7 +114,7 @@ class MessageSnapshot:
         return self._frame.head.usage
 
     @property
-    def container(self) -> dict[str, Any] | None:
+    def container(self) -> Container | None:
         """The code execution container, when one was used."""
         return self._frame.head.container
 
@@ -201,8 +201,12 @@ class MessageSnapshot:
         return "".join(b.text for b in self.content if isinstance(b, TextBlock))
 
     @property
-    def unknown_deltas(self) -> tuple[tuple[int, UnknownDelta], ...]:
-        """Deltas of types this version does not know, with their block index, kept raw."""
+    def unknown_deltas(self) -> tuple[tuple[int, Delta], ...]:
+        """Deltas this version cannot apply, with their block index, kept raw.
+
+        Those of types it does not know (`UnknownDelta`), and known ones sent to a block of
+        a type it does not know (the SDK drops both).
+        """
         return tuple(self._frame.unknown[: self._frame.unknown_count])
 
     def to_message(self) -> Message:
@@ -245,7 +249,7 @@ def _restore(
     head: Message,
     blocks: list[tuple[int, ContentBlock, list[Any], ContentBlock | None]],
     complete: bool,
-    unknown: list[tuple[int, UnknownDelta]],
+    unknown: list[tuple[int, Delta]],
     open_versions: tuple[tuple[int, int], ...],
 ) -> MessageSnapshot:
     """Rebuild a snapshot from what `MessageSnapshot.__reduce__` kept."""

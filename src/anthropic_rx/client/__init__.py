@@ -67,9 +67,13 @@ from ._batches import AsyncBatches as AsyncBatches
 from ._batches import Batches as Batches
 from ._client import AsyncClient as AsyncClient
 from ._client import AsyncMessages as AsyncMessages
+from ._client import AsyncMessagesWithRawResponse as AsyncMessagesWithRawResponse
 from ._client import Client as Client
 from ._client import ClientOptions as ClientOptions
 from ._client import Messages as Messages
+from ._client import MessagesWithRawResponse as MessagesWithRawResponse
+from ._extras import CountTokensParams as CountTokensParams
+from ._extras import RawResponse as RawResponse
 from ._hooks import ClientHook as ClientHook
 from ._hooks import add_client_hook as add_client_hook
 from ._hooks import remove_client_hook as remove_client_hook
@@ -83,6 +87,7 @@ __all__ = [
     "AsyncBatches",
     "AsyncClient",
     "AsyncMessages",
+    "AsyncMessagesWithRawResponse",
     "BatchInputError",
     "BatchRequestCanceledError",
     "BatchRequestError",
@@ -94,6 +99,7 @@ __all__ = [
     "ClientHook",
     "ClientOptions",
     "ConversationParams",
+    "CountTokensParams",
     "DeletedMessageBatch",
     "MAX_BATCH_BYTES",
     "MAX_BATCH_REQUESTS",
@@ -108,6 +114,8 @@ __all__ = [
     "MessageBatchUnreadableResult",
     "MessageParams",
     "Messages",
+    "MessagesWithRawResponse",
+    "RawResponse",
     "ResultError",
     "ResultErrorResponse",
     "StreamInfo",

@@ -17,11 +17,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast
 
 import httpx
 
-from ..events import Message
+from ..events import Message, MessageTokensCount
 from ..sources import MessageStream
 from ._async import AsyncRequestSource, async_create
 from ._batches import AsyncBatches, Batches
 from ._config import Settings
+from ._extras import (
+    CountTokensParams,
+    RawResponse,
+    async_call_json,
+    count_request,
+    sync_call_json,
+    with_info,
+)
 from ._hooks import notify_hooks
 from ._info import StreamInfo
 from ._params import ConversationParams, MessageParams, RequestParts, build_request
@@ -93,12 +101,17 @@ class _State(Generic[_H]):
         self.streams: weakref.WeakSet[MessageStream] = weakref.WeakSet()
         self.conversations: weakref.WeakSet[Conversation] = weakref.WeakSet()
 
-    def begin(self, params: MessageParams, *, stream: bool) -> tuple[RequestParts, StreamInfo]:
+    def begin(
+        self, params: Mapping[str, object], *, stream: bool | None
+    ) -> tuple[RequestParts, StreamInfo]:
+        """Check the client is open, build the request (not when *stream* is None)."""
         if self.closed or self.root.closed:
             raise RuntimeError("this client is closed")
-        parts = build_request(params, stream=stream)
-        output_format = params.get("output_format")
-        return parts, StreamInfo(str(self.settings.url), output_format=output_format, params=params)
+        url, kind = str(self.settings.url), params.get("output_format")
+        parts = RequestParts(body=b"", headers={}, query={})
+        if stream is not None:
+            parts = build_request(params, stream=stream)
+        return parts, StreamInfo(url, output_format=kind, params=params)
 
     def track(self, stream: MessageStream) -> MessageStream:
         self.streams.add(stream)
@@ -173,12 +186,39 @@ class Messages:
     def create(self, **params: Unpack[MessageParams]) -> Message:
         """Send a non-streaming request and return the whole `Message` (retries included).
 
+        The message's ``.info`` is the request's `StreamInfo`, as a stream's is.
+
         Raises:
             APIError: the request failed; see `Client` for what is retried.
+
+        Example:
+            >>> message = client.messages.create(model=MODEL, max_tokens=64, messages=msgs)
+            >>> message.info.request_id, message.info.ratelimit
         """
         state = self._state
         parts, info = state.begin(params, stream=False)
-        return sync_create(state.http, state.settings, parts, info)
+        return with_info(sync_create(state.http, state.settings, parts, info), info)
+
+    def count_tokens(self, **params: Unpack[CountTokensParams]) -> MessageTokensCount:
+        """Count the input tokens of a request (``POST /v1/messages/count_tokens``).
+
+        Takes what ``create()`` takes, but ``max_tokens``; retries as ``create()`` does.
+
+        Example:
+            >>> client.messages.count_tokens(model=MODEL, messages=msgs)
+            MessageTokensCount(input_tokens=...)
+        """
+        return self.with_raw_response.count_tokens(**params).parse()
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same calls, returning the `RawResponse` (status, headers, body) first.
+
+        Example:
+            >>> raw = client.messages.with_raw_response.create(**params)
+            >>> raw.headers["request-id"], raw.parse().content
+        """
+        return MessagesWithRawResponse(self._state)
 
     def conversation(
         self,
@@ -251,6 +291,50 @@ class Messages:
 
 
 @final
+class MessagesWithRawResponse:
+    """``client.messages.with_raw_response``: calls that return a `RawResponse`."""
+
+    def __init__(self, state: _State[httpx.Client]) -> None:
+        self._state = state
+
+    def create(self, **params: Unpack[MessageParams]) -> RawResponse[Message]:
+        """``create()``, returning the final response; ``.parse()`` is the `Message`."""
+        state = self._state
+        parts, info = state.begin(params, stream=False)
+        return sync_call_json(state.http, state.settings, parts, info, Message)
+
+    def count_tokens(self, **params: Unpack[CountTokensParams]) -> RawResponse[MessageTokensCount]:
+        """``count_tokens()``, returning the final response."""
+        state = self._state
+        _, info = state.begin({}, stream=None)
+        parts = count_request(params, str(state.settings.url))
+        return sync_call_json(state.http, state.settings, parts, info, MessageTokensCount)
+
+
+@final
+class AsyncMessagesWithRawResponse:
+    """``async_client.messages.with_raw_response``: the async twin."""
+
+    def __init__(self, state: _State[httpx.AsyncClient]) -> None:
+        self._state = state
+
+    async def create(self, **params: Unpack[MessageParams]) -> RawResponse[Message]:
+        """``create()``, returning the final response; ``.parse()`` is the `Message`."""
+        state = self._state
+        parts, info = state.begin(params, stream=False)
+        return await async_call_json(state.http, state.settings, parts, info, Message)
+
+    async def count_tokens(
+        self, **params: Unpack[CountTokensParams]
+    ) -> RawResponse[MessageTokensCount]:
+        """``count_tokens()``, returning the final response."""
+        state = self._state
+        _, info = state.begin({}, stream=None)
+        parts = count_request(params, str(state.settings.url))
+        return await async_call_json(state.http, state.settings, parts, info, MessageTokensCount)
+
+
+@final
 class AsyncMessages:
     """``async_client.messages``: the async twin of `Messages`."""
 
@@ -280,10 +364,23 @@ class AsyncMessages:
         return state.track(MessageStream(source, info=info))
 
     async def create(self, **params: Unpack[MessageParams]) -> Message:
-        """Send a non-streaming request and return the whole `Message` (retries included)."""
+        """Send a non-streaming request and return the whole `Message` (retries included).
+
+        The message's ``.info`` is the request's `StreamInfo`, as a stream's is.
+        """
         state = self._state
         parts, info = state.begin(params, stream=False)
-        return await async_create(state.http, state.settings, parts, info)
+        return with_info(await async_create(state.http, state.settings, parts, info), info)
+
+    async def count_tokens(self, **params: Unpack[CountTokensParams]) -> MessageTokensCount:
+        """Count the input tokens of a request, as `Messages.count_tokens`."""
+        raw = await self.with_raw_response.count_tokens(**params)
+        return raw.parse()
+
+    @property
+    def with_raw_response(self) -> AsyncMessagesWithRawResponse:
+        """The same calls, returning the `RawResponse` first (as `Messages.with_raw_response`)."""
+        return AsyncMessagesWithRawResponse(self._state)
 
     def conversation(
         self,

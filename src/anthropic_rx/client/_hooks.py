@@ -29,7 +29,11 @@ def add_client_hook(hook: ClientHook) -> None:
     sent; it must be quick, and an exception from it is logged, never raised.
 
     Example:
-        >>> add_client_hook(lambda made: print(type(made).__name__))
+        >>> def show(made: object) -> None: print(type(made).__name__)
+        >>> add_client_hook(show)
+        >>> stream = client.messages.stream(**params)
+        MessageStream
+        >>> remove_client_hook(show)
     """
     global _hooks
     with _lock:

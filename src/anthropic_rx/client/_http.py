@@ -91,7 +91,7 @@ def make_request(
     """
     request = http.build_request(
         "POST",
-        settings.url,
+        parts.get("url", settings.url),
         content=parts["body"],
         headers={
             **settings.headers(),

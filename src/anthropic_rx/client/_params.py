@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, Required, TypedDict, cast
+from typing import Any, Literal, NotRequired, Required, TypedDict, cast
 
 from pydantic import BaseModel
 
@@ -43,6 +43,7 @@ class ConversationParams(TypedDict, total=False):
     context_management: Mapping[str, Any]
     output_config: Mapping[str, Any]
     output_format: Any
+    betas: Iterable[str]
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, str]
     extra_body: Mapping[str, Any]
@@ -56,8 +57,9 @@ class MessageParams(ConversationParams, total=False):
     pydantic model or any type pydantic can build a JSON schema for: it is sent as
     ``output_config.format`` (merged into any ``output_config`` given), its schema
     transformed as the SDK transforms it; read the answer with `parsed_output`,
-    `partial_output` or `parse_output`. ``extra_headers``, ``extra_query`` and ``extra_body`` add to
-    (or override) the request for fields this version does not know.
+    `partial_output` or `parse_output`. ``betas`` (as in the SDK) names beta features, sent as
+    the ``anthropic-beta`` header, comma-separated. ``extra_headers``, ``extra_query`` and
+    ``extra_body`` add to (or override) the request for fields this version does not know.
     """
 
     tools: Iterable[Mapping[str, Any]]
@@ -66,15 +68,34 @@ class MessageParams(ConversationParams, total=False):
 # Spelled out: under postponed annotations Python 3.11 counts `Required[...]` keys as optional.
 _REQUIRED = frozenset({"model", "messages", "max_tokens"})
 _KNOWN = frozenset(MessageParams.__annotations__)
-_EXTRA = frozenset({"extra_headers", "extra_query", "extra_body"})
+_EXTRA = frozenset({"extra_headers", "extra_query", "extra_body", "betas"})
 
 
 class RequestParts(TypedDict):
-    """What one call sends: the JSON body (bytes), extra headers and query parameters."""
+    """What one call sends: the JSON body (bytes), extra headers and query parameters.
+
+    ``url``, when set, is where it goes instead of ``/v1/messages`` (``count_tokens``).
+    """
 
     body: bytes
     headers: dict[str, str]
     query: dict[str, str]
+    url: NotRequired[str]
+
+
+def beta_header(betas: object) -> dict[str, str]:
+    """The ``anthropic-beta`` header of *betas*, as the SDK sends it (comma-separated).
+
+    Raises:
+        TypeError: *betas* is a single string, or holds something else than strings.
+    """
+    if isinstance(betas, str) or not isinstance(betas, Iterable):
+        raise TypeError(f"expected betas to be a list of strings, got {betas!r}")
+    names = list(cast("Iterable[object]", betas))
+    wrong = [b for b in names if not isinstance(b, str) or not b]
+    if wrong:
+        raise TypeError(f"expected betas to be non-empty strings, got {wrong[0]!r}")
+    return {"anthropic-beta": ",".join(cast("list[str]", names))} if names else {}
 
 
 def _jsonable(value: object) -> Any:
@@ -131,7 +152,8 @@ def build_request(params: Mapping[str, Any], *, stream: bool) -> RequestParts:
     if {k.lower() for k in params.get("extra_headers", {})} & {"x-api-key", "authorization"}:
         # The key has one home, the client's Secret (DESIGN.md decision 10).
         raise TypeError("pass the key as Client(api_key=...) or with_options(api_key=...)")
-    headers = dict(params.get("extra_headers", {}))
+    # extra_headers win over betas, as in the SDK.
+    headers = {**beta_header(params.get("betas", ())), **params.get("extra_headers", {})}
     check_headers(headers, "extra_headers")
     body.update(params.get("extra_body", {}))
     try:

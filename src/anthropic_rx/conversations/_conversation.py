@@ -28,6 +28,7 @@ from reactivex import operators as ops
 
 from .._blocking import Blocker, refuse, subscribed
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._iterate import NotIterable
 from .._loop import current_loop
 from .._steps import Step, folded
 from ..events import (
@@ -129,7 +130,7 @@ class _Call:
 
 
 @final
-class Conversation(Observable[ConversationEvent]):
+class Conversation(NotIterable, Observable[ConversationEvent]):
     """The hot handle of a tool-use conversation: an Observable of its events.
 
     Made by ``client.messages.conversation(...)`` (`Client` or `AsyncClient`). Nothing is

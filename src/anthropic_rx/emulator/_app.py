@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl
 
+from . import _count as count
 from ._batches import BatchStore
 from ._exchange import Connection, Exchange, Hub
 from ._faults import SCENARIOS, Scenario, normal, scenario_code
@@ -335,6 +336,18 @@ class EmulatorApp:
         if scope["path"].startswith("/v1/messages/batches"):
             checks = (self._api_key, self._require_version, too_large, problem)
             await self.batches.handle(ex, scope, headers, raw, *checks)
+            return
+        if scope["path"] == count.PATH:
+            require, models = self._require_version, self._models
+            await count.count_tokens(
+                ex,
+                scope["method"],
+                headers,
+                raw,
+                api_key=self._api_key,
+                require_version=require,
+                models=models,
+            )
             return
         if scope["path"] != "/v1/messages":
             await ex.send_error(404, "not_found_error", "Not Found")

@@ -19,6 +19,8 @@ By theme:
 | --- | --- |
 | message | `accumulate` (snapshots), `final_message`, `content_blocks`, `usage`, `stop_reason` |
 | text | `text_only`, `final_text`, `thinking`, `citations` |
+| blocks | `signatures` (thinking signatures), `compactions` (compaction blocks) |
+| the SDK's | `sdk_events` (its ``MessageStream`` events: text with snapshot, input JSON, …) |
 | tools | `on_tool_input` (input as it streams), `tool_calls` (finished calls) |
 | structured | `parsed_output` (final value), `partial_output`, `partial_tool_input` (`Partial`s) |
 | UI rate | `coalesce_text` (text per frame), `latest` (throttle keeping the last value) |
@@ -33,11 +35,23 @@ from __future__ import annotations
 
 from ._accumulate import accumulate as accumulate
 from ._accumulate import final_message as final_message
+from ._blocks import compactions as compactions
+from ._blocks import signatures as signatures
 from ._message import content_blocks as content_blocks
 from ._message import stop_reason as stop_reason
 from ._message import usage as usage
 from ._rate import coalesce_text as coalesce_text
 from ._rate import latest as latest
+from ._sdk_events import BlockStopEvent as BlockStopEvent
+from ._sdk_events import CitationEvent as CitationEvent
+from ._sdk_events import CompactionEvent as CompactionEvent
+from ._sdk_events import InputJsonEvent as InputJsonEvent
+from ._sdk_events import MessageCompleteEvent as MessageCompleteEvent
+from ._sdk_events import SDKEvent as SDKEvent
+from ._sdk_events import SignatureEvent as SignatureEvent
+from ._sdk_events import TextEvent as TextEvent
+from ._sdk_events import ThinkingEvent as ThinkingEvent
+from ._sdk_events import sdk_events as sdk_events
 from ._structured import Partial as Partial
 from ._structured import parse_output as parse_output
 from ._structured import parsed_output as parsed_output
@@ -53,12 +67,22 @@ from ._tools import on_tool_input as on_tool_input
 from ._tools import tool_calls as tool_calls
 
 __all__ = [
+    "BlockStopEvent",
+    "CitationEvent",
+    "CompactionEvent",
+    "InputJsonEvent",
+    "MessageCompleteEvent",
     "Partial",
+    "SDKEvent",
+    "SignatureEvent",
+    "TextEvent",
+    "ThinkingEvent",
     "ToolCall",
     "ToolInputUpdate",
     "accumulate",
     "citations",
     "coalesce_text",
+    "compactions",
     "content_blocks",
     "final_message",
     "final_text",
@@ -68,6 +92,8 @@ __all__ = [
     "parsed_output",
     "partial_output",
     "partial_tool_input",
+    "sdk_events",
+    "signatures",
     "stop_reason",
     "text_only",
     "thinking",

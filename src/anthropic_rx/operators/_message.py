@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Literal, overload
 
 from ..events import (
     ContentBlock,
@@ -19,15 +20,25 @@ from ._shared import OnStep, Step, steps_operator
 __all__ = ["content_blocks", "stop_reason", "usage"]
 
 
-def content_blocks() -> Operator[StreamEvent, ContentBlock]:
+@overload
+def content_blocks() -> Operator[StreamEvent, ContentBlock]: ...
+@overload
+def content_blocks(*, indexed: Literal[False]) -> Operator[StreamEvent, ContentBlock]: ...
+@overload
+def content_blocks(
+    *, indexed: Literal[True]
+) -> Operator[StreamEvent, tuple[int, ContentBlock]]: ...
+def content_blocks(*, indexed: bool = False) -> Operator[StreamEvent, Any]:
     """Emit each content block once, finished: at its ``content_block_stop``.
 
     Blocks that arrive whole inside ``message_start`` are emitted then; a block still open
     at ``message_stop`` (cut by ``max_tokens``) is emitted there, as far as it got, except a
     tool block whose input JSON is unfinished: the stream then ends with `ToolInputError`.
+    With ``indexed=True`` each comes as ``(index, block)``, its position in ``content``.
 
     Example:
         >>> events.pipe(content_blocks()).subscribe(lambda b: print(b.type))
+        >>> events.pipe(content_blocks(indexed=True)).subscribe(lambda ib: print(*ib))
 
     Marble:
         -S-b-t-t-B-b(tool)-j-j-B-D-X-|
@@ -35,22 +46,23 @@ def content_blocks() -> Operator[StreamEvent, ContentBlock]:
         ---------T-------------U-----|     T the text block, U the tool_use block
     """
 
-    def per_subscription() -> OnStep[ContentBlock]:
+    def per_subscription() -> OnStep[Any]:
         emitted: set[int] = set()
 
-        def on_step(step: Step, emit: Callable[[ContentBlock], None]) -> None:
+        def on_step(step: Step, emit: Callable[[Any], None]) -> None:
             event, snapshot = step
             if snapshot is None:
                 return
             if isinstance(event, ContentBlockStopEvent):
                 emitted.add(event.index)
-                emit(snapshot.block(event.index))
+                block = snapshot.block(event.index)
+                emit((event.index, block) if indexed else block)
             elif isinstance(event, MessageStartEvent | MessageStopEvent):
                 # Whole blocks of message_start, or blocks message_stop finished early.
                 for index, block in enumerate(snapshot.content):
                     if index not in emitted:
                         emitted.add(index)
-                        emit(block)
+                        emit((index, block) if indexed else block)
 
         return on_step
 

@@ -18,7 +18,9 @@ from ._response import ResponseLike as ResponseLike
 from ._response import SyncResponseLike as SyncResponseLike
 from ._response import from_async_bytes as from_async_bytes
 from ._response import from_response as from_response
+from ._sdk import from_sdk_message as from_sdk_message
 from ._sdk import from_sdk_stream as from_sdk_stream
+from ._sdk import to_sdk_message as to_sdk_message
 from ._stream import AsyncSource as AsyncSource
 from ._stream import MessageStream as MessageStream
 from ._stream import StreamWatcher as StreamWatcher
@@ -36,5 +38,7 @@ __all__ = [
     "from_bytes",
     "from_recording",
     "from_response",
+    "from_sdk_message",
     "from_sdk_stream",
+    "to_sdk_message",
 ]

@@ -11,6 +11,7 @@ from reactivex.scheduler import CurrentThreadScheduler
 
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError
+from .._iterate import NotIterable
 from .._steps import EventTypes, StepsSource, exact_kinds
 from ..events import EventDecoder, StreamEvent
 
@@ -57,7 +58,7 @@ _new_step: Callable[[type[Step], tuple[StreamEvent, MessageSnapshot | None]], St
 
 
 @final
-class _BytesObservable(StepsSource):
+class _BytesObservable(NotIterable, StepsSource):
     """`from_bytes`'s Observable; operators read its steps (it is a `StepsSource`).
 
     The steps view decodes, parses and accumulates in one loop, so a pipeline such as

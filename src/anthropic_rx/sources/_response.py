@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from typing import Protocol, runtime_checkable
 
+from .._info import StreamInfo
 from ..events import EventDecoder
 from ._stream import Emit, MessageStream
 
@@ -46,7 +47,7 @@ class AsyncResponseLike(Protocol):
 ResponseLike = SyncResponseLike | AsyncResponseLike
 
 
-class _SyncResponseSource:
+class SyncResponseSource:
     def __init__(self, response: SyncResponseLike, max_event_bytes: int | None) -> None:
         self.response = response
         self._max_event_bytes = max_event_bytes
@@ -60,7 +61,7 @@ class _SyncResponseSource:
         self.response.close()
 
 
-class _AsyncBytesSource:
+class AsyncBytesSource:
     def __init__(
         self,
         chunks: AsyncIterable[bytes],
@@ -90,11 +91,25 @@ class _AsyncBytesSource:
                 await self.response.aclose()
 
 
-def _is_async_response(response: object) -> bool:
+def is_async_response(response: object) -> bool:
     stream = getattr(response, "stream", None)
     if stream is not None and hasattr(stream, "__iter__") != hasattr(stream, "__aiter__"):
         return hasattr(stream, "__aiter__")  # httpx/httpx2 responses: the stream tells
     return not hasattr(response, "iter_bytes")
+
+
+def info_of(response: object) -> StreamInfo:
+    """A `StreamInfo` of a response already received: its URL, status and headers."""
+    request = getattr(response, "request", None)
+    try:
+        url = str(getattr(request, "url", ""))
+    except RuntimeError:  # httpx: a response made without a request raises on .request
+        url = ""
+    info = StreamInfo(url)
+    info.note_attempt()
+    if hasattr(response, "status_code") and hasattr(response, "headers"):
+        info.note_response(response)
+    return info
 
 
 def from_response(response: ResponseLike, *, max_event_bytes: int | None = None) -> MessageStream:
@@ -104,7 +119,8 @@ def from_response(response: ResponseLike, *, max_event_bytes: int | None = None)
     and replays to later ones. A sync response (``iter_bytes``/``close``) is read on a
     background thread; an async one (``aiter_bytes``/``aclose``) as a task on the event loop
     running when this is called. Both ``httpx`` and ``httpx2`` responses fit. Disposing the
-    last subscriber, or ``abort()``, closes the response.
+    last subscriber, or ``abort()``, closes the response. Its ``.info`` is a `StreamInfo`
+    (status, headers, request id), as the client's streams have.
 
     Args:
         response: an open streaming response (not yet read).
@@ -118,14 +134,15 @@ def from_response(response: ResponseLike, *, max_event_bytes: int | None = None)
         >>> with httpx.Client() as http, http.stream("POST", url, json=body, headers=h) as r:
         ...     message = arx.from_response(r).pipe(final_message()).run()
     """
-    if _is_async_response(response):
+    if is_async_response(response):
         async_response: AsyncResponseLike = response  # type: ignore[assignment]
         return MessageStream(
-            _AsyncBytesSource(async_response.aiter_bytes(), max_event_bytes, async_response),
-            info=response,
+            AsyncBytesSource(async_response.aiter_bytes(), max_event_bytes, async_response),
+            info=info_of(response),
         )
     sync_response: SyncResponseLike = response  # type: ignore[assignment]
-    return MessageStream(_SyncResponseSource(sync_response, max_event_bytes), info=response)
+    source = SyncResponseSource(sync_response, max_event_bytes)
+    return MessageStream(source, info=info_of(response))
 
 
 def from_async_bytes(
@@ -143,4 +160,4 @@ def from_async_bytes(
         >>> async def main():
         ...     message = await arx.from_async_bytes(chunks()).pipe(final_message())
     """
-    return MessageStream(_AsyncBytesSource(chunks, max_event_bytes))
+    return MessageStream(AsyncBytesSource(chunks, max_event_bytes))

@@ -1,22 +1,79 @@
-"""`from_sdk_stream`: the official SDK's streams as a `MessageStream` (extra ``sdk``)."""
+"""The official SDK's streams as a `MessageStream`, and its messages to ours and back.
+
+Everything here needs the extra ``sdk`` (``pip install 'anthropic-rx[sdk]'``).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Any
 
-from ._response import from_response
-from ._stream import MessageStream
+from .._exceptions import AnthropicRxError, APIConnectionError, StreamAbortedError
+from .._info import StreamInfo
+from ..events import Message
+from ._response import (  # the same readers as from_response, with typed errors
+    AsyncBytesSource,
+    SyncResponseSource,
+    info_of,
+    is_async_response,
+)
+from ._stream import Emit, MessageStream
 
-__all__ = ["from_sdk_stream"]
+__all__ = ["from_sdk_message", "from_sdk_stream", "to_sdk_message"]
 
 
-def _require_sdk() -> None:
+def _require_sdk(what: str = "from_sdk_stream") -> None:
     try:
         import anthropic  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError as exc:
         raise ImportError(
-            "from_sdk_stream needs the official SDK: pip install 'anthropic-rx[sdk]'"
+            f"{what} needs the official SDK: pip install 'anthropic-rx[sdk]'"
         ) from exc
+
+
+def to_sdk_message(message: Message, *, beta: bool = True) -> Any:
+    """Our `Message` as the official SDK's: ``BetaMessage`` (by default) or ``Message``.
+
+    Built the way the SDK builds a streamed message (its ``construct``, no validation), from
+    our message's JSON: every field is there, nested objects typed as the SDK types them.
+    The GA ``Message`` does not know the beta block types (``compaction``, ``mcp_tool_use``,
+    …), so ``beta=True`` is the one that loses nothing.
+
+    Example:
+        >>> sdk_message = arx.to_sdk_message(message)
+        >>> sdk_message.usage.input_tokens == message.usage.input_tokens
+        True
+
+    Raises:
+        ImportError: the SDK is not installed.
+    """
+    _require_sdk("to_sdk_message")
+    from anthropic.types import Message as GAMessage
+    from anthropic.types.beta import BetaMessage
+
+    sdk_class: Any = BetaMessage if beta else GAMessage
+    data = message.model_dump(mode="json", by_alias=True)
+    return sdk_class.construct(**data)
+
+
+def from_sdk_message(message: Any) -> Message:
+    """The official SDK's ``Message`` or ``BetaMessage`` as our `Message`, equal by value.
+
+    Example:
+        >>> ours = arx.from_sdk_message(client.messages.create(**params))
+        >>> ours.content[0].text
+        'Hello!'
+
+    Raises:
+        TypeError: *message* is not one of the SDK's messages.
+    """
+    to_dict = getattr(message, "to_dict", None)
+    if to_dict is None or getattr(message, "type", None) != "message":
+        raise TypeError(
+            f"expected an anthropic Message or BetaMessage, got {type(message).__name__}"
+        )
+    return Message.model_validate(to_dict(mode="json", warnings=False))
 
 
 def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> MessageStream:
@@ -28,7 +85,10 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
     decoder, so pings, unknown events and mid-stream errors arrive typed instead of being
     dropped or raised by the SDK's iterator; aborting closes that response.
     A sync stream is read on a background thread, an async one as a task on the running
-    loop.
+    loop. Its ``.info`` is a `StreamInfo`, as the client's streams have (request id,
+    headers, rate limits). A transport error of the SDK's (``httpx2.ReadError``,
+    ``RemoteProtocolError``, …) is an `APIConnectionError` with the partial snapshot; the
+    SDK's ``with`` block left before the stream ended is a `StreamAbortedError` that says so.
 
     Example:
         >>> with client.messages.stream(model=MODEL, max_tokens=256, messages=msgs) as s:
@@ -47,4 +107,92 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
             "expected an anthropic Stream, AsyncStream, MessageStream or AsyncMessageStream "
             f"(enter a stream manager with `with` first), got {type(stream).__name__}"
         )
-    return from_response(response, max_event_bytes=max_event_bytes)
+    info = info_of(response)
+    left = _watch_close(stream)
+    if is_async_response(response):
+        source: Any = _SDKAsyncSource(response.aiter_bytes(), max_event_bytes, response, info)
+    else:
+        source = _SDKSyncSource(response, max_event_bytes, info)
+    source.left = left
+    return MessageStream(source, info=info)
+
+
+def _watch_close(stream: Any) -> threading.Event:
+    """An event set when the SDK's stream is closed (its ``with`` block left), by the user."""
+    left = threading.Event()
+    for name in ("close", "aclose"):
+        original = getattr(stream, name, None)
+        if original is None:
+            continue
+
+        def closing(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            left.set()
+            return _original(*args, **kwargs)
+
+        with contextlib.suppress(AttributeError, TypeError):  # a stream without a __dict__
+            setattr(stream, name, closing)
+    return left
+
+
+def _translate(exc: Exception, left: threading.Event, info: StreamInfo, seen: bool) -> Exception:
+    """The SDK's transport errors (httpx2's) as ours: typed, the request id with them."""
+    if isinstance(exc, AnthropicRxError):
+        return exc
+    if left.is_set():
+        return StreamAbortedError(
+            "the SDK's stream was closed before it ended: its `with` block was left (or it "
+            "was closed) while this stream read it; read the stream inside the block"
+        )
+    names = {c.__name__ for c in type(exc).__mro__}
+    if names & {"TransportError", "StreamError", "HTTPError"} or isinstance(exc, OSError):
+        error = APIConnectionError(
+            f"the connection broke while reading the SDK's stream: {type(exc).__name__}: {exc}",
+            mid_stream=seen,
+            request_id=info.request_id,
+            attempts=info.attempts,
+        )
+        error.__cause__ = exc
+        return error
+    return exc
+
+
+class _SDKSyncSource(SyncResponseSource):
+    def __init__(self, response: Any, max_event_bytes: int | None, info: StreamInfo) -> None:
+        super().__init__(response, max_event_bytes)
+        self._info = info
+        self.left = threading.Event()
+
+    def run(self, emit: Emit) -> None:
+        seen = False
+
+        def counted(event: Any) -> None:
+            nonlocal seen
+            seen = True
+            emit(event)
+
+        try:
+            super().run(counted)
+        except Exception as exc:
+            raise _translate(exc, self.left, self._info, seen) from exc
+
+
+class _SDKAsyncSource(AsyncBytesSource):
+    def __init__(
+        self, chunks: Any, max_event_bytes: int | None, response: Any, info: StreamInfo
+    ) -> None:
+        super().__init__(chunks, max_event_bytes, response)
+        self._info = info
+        self.left = threading.Event()
+
+    async def run(self, emit: Emit) -> None:
+        seen = False
+
+        def counted(event: Any) -> None:
+            nonlocal seen
+            seen = True
+            emit(event)
+
+        try:
+            await super().run(counted)
+        except Exception as exc:
+            raise _translate(exc, self.left, self._info, seen) from exc

@@ -35,6 +35,7 @@ from reactivex.disposable import Disposable
 from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._iterate import NotIterable
 from .._loop import LoopHandle, current_loop
 from .._serial import terminate
 from .._steps import EventTypes, StepsSource
@@ -105,7 +106,7 @@ class _Subscriber(Generic[_T]):
 
 
 @final
-class MessageStream(StepsSource):
+class MessageStream(NotIterable, StepsSource):
     """The hot handle of one streaming response: starts once, replays to late subscribers.
 
     Use it wherever an Observable of events goes: ``stream.pipe(text_only())``,

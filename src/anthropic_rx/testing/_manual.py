@@ -12,6 +12,7 @@ from reactivex.disposable import Disposable
 
 from .._core import MessageAccumulator, MessageSnapshot
 from .._exceptions import AnthropicRxError, StreamAbortedError
+from .._iterate import NotIterable
 from ..events import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -33,7 +34,7 @@ class _Subscriber:
 
 
 @final
-class ManualStream(Observable[StreamEvent]):
+class ManualStream(NotIterable, Observable[StreamEvent]):
     """A hot stream of typed events that the test sends one at a time, synchronously.
 
     It behaves as a `MessageStream` does for its subscribers — hot, replaying everything to
