@@ -92,7 +92,8 @@ class Browser:
             if message.get("id") == number:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
+                result: dict[str, Any] = message.get("result", {})
+                return result
 
     def goto(self, url: str) -> None:
         self.call("Page.enable")

@@ -21,7 +21,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from reactivex import Observable
 from reactivex import operators as ops
@@ -77,7 +77,8 @@ def ui_item(event: StreamEvent) -> dict[str, Any] | None:
 
 def ui_shape(stream: Observable[StreamEvent]) -> Observable[dict[str, Any]]:
     """The operator pipeline the relay applies: events → the page's items."""
-    return stream.pipe(ops.map(ui_item), ops.filter(lambda item: item is not None))  # type: ignore[arg-type, return-value]
+    items: Observable[dict[str, Any] | None] = stream.pipe(ops.map(ui_item))
+    return cast("Observable[dict[str, Any]]", items.pipe(ops.filter(lambda i: i is not None)))
 
 
 def create_app(

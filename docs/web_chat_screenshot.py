@@ -2,7 +2,7 @@
 
 Run from anywhere, with the project's environment (and Debian's ``chromium``)::
 
-    .venv/bin/python docs/web_chat.py
+    .venv/bin/python docs/web_chat_screenshot.py
 
 It serves ``examples/web_chat`` on 127.0.0.1 against the built-in emulator (never the real
 API), opens the page in headless Chromium over the DevTools protocol, asks a question that
