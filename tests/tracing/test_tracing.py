@@ -174,3 +174,104 @@ def test_conversation_tools_are_child_spans(
     if fn is broken:
         assert tools[0].status.status_code is StatusCode.ERROR
         assert attrs["error.type"] == "RuntimeError"
+
+
+def counting() -> dict[str, object]:
+    """The parameters of a count_tokens request (those of `params` but max_tokens)."""
+    return {k: v for k, v in params().items() if k != "max_tokens"}
+
+
+def test_create_is_one_client_span_like_a_streams(
+    emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    app = provider.get_tracer("app")
+    with (
+        instrument(tracer_provider=provider, capture_content=True),
+        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
+        app.start_as_current_span("handler") as handler,
+    ):
+        message = c.messages.create(**params(temperature=0.5))
+        raw = c.messages.with_raw_response.create(**params())
+        counted = c.messages.count_tokens(**counting())
+    chat, raw_chat, count = [s for s in exporter.get_finished_spans() if s.name != "handler"]
+    attrs = dict(chat.attributes or {})
+    assert chat.name == "chat claude-emulated" and chat.kind is SpanKind.CLIENT
+    assert chat.parent is not None and chat.parent.span_id == handler.get_span_context().span_id
+    assert attrs["gen_ai.operation.name"] == "chat"
+    assert attrs["gen_ai.request.model"] == "claude-emulated"
+    assert attrs["gen_ai.request.max_tokens"] == 64
+    assert attrs["gen_ai.request.temperature"] == 0.5
+    assert attrs["gen_ai.response.id"] == message.id
+    assert attrs["gen_ai.response.model"] == message.model
+    assert attrs["gen_ai.usage.input_tokens"] == message.usage.input_tokens
+    assert attrs["gen_ai.usage.output_tokens"] == message.usage.output_tokens
+    assert attrs["gen_ai.response.finish_reasons"] == (message.stop_reason,)
+    assert attrs["anthropic.request_id"] == message.info.request_id  # type: ignore[attr-defined]
+    assert attrs["anthropic.attempts"] == 1
+    assert PROMPT in str(attrs["gen_ai.input.messages"])
+    text = message.content[0].text  # type: ignore[union-attr]
+    assert json.loads(str(attrs["gen_ai.output.messages"]))[0]["content"][0]["text"] == text
+    assert chat.status.status_code is StatusCode.UNSET
+    raw_attrs = dict(raw_chat.attributes or {})
+    assert raw_attrs["gen_ai.response.id"] == raw.parse().id
+    assert raw_attrs["anthropic.request_id"] == raw.request_id
+    assert count.name == "count_tokens claude-emulated"
+    count_attrs = dict(count.attributes or {})
+    assert count_attrs["gen_ai.operation.name"] == "count_tokens"
+    assert count_attrs["gen_ai.usage.input_tokens"] == counted.input_tokens
+    for span in (chat, raw_chat, count):
+        no_secret(span)
+    assert emu.stats.wait_idle(10)
+
+
+def test_create_retries_and_errors_are_recorded(
+    emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    with (
+        instrument(tracer_provider=provider),
+        arx.Client(api_key=KEY, base_url=emu.base_url, max_retry_wait=60) as c,
+    ):
+        c.messages.create(**params(), extra_headers=scenario("F02", status=529, retry_after=0))
+        with pytest.raises(arx.OverloadedError):
+            c.with_options(max_retries=0).messages.create(
+                **params(), extra_headers=scenario("F02", status=529, retry_after=0)
+            )
+    retried, failed = exporter.get_finished_spans()
+    assert dict(retried.attributes or {})["anthropic.attempts"] == 2
+    (retry,) = [e for e in retried.events if e.name == "retry"]
+    assert dict(retry.attributes or {})["cause"] == "HTTP 529"
+    assert retried.status.status_code is StatusCode.UNSET
+    assert failed.status.status_code is StatusCode.ERROR
+    attrs = dict(failed.attributes or {})
+    assert attrs["error.type"] == "OverloadedError" and attrs["anthropic.attempts"] == 1
+    assert "gen_ai.usage.input_tokens" not in attrs
+    assert any(e.name == "exception" for e in failed.events)
+    no_secret(failed)
+    assert emu.stats.wait_idle(10)
+
+
+@pytest.mark.anyio
+async def test_async_create_is_a_span_under_the_callers_context(
+    emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
+) -> None:
+    provider, exporter = spans
+    app = provider.get_tracer("app")
+    with instrument(tracer_provider=provider), app.start_as_current_span("handler") as handler:
+        async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url) as c:
+            message = await c.messages.create(**params())
+            counted = await c.messages.count_tokens(**counting())
+            with pytest.raises(arx.OverloadedError):
+                await c.with_options(max_retries=0).messages.create(
+                    **params(), extra_headers=scenario("F02", status=529)
+                )
+    chat, count, failed = [s for s in exporter.get_finished_spans() if s.name != "handler"]
+    for span in (chat, count, failed):
+        assert span.parent is not None
+        assert span.parent.span_id == handler.get_span_context().span_id
+    assert dict(chat.attributes or {})["gen_ai.response.id"] == message.id
+    assert dict(count.attributes or {})["gen_ai.usage.input_tokens"] == counted.input_tokens
+    assert dict(failed.attributes or {})["error.type"] == "OverloadedError"
+    assert failed.status.status_code is StatusCode.ERROR
+    assert emu.stats.wait_idle(10)

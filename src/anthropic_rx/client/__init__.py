@@ -74,6 +74,8 @@ from ._client import Messages as Messages
 from ._client import MessagesWithRawResponse as MessagesWithRawResponse
 from ._extras import CountTokensParams as CountTokensParams
 from ._extras import RawResponse as RawResponse
+from ._hooks import Call as Call
+from ._hooks import CallWatcher as CallWatcher
 from ._hooks import ClientHook as ClientHook
 from ._hooks import add_client_hook as add_client_hook
 from ._hooks import remove_client_hook as remove_client_hook
@@ -95,6 +97,8 @@ __all__ = [
     "BatchRequestFailedError",
     "BatchResultUnreadableError",
     "Batches",
+    "Call",
+    "CallWatcher",
     "Client",
     "ClientHook",
     "ClientOptions",

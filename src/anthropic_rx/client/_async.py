@@ -24,6 +24,7 @@ from .._exceptions import AnthropicRxError, ContentTimeoutError, DeadlineExceede
 from ..events import Message
 from ._call import Attempt, RequestCore
 from ._config import Settings
+from ._hooks import async_watched
 from ._http import CLOSE_LIMIT, aclose_response, aread_body, aread_some, is_event_stream
 from ._info import StreamInfo
 from ._params import RequestParts
@@ -200,4 +201,6 @@ async def async_create(
         read_timeout=settings.create_timeout,
         content_timeout=None,  # no events in a JSON answer: only the deadline watches it
     )
-    return await AsyncCall[Message](core).run(read)
+    return await async_watched(
+        "chat", info.params, info, lambda: AsyncCall[Message](core).run(read)
+    )

@@ -306,7 +306,7 @@ class MessagesWithRawResponse:
     def count_tokens(self, **params: Unpack[CountTokensParams]) -> RawResponse[MessageTokensCount]:
         """``count_tokens()``, returning the final response."""
         state = self._state
-        _, info = state.begin({}, stream=None)
+        _, info = state.begin(params, stream=None)  # params: for .info and the hooks
         parts = count_request(params, str(state.settings.url))
         return sync_call_json(state.http, state.settings, parts, info, MessageTokensCount)
 
@@ -329,7 +329,7 @@ class AsyncMessagesWithRawResponse:
     ) -> RawResponse[MessageTokensCount]:
         """``count_tokens()``, returning the final response."""
         state = self._state
-        _, info = state.begin({}, stream=None)
+        _, info = state.begin(params, stream=None)  # params: for .info and the hooks
         parts = count_request(params, str(state.settings.url))
         return await async_call_json(state.http, state.settings, parts, info, MessageTokensCount)
 

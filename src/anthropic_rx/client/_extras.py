@@ -20,6 +20,7 @@ from ..events import Message
 from ._async import AsyncCall
 from ._call import RequestCore
 from ._config import Settings
+from ._hooks import async_watched, sync_watched
 from ._http import aread_body, read_body, validation_error
 from ._info import StreamInfo
 from ._params import RequestParts, build_request
@@ -180,7 +181,9 @@ def sync_call_json(
         return RawResponse(parse(response, content, attempt.number), response, content, info)
 
     call = SyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
-    return _with_info(call.run(read), info)
+    return sync_watched(
+        _operation(kind), info.params, info, lambda: _with_info(call.run(read), info)
+    )
 
 
 async def async_call_json(
@@ -198,7 +201,15 @@ async def async_call_json(
         return RawResponse(parse(response, content, attempt.number), response, content, info)
 
     call = AsyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
-    return _with_info(await call.run(read), info)
+
+    async def run() -> RawResponse[_M]:
+        return _with_info(await call.run(read), info)
+
+    return await async_watched(_operation(kind), info.params, info, run)
+
+
+def _operation(kind: type[BaseModel]) -> str:
+    return "chat" if kind is Message else "count_tokens"
 
 
 def _with_info(raw: RawResponse[_M], info: StreamInfo) -> RawResponse[_M]:

@@ -39,6 +39,7 @@ from .._exceptions import (
 from ..events import Message
 from ._call import Attempt, RequestCore
 from ._config import Settings
+from ._hooks import sync_watched
 from ._http import is_event_stream, read_body, read_some
 from ._info import StreamInfo
 from ._params import RequestParts
@@ -343,4 +344,4 @@ def sync_create(
         read_timeout=settings.create_timeout,
         content_timeout=None,  # no events in a JSON answer: only the deadline watches it
     )
-    return SyncCall[Message](core).run(read)
+    return sync_watched("chat", info.params, info, lambda: SyncCall[Message](core).run(read))

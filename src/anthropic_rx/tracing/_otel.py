@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit
 
-from ..client import add_client_hook, remove_client_hook
+from ..client import Call, add_client_hook, remove_client_hook
 from ..conversations import (
     Conversation,
     ConversationStopped,
@@ -18,7 +18,13 @@ from ..conversations import (
     ToolStarted,
     TurnStarted,
 )
-from ..events import ContentBlockDeltaEvent, ContentBlockStartEvent, MessageStartEvent, StreamEvent
+from ..events import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    Message,
+    MessageStartEvent,
+    StreamEvent,
+)
 from ..sources import MessageStream
 
 if TYPE_CHECKING:
@@ -87,6 +93,8 @@ class Instrumentation:
             made.watch(record)
         elif isinstance(made, Conversation):
             _ConversationSpans(self, made, parent, self._record_of)
+        elif isinstance(made, Call):
+            made.watch(_CallSpan(self, made, parent))
 
     def _record_of(self, stream: MessageStream) -> _StreamSpan | None:
         with self._lock:
@@ -114,40 +122,11 @@ class _StreamSpan:
             info.add_response_hook(self._on_response)
 
     def on_start(self) -> None:
-        params = self._params
-        model = params.get("model")
-        attributes = self._attributes
-        attributes.update(
-            {
-                "gen_ai.operation.name": "chat",
-                "gen_ai.system": "anthropic",
-                "gen_ai.provider.name": "anthropic",
-            }
-        )
-        if isinstance(model, str):
-            attributes["gen_ai.request.model"] = model
-        for name, key in _REQUEST_ATTRIBUTES.items():
-            value = params.get(name)
-            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-                attributes[key] = value
-            elif isinstance(value, (list, tuple)):
-                items: list[Any] | tuple[Any, ...] = value  # pyright: ignore[reportUnknownVariableType]
-                attributes[key] = [str(v) for v in items]
         stream = self._stream()
         url = getattr(getattr(stream, "info", None), "url", None)
-        if isinstance(url, str):
-            parts = urlsplit(url)
-            if parts.hostname:
-                attributes["server.address"] = parts.hostname
-            if parts.port:
-                attributes["server.port"] = parts.port
-        if self._owner.capture_content:
-            messages = params.get("messages")
-            if messages is not None:
-                attributes["gen_ai.input.messages"] = _dumps(messages)
-            system = params.get("system")
-            if system is not None:
-                attributes["gen_ai.system_instructions"] = _dumps(system)
+        self._attributes.update(
+            _request_attributes("chat", self._params, url, self._owner.capture_content)
+        )
         self._started = time.perf_counter()
         self._start_ns = time.time_ns()
 
@@ -167,7 +146,7 @@ class _StreamSpan:
             self._attributes["gen_ai.response.model"] = event.message.model
 
     def on_end(self, error: Exception | None) -> None:
-        from opentelemetry.trace import SpanKind, Status, StatusCode
+        from opentelemetry.trace import SpanKind
 
         if self._start_ns is None:
             return  # never started: no request, no span
@@ -185,42 +164,129 @@ class _StreamSpan:
             span.add_event(name, attributes, timestamp=at)
         snapshot = stream.snapshot if stream is not None else None
         info = getattr(stream, "info", None)
-        attempts = getattr(info, "attempts", 0) or 0
-        request_id = getattr(info, "request_id", None)
-        if request_id:
-            span.set_attribute("anthropic.request_id", request_id)
-        if attempts:
-            span.set_attribute("anthropic.attempts", attempts)
-        responses = self._responses
-        for number in range(1, attempts):  # every attempt but the last was retried
-            status, rid = responses[number - 1] if number <= len(responses) else (None, None)
-            cause = f"HTTP {status}" if status is not None else "connection failure"
-            event: dict[str, Any] = {"attempt": number, "cause": cause}
-            if rid:
-                event["request_id"] = rid
-            span.add_event("retry", event)
-        if snapshot is not None:
-            usage = snapshot.usage
-            span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens or 0)
-            span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens or 0)
-            cache_read = getattr(usage, "cache_read_input_tokens", None)
-            if cache_read is not None:
-                span.set_attribute("gen_ai.usage.cache_read.input_tokens", cache_read)
-            cache_made = getattr(usage, "cache_creation_input_tokens", None)
-            if cache_made is not None:
-                span.set_attribute("gen_ai.usage.cache_creation.input_tokens", cache_made)
-            if snapshot.stop_reason is not None:
-                span.set_attribute("gen_ai.response.finish_reasons", [snapshot.stop_reason])
-            if self._owner.capture_content:
-                content = [block.model_dump(mode="json") for block in snapshot.content]
-                span.set_attribute(
-                    "gen_ai.output.messages", _dumps([{"role": "assistant", "content": content}])
-                )
-        if error is not None:
-            span.set_attribute("error.type", type(error).__name__)
-            span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-        span.end()
+        _finish(span, info, self._responses, snapshot, error, capture=self._owner.capture_content)
+
+
+class _CallSpan:
+    """A non-streaming call's span (``create()``, ``count_tokens()``, raw), from its start."""
+
+    def __init__(self, owner: Instrumentation, call: Call, parent: Context) -> None:
+        from opentelemetry.trace import SpanKind
+
+        self._capture = owner.capture_content
+        self._info = call.info
+        self._responses: list[tuple[int | None, str | None]] = []
+        call.info.add_response_hook(self._on_response)
+        model = call.params.get("model")
+        attributes = _request_attributes(call.operation, call.params, call.info.url, self._capture)
+        self._span = owner.tracer.start_span(
+            f"{call.operation} {model}" if isinstance(model, str) else call.operation,
+            context=parent,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+        )
+
+    def _on_response(self, info: Any) -> None:
+        self._responses.append((info.status_code, info.request_id))
+
+    def on_end(self, result: object, error: Exception | None) -> None:
+        if isinstance(result, Message):
+            self._span.set_attribute("gen_ai.response.id", result.id)
+            self._span.set_attribute("gen_ai.response.model", result.model)
+        _finish(self._span, self._info, self._responses, result, error, capture=self._capture)
+
+
+def _request_attributes(
+    operation: str, params: Mapping[str, Any], url: object, capture: bool
+) -> dict[str, Any]:
+    """A request's attributes, known before it is sent."""
+    attributes: dict[str, Any] = {
+        "gen_ai.operation.name": operation,
+        "gen_ai.system": "anthropic",
+        "gen_ai.provider.name": "anthropic",
+    }
+    model = params.get("model")
+    if isinstance(model, str):
+        attributes["gen_ai.request.model"] = model
+    for name, key in _REQUEST_ATTRIBUTES.items():
+        value = params.get(name)
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            attributes[key] = value
+        elif isinstance(value, (list, tuple)):
+            items: list[Any] | tuple[Any, ...] = value  # pyright: ignore[reportUnknownVariableType]
+            attributes[key] = [str(v) for v in items]
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        if parts.hostname:
+            attributes["server.address"] = parts.hostname
+        if parts.port:
+            attributes["server.port"] = parts.port
+    if capture:
+        messages = params.get("messages")
+        if messages is not None:
+            attributes["gen_ai.input.messages"] = _dumps(messages)
+        system = params.get("system")
+        if system is not None:
+            attributes["gen_ai.system_instructions"] = _dumps(system)
+    return attributes
+
+
+def _finish(
+    span: Span,
+    info: object,
+    responses: list[tuple[int | None, str | None]],
+    result: object,
+    error: Exception | None,
+    *,
+    capture: bool,
+) -> None:
+    """Record what the request's end tells (attempts, retries, usage, answer, error); end it.
+
+    *result* is the message (a stream's snapshot), a token count, or None.
+    """
+    from opentelemetry.trace import Status, StatusCode
+
+    attempts = getattr(info, "attempts", 0) or 0
+    request_id = getattr(info, "request_id", None)
+    if request_id:
+        span.set_attribute("anthropic.request_id", request_id)
+    if attempts:
+        span.set_attribute("anthropic.attempts", attempts)
+    for number in range(1, attempts):  # every attempt but the last was retried
+        status, rid = responses[number - 1] if number <= len(responses) else (None, None)
+        cause = f"HTTP {status}" if status is not None else "connection failure"
+        event: dict[str, Any] = {"attempt": number, "cause": cause}
+        if rid:
+            event["request_id"] = rid
+        span.add_event("retry", event)
+    usage = getattr(result, "usage", None)  # a Message or a stream's MessageSnapshot
+    if usage is not None:
+        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens or 0)
+        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens or 0)
+        cache_read = getattr(usage, "cache_read_input_tokens", None)
+        if cache_read is not None:
+            span.set_attribute("gen_ai.usage.cache_read.input_tokens", cache_read)
+        cache_made = getattr(usage, "cache_creation_input_tokens", None)
+        if cache_made is not None:
+            span.set_attribute("gen_ai.usage.cache_creation.input_tokens", cache_made)
+        stop_reason = getattr(result, "stop_reason", None)
+        if stop_reason is not None:
+            span.set_attribute("gen_ai.response.finish_reasons", [stop_reason])
+        if capture:
+            blocks: list[Any] = getattr(result, "content", [])
+            content = [block.model_dump(mode="json") for block in blocks]
+            span.set_attribute(
+                "gen_ai.output.messages", _dumps([{"role": "assistant", "content": content}])
+            )
+    else:
+        counted = getattr(result, "input_tokens", None)  # a MessageTokensCount
+        if isinstance(counted, int):
+            span.set_attribute("gen_ai.usage.input_tokens", counted)
+    if error is not None:
+        span.set_attribute("error.type", type(error).__name__)
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+    span.end()
 
 
 class _ConversationSpans:
@@ -328,7 +394,10 @@ def instrument(
     ``gen_ai.response.finish_reasons``, ``gen_ai.response.time_to_first_chunk`` (seconds),
     ``anthropic.request_id``, ``anthropic.attempts``, a ``retry`` event per retried attempt
     with its cause, and on failure ``error.type`` (the error's class), the exception and an
-    ERROR status. A conversation's run is an ``invoke_agent`` span with its turns' spans and
+    ERROR status. ``messages.create()``, ``count_tokens()`` and their ``with_raw_response``
+    twins (sync and async) get the same span from the caller's context (``count_tokens
+    {model}`` for a count, with only the input tokens), without the time to first chunk.
+    A conversation's run is an ``invoke_agent`` span with its turns' spans and
     one ``execute_tool {name}`` span per tool call under it.
 
     The prompt and the answer (``gen_ai.input.messages``, ``gen_ai.output.messages``, tool
