@@ -85,6 +85,17 @@ class Call:
         operation: ``"chat"`` (a Message) or ``"count_tokens"``.
         params: the call's keyword arguments (the key is never among them).
         info: the request's `StreamInfo` (url, attempts, request ids).
+
+    Example:
+        >>> class Show:
+        ...     def on_end(self, result: object, error: Exception | None) -> None:
+        ...         print(type(result).__name__, error)
+        >>> def hook(made: object) -> None:
+        ...     if isinstance(made, Call): made.watch(Show())
+        >>> add_client_hook(hook)
+        >>> message = client.messages.create(**params)
+        Message None
+        >>> remove_client_hook(hook)
     """
 
     __slots__ = ("_watchers", "info", "operation", "params")
@@ -98,6 +109,11 @@ class Call:
     def watch(self, watcher: CallWatcher) -> None:
         """Tell *watcher* (``on_end(result, error)``) when the call ends."""
         self._watchers.append(watcher)
+
+    @property
+    def watched(self) -> bool:
+        """Whether a watcher was added."""
+        return bool(self._watchers)
 
     def end(self, result: object, error: Exception | None) -> None:
         """Tell the watchers; an exception from one is logged, never raised."""
@@ -113,7 +129,7 @@ _R = TypeVar("_R")
 
 def _begin(operation: str, params: Mapping[str, Any], info: StreamInfo) -> Call | None:
     call = notify_hooks(Call(operation, params, info))
-    return call if call._watchers else None  # pyright: ignore[reportPrivateUsage]
+    return call if call.watched else None
 
 
 def _parsed(result: object) -> object:
