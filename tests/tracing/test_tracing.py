@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -176,7 +177,7 @@ def test_conversation_tools_are_child_spans(
         assert attrs["error.type"] == "RuntimeError"
 
 
-def counting() -> dict[str, object]:
+def counting() -> dict[str, Any]:
     """The parameters of a count_tokens request (those of `params` but max_tokens)."""
     return {k: v for k, v in params().items() if k != "max_tokens"}
 
@@ -207,7 +208,7 @@ def test_create_is_one_client_span_like_a_streams(
     assert attrs["gen_ai.usage.input_tokens"] == message.usage.input_tokens
     assert attrs["gen_ai.usage.output_tokens"] == message.usage.output_tokens
     assert attrs["gen_ai.response.finish_reasons"] == (message.stop_reason,)
-    assert attrs["anthropic.request_id"] == message.info.request_id  # type: ignore[attr-defined]
+    assert attrs["anthropic.request_id"] == message.info.request_id
     assert attrs["anthropic.attempts"] == 1
     assert PROMPT in str(attrs["gen_ai.input.messages"])
     text = message.content[0].text  # type: ignore[union-attr]
