@@ -100,9 +100,8 @@ def is_async_response(response: object) -> bool:
 
 def info_of(response: object) -> StreamInfo:
     """A `StreamInfo` of a response already received: its URL, status and headers."""
-    request = getattr(response, "request", None)
     try:
-        url = str(getattr(request, "url", ""))
+        url = str(getattr(getattr(response, "request", None), "url", ""))
     except RuntimeError:  # httpx: a response made without a request raises on .request
         url = ""
     info = StreamInfo(url)
