@@ -45,6 +45,18 @@ SLOW_PATHS = (
     "tests/core/test_differential.py::test_final_message_equals_the_beta_sdk_in_random_chunks",
     "tests/core/test_differential.py::test_a_stream_cut_at_any_event_boundary",
     "tests/client/test_client.py::test_the_key_appears_in_no_log_line_repr_or_error",
+    # Whole documents and every recording, run end to end: the unit tests stay fast.
+    "tests/test_readme.py",
+    "tests/test_docstrings.py",
+    "tests/test_migration_guide.py",
+    "tests/core/test_compact_running.py::test_appended_steps_read_back_equal_from_every_position",
+    # Many requests to the emulator over sockets: covered in full by `make test` and CI.
+    "tests/batches/",
+    "tests/tracing/",
+    "tests/parity/test_client_surface.py",
+    "tests/client/test_output_format.py",
+    "tests/relay/",
+    "tests/emulator/test_faults.py",
 )
 
 
