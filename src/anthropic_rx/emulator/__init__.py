@@ -152,6 +152,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
         "anthropic_rx.emulator needs uvicorn: `pip install anthropic-rx[emulator]`"
     ) from _exc
 
+from ._app import AppSettings as AppSettings
 from ._app import EmulatorApp as EmulatorApp
 from ._cli import main as main
 from ._faults import SCENARIOS as SCENARIOS
@@ -168,6 +169,7 @@ del _uvicorn
 
 __all__ = [
     "SCENARIOS",
+    "AppSettings",
     "CloseReason",
     "ConnectionRecord",
     "Emulator",
