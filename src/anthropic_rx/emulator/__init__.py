@@ -1,7 +1,8 @@
 """A local Messages API for tests, demos and notebooks: answers, recordings and faults.
 
 Needs the ``emulator`` extra (``pip install anthropic-rx[emulator]``, i.e. uvicorn). It
-imports nothing else from anthropic_rx, so it can test the library as an outsider would.
+imports nothing else from anthropic_rx, and importing it loads none of the library (nor
+reactivex, pydantic or httpx), so it can test the library as an outsider would.
 
 Start it in-process (a background thread with its own event loop, ephemeral port)::
 
