@@ -10,7 +10,9 @@ pytest.importorskip("rich")
 
 from rich.console import Console
 
-from anthropic_rx._demo import DemoOptions, _Panel, _render, run_demo
+from anthropic_rx._demo import DemoOptions, run_demo
+from anthropic_rx._demo._pipelines import Box
+from anthropic_rx._demo._screen import render
 
 TITLES = ("A: text", "B: text, merged with A", "C: tool input", "D: thinking", "D's answer")
 
@@ -19,14 +21,14 @@ def console(width: int, height: int) -> Console:
     return Console(width=width, height=height, record=True, file=io.StringIO(), color_system=None)
 
 
-def long_panels() -> dict[str, _Panel]:
+def long_panels() -> dict[str, Box]:
     words = " ".join(f"word{i}" for i in range(400))
     panels = {
-        "A": _Panel("A: text · coalesce_text()", text=words + " THE-END-A"),
-        "B": _Panel("B: text, merged with A", text=words + " THE-END-B"),
-        "tool": _Panel("C: tool input · on_tool_input()", text='{"city": "Paris"}'),
-        "think": _Panel("D: thinking · thinking()", text=words + " THE-END-D"),
-        "answer": _Panel("D's answer · text_only()", text=words + " THE-END-ANSWER"),
+        "A": Box("A: text · coalesce_text()", text=words + " THE-END-A"),
+        "B": Box("B: text, merged with A", text=words + " THE-END-B"),
+        "tool": Box("C: tool input · on_tool_input()", text='{"city": "Paris"}'),
+        "think": Box("D: thinking · thinking()", text=words + " THE-END-D"),
+        "answer": Box("D's answer · text_only()", text=words + " THE-END-ANSWER"),
     }
     panels["A"].done = "end_turn · 35 in / 54 out"
     return panels
@@ -35,7 +37,7 @@ def long_panels() -> dict[str, _Panel]:
 @pytest.mark.parametrize(("width", "height"), [(80, 24), (100, 30), (160, 50)])
 def test_a_frame_with_long_text_fits_the_terminal(width: int, height: int) -> None:
     out = console(width, height)
-    out.print(_render(long_panels(), "the built-in emulator at http://127.0.0.1:1234", 12.3, out))
+    out.print(render(long_panels(), "the built-in emulator at http://127.0.0.1:1234", 12.3, out))
     lines = out.export_text().splitlines()
     assert len(lines) < height  # one line left for the cursor: nothing scrolls away
     assert all(len(line) <= width for line in lines)

@@ -73,6 +73,10 @@ def _modules() -> list[str]:
 
 def _collect() -> list[tuple[str, doctest.DocTest]]:
     finder = doctest.DocTestFinder(exclude_empty=True)
+    # The facade loads its names on first use: load them all, so that the finder sees the
+    # classes it shows (their docstrings are collected under ``anthropic_rx.<name>``).
+    for name in anthropic_rx.__all__:
+        getattr(anthropic_rx, name)
     found: dict[str, tuple[str, doctest.DocTest]] = {}
     for name in _modules():
         try:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import subprocess
+import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +134,70 @@ def test_every_error_is_an_anthropic_rx_error() -> None:
 
 def test_the_version_is_a_string() -> None:
     assert isinstance(arx.__version__, str) and arx.__version__
+
+
+def _facade() -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The facade's three listings, read from its syntax: what type checkers see (name →
+    module of the ``if TYPE_CHECKING:`` imports), what it loads (``_HOMES``), ``__all__``."""
+    tree = ast.parse(Path(arx.__file__).read_text(encoding="utf-8"))
+    checked: dict[str, str] = {}
+    homes: dict[str, str] = {}
+    exported: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom) and imp.level == 1 and imp.module
+                for alias in imp.names:
+                    assert alias.asname == alias.name, f"{alias.name} is not re-exported"
+                    assert alias.name not in checked, f"{alias.name} is imported twice"
+                    checked[alias.name] = imp.module
+        elif isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "_HOMES":
+            homes = ast.literal_eval(node.value)  # type: ignore[arg-type]
+        elif isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
+            exported = ast.literal_eval(node.value)
+    return checked, homes, exported
+
+
+def test_the_lazy_table_the_typed_imports_and_all_agree() -> None:
+    checked, homes, exported = _facade()
+    assert exported and len(set(exported)) == len(exported)
+    assert checked == homes
+    assert sorted(homes) == sorted(exported)
+
+
+def test_the_facade_loads_nothing_until_a_name_is_used() -> None:
+    code = """\
+import sys
+import anthropic_rx as arx
+loaded = lambda: sorted(m for m in sys.modules if m.startswith("anthropic_rx."))
+assert loaded() == [], loaded()
+assert set(arx.__all__) <= set(dir(arx))
+try:
+    arx.Clinet
+except AttributeError as exc:
+    assert str(exc) == "module 'anthropic_rx' has no attribute 'Clinet'", exc
+else:
+    raise AssertionError("no AttributeError")
+assert not hasattr(arx, "emulator") and loaded() == []
+from anthropic_rx import from_bytes
+assert "anthropic_rx.sources" in loaded() and "anthropic_rx.client" not in loaded()
+assert arx.from_bytes is from_bytes and "from_bytes" in vars(arx)
+assert arx.operators.final_text and arx.batches.BatchRun
+for name in arx.__all__:
+    exec(f"from anthropic_rx import {name}")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_error_of_the_tree_is_exported_and_shown_at_its_public_path() -> None:
+    _exceptions = importlib.import_module("anthropic_rx._exceptions")
+    errors = {
+        name
+        for name, value in vars(_exceptions).items()
+        if isinstance(value, type) and issubclass(value, arx.AnthropicRxError)
+    }
+    assert errors <= set(arx.__all__)  # pickle finds them by that path
+    assert {getattr(_exceptions, e).__module__ for e in errors} == {"anthropic_rx"}

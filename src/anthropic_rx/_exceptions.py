@@ -525,3 +525,18 @@ class OutputValidationError(AnthropicRxError, ValueError):
         self.text = text
         self.errors: list[dict[str, Any]] = list(errors or [])
         self.index = index
+
+
+def _show_public_path() -> None:
+    """Name every error by the path users catch it under (``anthropic_rx.RateLimitError``).
+
+    Tracebacks and reprs read ``__module__``; the package's facade exports every error, so
+    ``pickle`` finds each one there too. Done here, not by the facade, since the facade loads
+    its names lazily and an error can be raised before anyone has asked for its name.
+    """
+    for value in list(globals().values()):
+        if isinstance(value, type) and issubclass(value, AnthropicRxError):
+            value.__module__ = "anthropic_rx"
+
+
+_show_public_path()

@@ -277,3 +277,12 @@ def test_the_emulator_imports_nothing_from_the_library() -> None:
                 assert not outside, f"{source.name} imports {'.' * node.level}{node.module}"
             elif isinstance(node, ast.Import):
                 assert not any(a.name.startswith("anthropic_rx") for a in node.names), source.name
+
+
+def test_a_misspelt_setting_is_a_type_error_before_anything_starts() -> None:
+    with pytest.raises(TypeError, match=r"\['pase'\].*'pace'"):
+        Emulator(pase=5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="pase"):
+        EmulatorApp(pase=5)  # type: ignore[call-arg]
+    app = Emulator(pace=5, seed=3, models=["claude-x"]).app  # passed on to the app, whole
+    assert app.defaults.pace == 5 and app.defaults.scenario is None

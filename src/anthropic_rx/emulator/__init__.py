@@ -1,7 +1,8 @@
 """A local Messages API for tests, demos and notebooks: answers, recordings and faults.
 
 Needs the ``emulator`` extra (``pip install anthropic-rx[emulator]``, i.e. uvicorn). It
-imports nothing else from anthropic_rx, so it can test the library as an outsider would.
+imports nothing else from anthropic_rx, and importing it loads none of the library (nor
+reactivex, pydantic or httpx), so it can test the library as an outsider would.
 
 Start it in-process (a background thread with its own event loop, ephemeral port)::
 
@@ -152,6 +153,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
         "anthropic_rx.emulator needs uvicorn: `pip install anthropic-rx[emulator]`"
     ) from _exc
 
+from ._app import AppSettings as AppSettings
 from ._app import EmulatorApp as EmulatorApp
 from ._cli import main as main
 from ._faults import SCENARIOS as SCENARIOS
@@ -168,6 +170,7 @@ del _uvicorn
 
 __all__ = [
     "SCENARIOS",
+    "AppSettings",
     "CloseReason",
     "ConnectionRecord",
     "Emulator",

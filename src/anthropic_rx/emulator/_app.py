@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, Unpack, cast
 from urllib.parse import parse_qsl
 
 from . import _count as count
@@ -22,7 +22,7 @@ from ._threads import Threads
 from ._validate import Problem, check_auth, check_body, check_version, parse_body, presented_key
 from ._wire import JSONObject, accumulate, split_events
 
-__all__ = ["Control", "EmulatorApp"]
+__all__ = ["AppSettings", "Control", "EmulatorApp"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -73,6 +73,21 @@ class Control:
         self.options.update(settings)
 
 
+class AppSettings(TypedDict, total=False):
+    """The keywords of `EmulatorApp`, which `Emulator` passes on to it (written once here)."""
+
+    recording: str | Path | None
+    scenario: str | None
+    options: Mapping[str, Any] | None
+    pace: float
+    api_key: str | None
+    seed: int
+    padding: bool
+    require_version: bool
+    models: Collection[str] | None
+    max_body: int
+
+
 class EmulatorApp:
     """A local Messages API as an ASGI app; `Emulator` serves it on a real socket.
 
@@ -83,46 +98,43 @@ class EmulatorApp:
         recording: a ``.sse`` file to replay instead of generating answers.
         scenario: the fault scenario of every request that does not choose its own.
         options: default scenario and generation options.
-        pace: output tokens per second; 0 writes as fast as the client reads.
-        api_key: accept only this key; ``None`` accepts any non-empty one.
-        seed: mixed into generation, so emulators can differ deterministically.
-        padding: pad data lines with spaces as the real API does.
-        require_version: refuse requests without ``anthropic-version``, as the API does.
-        models: the model names to accept (others get 404), or ``None`` for any.
-        max_body: the largest request body accepted, in bytes (the API's is 32 MB).
+        pace: output tokens per second; 0 (the default) writes as fast as the client reads.
+        api_key: accept only this key; ``None`` (the default) accepts any non-empty one.
+        seed: mixed into generation, so emulators can differ deterministically (default 0).
+        padding: pad data lines with spaces as the real API does (default ``True``).
+        require_version: refuse requests without ``anthropic-version``, as the API does
+            (default ``True``).
+        models: the model names to accept (others get 404), or ``None`` (the default) for any.
+        max_body: the largest request body accepted, in bytes (default 32 MB, the API's).
         stats: where to record connections and requests.
     """
 
-    def __init__(
-        self,
-        *,
-        recording: str | Path | None = None,
-        scenario: str | None = None,
-        options: Mapping[str, Any] | None = None,
-        pace: float = 0.0,
-        api_key: str | None = None,
-        seed: int = 0,
-        padding: bool = True,
-        require_version: bool = True,
-        models: Collection[str] | None = None,
-        max_body: int = 32 * 1024 * 1024,
-        stats: Stats | None = None,
-    ) -> None:
-        self.defaults = Control(pace=pace, recording=Path(recording) if recording else None)
+    def __init__(self, *, stats: Stats | None = None, **settings: Unpack[AppSettings]) -> None:
+        unknown = sorted(settings.keys() - AppSettings.__annotations__.keys())
+        if unknown:
+            raise TypeError(
+                f"unexpected keyword arguments {unknown}: "
+                f"expected {list(AppSettings.__annotations__)}"
+            )
+        recording = settings.get("recording")
+        scenario = settings.get("scenario")
+        self.defaults = Control(
+            pace=settings.get("pace", 0.0), recording=Path(recording) if recording else None
+        )
         self.defaults.scenario = scenario_code(scenario or "")
-        self.defaults.apply(options or {})
+        self.defaults.apply(settings.get("options") or {})
         if self.defaults.scenario is not None and self.defaults.scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}: expected F01…F22 or 'none'")
         self.hub = Hub(stats or Stats())
         self.threads = Threads()
         self.batches = BatchStore()  # /v1/messages/batches… (_batches.py)
         self.target_url: str | None = None
-        self._api_key = api_key
-        self._seed = seed
-        self._padding = padding
-        self._require_version = require_version
-        self._models = models
-        self._max_body = max_body
+        self._api_key = settings.get("api_key")
+        self._seed = settings.get("seed", 0)
+        self._padding = settings.get("padding", True)
+        self._require_version = settings.get("require_version", True)
+        self._models = settings.get("models")
+        self._max_body = settings.get("max_body", 32 * 1024 * 1024)
 
     def __repr__(self) -> str:
         key = "any" if self._api_key is None else redact(self._api_key)

@@ -14,15 +14,14 @@ import concurrent.futures
 import contextlib
 import socket
 import threading
-from collections.abc import Callable, Collection, Mapping
-from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Any, cast
+from collections.abc import Callable
+from types import FrameType
+from typing import Unpack, cast
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from ._app import EmulatorApp
+from ._app import AppSettings, EmulatorApp
 from ._exchange import Connection, Hub
 from ._stats import Stats
 
@@ -154,16 +153,9 @@ class Emulator:
     every connection. See the `anthropic_rx.emulator` docstring for scenarios and options.
 
     Args:
-        recording: a ``.sse`` file to replay instead of generating answers.
-        scenario: the fault scenario of every request that does not choose its own.
-        options: default scenario and generation options.
-        pace: output tokens per second; 0 writes as fast as the client reads.
-        api_key: accept only this key; ``None`` accepts any non-empty one.
-        seed: mixed into generation, so emulators can differ deterministically.
-        padding: pad data lines with spaces as the real API does.
-        require_version: refuse requests without ``anthropic-version``, as the API does.
-        models: the model names to accept (others get 404), or ``None`` for any.
-        max_body: the largest request body accepted, in bytes.
+        settings: what the app answers and how, the keywords of `EmulatorApp`:
+            ``recording``, ``scenario``, ``options``, ``pace``, ``api_key``, ``seed``,
+            ``padding``, ``require_version``, ``models``, ``max_body``.
         host: the address to listen on.
         port: the main port; 0 picks a free one.
         target_port: the port of the redirect target origin (F22); 0 picks a free one.
@@ -181,34 +173,14 @@ class Emulator:
     def __init__(
         self,
         *,
-        recording: str | Path | None = None,
-        scenario: str | None = None,
-        options: Mapping[str, Any] | None = None,
-        pace: float = 0.0,
-        api_key: str | None = None,
-        seed: int = 0,
-        padding: bool = True,
-        require_version: bool = True,
-        models: Collection[str] | None = None,
-        max_body: int = 32 * 1024 * 1024,
         host: str = "127.0.0.1",
         port: int = 0,
         target_port: int = 0,
         log_level: str = "warning",
         grace: float = 2.0,
+        **settings: Unpack[AppSettings],
     ) -> None:
-        self.app = EmulatorApp(
-            recording=recording,
-            scenario=scenario,
-            options=options,
-            pace=pace,
-            api_key=api_key,
-            seed=seed,
-            padding=padding,
-            require_version=require_version,
-            models=models,
-            max_body=max_body,
-        )
+        self.app = EmulatorApp(**settings)
         self.host = host
         self._ports = (port, target_port)
         self._log_level = log_level
@@ -377,22 +349,12 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    # Starting takes milliseconds and needs nothing from the caller's loop, so it may block.
     async def __aenter__(self) -> Emulator:
-        # Starting takes milliseconds and needs nothing from the caller's loop, so it may block.
         return self.start()
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self.stop()

@@ -10,6 +10,7 @@ kernel's loop keeps running, so an `AsyncClient` stream on it goes on too). ``wa
 
 from __future__ import annotations
 
+import abc
 import threading
 from collections.abc import Generator, Iterator, Mapping
 from typing import Any, final
@@ -33,8 +34,33 @@ def _check_interval(interval: float) -> float:
     return float(interval)
 
 
+class _Painted(abc.ABC):
+    """What a view and a comparison share: rendered as text and as HTML, shown (and kept up
+    to date, at most once per *interval*) by a `Painter`."""
+
+    def __init__(self, *, tool_input: bool, thinking: bool, interval: float) -> None:
+        self._tool_input = tool_input
+        self._thinking = thinking
+        self._painter = Painter(self._bundle, _check_interval(interval))
+
+    @abc.abstractmethod
+    def to_html(self) -> str: ...
+
+    @abc.abstractmethod
+    def to_text(self) -> str: ...
+
+    def _bundle(self) -> Bundle:
+        return {"text/plain": self.to_text(), "text/html": self.to_html()}
+
+    def _ipython_display_(self) -> None:
+        self._painter.show()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
 @final
-class LiveView:
+class LiveView(_Painted):
     """A notebook output that shows one stream as it arrives: text, thinking, tool input.
 
     Made by `live` (or by `compare`, one per stream). Its state is readable from any
@@ -56,20 +82,15 @@ class LiveView:
         interval: float,
     ) -> None:
         """Prepare a view of *source* (use `live`; nothing is subscribed before it starts)."""
+        super().__init__(tool_input=tool_input, thinking=thinking, interval=interval)
         self._source = source
         self._watch = Watch(source, title)
-        self._tool_input = tool_input
-        self._thinking = thinking
-        self._painter = Painter(self._bundle, _check_interval(interval))
         self._ended = Gate()
         self._watch.listen(self._painter.changed, self._on_end)
 
     def _on_end(self) -> None:
         self._painter.finish()
         self._ended.open()
-
-    def _bundle(self) -> Bundle:
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
     # -- state -----------------------------------------------------------------------------
 
@@ -176,12 +197,6 @@ class LiveView:
         """Render the view as it stands, as plain text."""
         return panel_text(self._watch.state(), tool_input=self._tool_input, thinking=self._thinking)
 
-    def _ipython_display_(self) -> None:
-        self._painter.show()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
     def __repr__(self) -> str:
         state = "ended" if self.done else "streaming"
         return (
@@ -234,7 +249,7 @@ def live(
 
 
 @final
-class Comparison(Mapping[str, LiveView]):
+class Comparison(_Painted, Mapping[str, LiveView]):
     """Streams shown side by side, each in a column, with a table comparing them at the end.
 
     Made by `compare`. A read-only mapping from each label to that stream's `LiveView`
@@ -254,15 +269,13 @@ class Comparison(Mapping[str, LiveView]):
         interval: float,
     ) -> None:
         """Prepare views of *sources* (use `compare`; nothing is subscribed yet)."""
-        self._tool_input = tool_input
-        self._thinking = thinking
+        super().__init__(tool_input=tool_input, thinking=thinking, interval=interval)
         self._views = {
             label: LiveView(
                 source, title=label, tool_input=tool_input, thinking=thinking, interval=interval
             )
             for label, source in sources.items()
         }
-        self._painter = Painter(self._bundle, _check_interval(interval))
         self._lock = threading.Lock()
         self._running = len(self._views)
         self._ended = Gate(is_open=not self._views)
@@ -279,9 +292,6 @@ class Comparison(Mapping[str, LiveView]):
 
     def _states(self) -> list[tuple[str, PanelState]]:
         return [(label, view._watch.state()) for label, view in self._views.items()]  # pyright: ignore[reportPrivateUsage]
-
-    def _bundle(self) -> Bundle:
-        return {"text/plain": self.to_text(), "text/html": self.to_html()}
 
     # -- the mapping -----------------------------------------------------------------------
 
@@ -365,12 +375,6 @@ class Comparison(Mapping[str, LiveView]):
     def to_text(self) -> str:
         """Render the comparison as it stands, as plain text."""
         return comparison_text(self._states(), tool_input=self._tool_input, thinking=self._thinking)
-
-    def _ipython_display_(self) -> None:
-        self._painter.show()
-
-    def __str__(self) -> str:
-        return self.to_text()
 
     def __repr__(self) -> str:
         state = "ended" if self.done else "streaming"

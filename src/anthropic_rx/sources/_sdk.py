@@ -11,7 +11,7 @@ from typing import Any
 
 from .._exceptions import AnthropicRxError, APIConnectionError, StreamAbortedError
 from .._info import StreamInfo
-from ..events import Message
+from ..events import Message, StreamEvent
 from ._response import (  # the same readers as from_response, with typed errors
     AsyncBytesSource,
     SyncResponseSource,
@@ -108,12 +108,11 @@ def from_sdk_stream(stream: Any, *, max_event_bytes: int | None = None) -> Messa
             f"(enter a stream manager with `with` first), got {type(stream).__name__}"
         )
     info = info_of(response)
-    left = _watch_close(stream)
+    reading = _Reading(_watch_close(stream), info)
     if is_async_response(response):
-        source: Any = _SDKAsyncSource(response.aiter_bytes(), max_event_bytes, response, info)
+        source: Any = _SDKAsyncSource(response.aiter_bytes(), max_event_bytes, response, reading)
     else:
-        source = _SDKSyncSource(response, max_event_bytes, info)
-    source.left = left
+        source = _SDKSyncSource(response, max_event_bytes, reading)
     return MessageStream(source, info=info)
 
 
@@ -134,65 +133,68 @@ def _watch_close(stream: Any) -> threading.Event:
     return left
 
 
-def _translate(exc: Exception, left: threading.Event, info: StreamInfo, seen: bool) -> Exception:
-    """The SDK's transport errors (httpx2's) as ours: typed, the request id with them."""
-    if isinstance(exc, AnthropicRxError):
+class _Reading:
+    """One read of the SDK's stream: whether its ``with`` block was left (``left``), whether
+    an event got through, and so what a failure means (`error_for`)."""
+
+    def __init__(self, left: threading.Event, info: StreamInfo) -> None:
+        self.left = left
+        self.info = info
+        self.seen = False
+
+    def counted(self, emit: Emit) -> Emit:
+        """*emit*, noting that an event got through (a break after one is mid-stream)."""
+        self.seen = False
+
+        def counting(event: StreamEvent) -> None:
+            self.seen = True
+            emit(event)
+
+        return counting
+
+    def error_for(self, exc: Exception) -> Exception:
+        """The SDK's transport errors (httpx2's) as ours: typed, the request id with them."""
+        if isinstance(exc, AnthropicRxError):
+            return exc
+        if self.left.is_set():
+            return StreamAbortedError(
+                "the SDK's stream was closed before it ended: its `with` block was left (or it "
+                "was closed) while this stream read it; read the stream inside the block"
+            )
+        names = {c.__name__ for c in type(exc).__mro__}
+        if names & {"TransportError", "StreamError", "HTTPError"} or isinstance(exc, OSError):
+            error = APIConnectionError(
+                f"the connection broke while reading the SDK's stream: {type(exc).__name__}: {exc}",
+                mid_stream=self.seen,
+                request_id=self.info.request_id,
+                attempts=self.info.attempts,
+            )
+            error.__cause__ = exc
+            return error
         return exc
-    if left.is_set():
-        return StreamAbortedError(
-            "the SDK's stream was closed before it ended: its `with` block was left (or it "
-            "was closed) while this stream read it; read the stream inside the block"
-        )
-    names = {c.__name__ for c in type(exc).__mro__}
-    if names & {"TransportError", "StreamError", "HTTPError"} or isinstance(exc, OSError):
-        error = APIConnectionError(
-            f"the connection broke while reading the SDK's stream: {type(exc).__name__}: {exc}",
-            mid_stream=seen,
-            request_id=info.request_id,
-            attempts=info.attempts,
-        )
-        error.__cause__ = exc
-        return error
-    return exc
 
 
 class _SDKSyncSource(SyncResponseSource):
-    def __init__(self, response: Any, max_event_bytes: int | None, info: StreamInfo) -> None:
+    def __init__(self, response: Any, max_event_bytes: int | None, reading: _Reading) -> None:
         super().__init__(response, max_event_bytes)
-        self._info = info
-        self.left = threading.Event()
+        self._reading = reading
 
     def run(self, emit: Emit) -> None:
-        seen = False
-
-        def counted(event: Any) -> None:
-            nonlocal seen
-            seen = True
-            emit(event)
-
         try:
-            super().run(counted)
+            super().run(self._reading.counted(emit))
         except Exception as exc:
-            raise _translate(exc, self.left, self._info, seen) from exc
+            raise self._reading.error_for(exc) from exc
 
 
 class _SDKAsyncSource(AsyncBytesSource):
     def __init__(
-        self, chunks: Any, max_event_bytes: int | None, response: Any, info: StreamInfo
+        self, chunks: Any, max_event_bytes: int | None, response: Any, reading: _Reading
     ) -> None:
         super().__init__(chunks, max_event_bytes, response)
-        self._info = info
-        self.left = threading.Event()
+        self._reading = reading
 
     async def run(self, emit: Emit) -> None:
-        seen = False
-
-        def counted(event: Any) -> None:
-            nonlocal seen
-            seen = True
-            emit(event)
-
         try:
-            await super().run(counted)
+            await super().run(self._reading.counted(emit))
         except Exception as exc:
-            raise _translate(exc, self.left, self._info, seen) from exc
+            raise self._reading.error_for(exc) from exc
