@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
@@ -42,7 +41,9 @@ class ManualStream(MessageStream):
     dropped, as from any `MessageStream`; the push (or the subscribe, for a late
     subscriber's replay) that caused it then raises it too, after every other subscriber
     had the event, so the test fails where the callback broke. So does an exception raised
-    by an ``on_error`` or ``on_completed`` (reactivex's default ``on_error`` raises).
+    by an ``on_error`` or ``on_completed`` (reactivex's default ``on_error`` raises). A
+    pipeline's operators hand an exception of their subscriber's ``on_next`` to its
+    ``on_error``: it reaches the push only if that raises it.
 
     The helpers add what a real stream has around a delta: `text` sends ``message_start``
     first if needed and opens a text block (closing another kind of block) before its
@@ -149,9 +150,8 @@ class ManualStream(MessageStream):
         chunks: int = 1,
     ) -> None:
         """Send a whole ``tool_use`` block: its start, *chunks* input fragments, its stop."""
-        raw = input if isinstance(input, str) else json.dumps(dict(input or {}))
         self._open_block("tool_use", name=name, id=id)
-        for piece in _wire.split(raw, chunks):
+        for piece in _wire.split(_wire.tool_json(input), chunks):
             self._delta("input_json_delta", piece)
         self.close_block()
 
@@ -226,11 +226,7 @@ class ManualStream(MessageStream):
         self._ensure_started()
         self.close_block()
         index = self._manual.next_index
-        block = _wire.default_block(kind, index)
-        if name is not None:
-            block["name"] = name
-        if id is not None:
-            block["id"] = id
+        block = _wire.default_block(kind, index, name=name, id=id)
         self._push(_wire.typed(_wire.block_start(index, block)))
 
     def _delta(self, kind: str, value: str) -> None:
