@@ -51,7 +51,7 @@ class PushSource:
 
     Example:
         >>> source = PushSource()
-        >>> stream = MessageStream(source)
+        >>> stream = arx.MessageStream(source)
         >>> stream.pipe(text_only()).subscribe(print)
         >>> source.push(*StreamScript().text("Hi").events())
         Hi
