@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from reactivex import Observable, abc
 from reactivex import operators as ops
@@ -41,6 +43,16 @@ class AnswerView:
 
     def stop(self) -> None:
         self._subscription.dispose()
+
+
+def bad_view(on: str | None = None) -> Callable[[StreamEvent], None]:
+    """A subscriber's callback with a bug: it raises on events of type *on* (or on every one)."""
+
+    def show(event: StreamEvent) -> None:
+        if on is None or event.type == on:
+            raise ValueError("bad view")
+
+    return show
 
 
 def test_after_the_first_delta_the_label_shows_it_and_the_next_frame_shows_more() -> None:
@@ -206,9 +218,7 @@ def test_the_other_subscribers_get_the_event_before_a_callback_error_is_raised()
     stream = ManualStream()
     seen: list[str] = []
 
-    def show(event: StreamEvent) -> None:
-        if event.type == "content_block_delta":
-            raise ValueError("bad view")
+    show = bad_view(on="content_block_delta")
 
     stream.subscribe(show)
     stream.pipe(text_only()).subscribe(seen.append)
@@ -222,8 +232,7 @@ def test_a_late_subscriber_whose_callback_raises_fails_at_subscribe() -> None:
     stream = ManualStream()
     stream.text("a")
 
-    def show(event: StreamEvent) -> None:
-        raise ValueError("bad view")
+    show = bad_view()
 
     with pytest.raises(ValueError, match="bad view"):
         stream.subscribe(show)
@@ -251,9 +260,7 @@ def test_a_dropped_subscriber_no_longer_counts_so_the_last_one_leaving_aborts() 
     """As a MessageStream: a subscriber whose callback failed is gone, not still attached."""
     stream = ManualStream()
 
-    def show(event: StreamEvent) -> None:
-        if event.type == "content_block_delta":
-            raise ValueError("bad view")
+    show = bad_view(on="content_block_delta")
 
     stream.subscribe(show, on_error=lambda _: None)
     texts: list[str] = []
@@ -272,8 +279,7 @@ def test_a_late_subscriber_whose_replay_fails_is_not_kept() -> None:
     stream = ManualStream()
     stream.text("a")
 
-    def show(event: StreamEvent) -> None:
-        raise ValueError("bad view")
+    show = bad_view()
 
     with pytest.raises(ValueError, match="bad view"):
         stream.subscribe(show)
@@ -319,9 +325,7 @@ def test_a_failing_callback_gets_the_error_as_its_on_error_and_the_push_raises_i
     stream = ManualStream()
     told: list[Exception] = []
 
-    def show(event: StreamEvent) -> None:
-        if event.type == "content_block_delta":
-            raise ValueError("bad view")
+    show = bad_view(on="content_block_delta")
 
     stream.subscribe(show, on_error=told.append)
     with pytest.raises(ValueError, match="bad view") as raised:
@@ -333,8 +337,7 @@ def test_when_the_only_subscriber_fails_the_stream_is_aborted_as_a_message_strea
     """Changed: the failed subscriber leaves, and the last one leaving aborts the stream."""
     stream = ManualStream()
 
-    def show(event: StreamEvent) -> None:
-        raise ValueError("bad view")
+    show = bad_view()
 
     stream.subscribe(show, on_error=lambda _: None)
     with pytest.raises(ValueError, match="bad view"):
