@@ -134,3 +134,10 @@ def test_pushes_from_two_threads_are_delivered_one_at_a_time_in_the_order_taken(
     assert len(texts) == 400
     assert [t for t in texts if t.startswith("a")] == [f"a{i} " for i in range(200)]
     assert stream.snapshot is not None and stream.snapshot.text == "".join(texts)
+
+
+def test_one_source_feeds_one_stream() -> None:
+    source = PushSource()
+    MessageStream(source).start()
+    with pytest.raises(RuntimeError, match="feeds another MessageStream"):
+        MessageStream(source).start()

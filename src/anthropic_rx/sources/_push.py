@@ -98,8 +98,14 @@ class PushSource:
         self._put(_End(error), last=True)
 
     def bind(self, emit: Emit, end: End) -> None:
-        """Called once by the `MessageStream` as it starts: deliver through *emit* and *end*."""
+        """Called once by the `MessageStream` as it starts: deliver through *emit* and *end*.
+
+        Raises:
+            RuntimeError: the source feeds another stream already (one source, one stream).
+        """
         with self._lock:
+            if self._emit is not None:
+                raise RuntimeError("this PushSource feeds another MessageStream already")
             self._emit, self._end = emit, end
             owed = self._queue.pending() > 0  # pushed before the start: nobody delivered them
         if owed:
