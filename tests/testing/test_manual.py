@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from reactivex import Observable, abc
 from reactivex import operators as ops
@@ -41,6 +43,16 @@ class AnswerView:
 
     def stop(self) -> None:
         self._subscription.dispose()
+
+
+def bad_view(on: str | None = None) -> Callable[[StreamEvent], None]:
+    """A subscriber's callback with a bug: it raises on events of type *on* (or on every one)."""
+
+    def show(event: StreamEvent) -> None:
+        if on is None or event.type == on:
+            raise ValueError("bad view")
+
+    return show
 
 
 def test_after_the_first_delta_the_label_shows_it_and_the_next_frame_shows_more() -> None:
@@ -206,9 +218,7 @@ def test_the_other_subscribers_get_the_event_before_a_callback_error_is_raised()
     stream = ManualStream()
     seen: list[str] = []
 
-    def show(event: StreamEvent) -> None:
-        if event.type == "content_block_delta":
-            raise ValueError("bad view")
+    show = bad_view(on="content_block_delta")
 
     stream.subscribe(show)
     stream.pipe(text_only()).subscribe(seen.append)
@@ -222,8 +232,7 @@ def test_a_late_subscriber_whose_callback_raises_fails_at_subscribe() -> None:
     stream = ManualStream()
     stream.text("a")
 
-    def show(event: StreamEvent) -> None:
-        raise ValueError("bad view")
+    show = bad_view()
 
     with pytest.raises(ValueError, match="bad view"):
         stream.subscribe(show)
@@ -251,9 +260,7 @@ def test_a_dropped_subscriber_no_longer_counts_so_the_last_one_leaving_aborts() 
     """As a MessageStream: a subscriber whose callback failed is gone, not still attached."""
     stream = ManualStream()
 
-    def show(event: StreamEvent) -> None:
-        if event.type == "content_block_delta":
-            raise ValueError("bad view")
+    show = bad_view(on="content_block_delta")
 
     stream.subscribe(show, on_error=lambda _: None)
     texts: list[str] = []
@@ -272,9 +279,123 @@ def test_a_late_subscriber_whose_replay_fails_is_not_kept() -> None:
     stream = ManualStream()
     stream.text("a")
 
-    def show(event: StreamEvent) -> None:
-        raise ValueError("bad view")
+    show = bad_view()
 
     with pytest.raises(ValueError, match="bad view"):
         stream.subscribe(show)
     assert stream.subscriber_count == 0
+
+
+# -- a MessageStream ---------------------------------------------------------------------
+
+
+def test_a_manual_stream_is_a_message_stream_with_wait_and_start() -> None:
+    stream = ManualStream()
+    assert isinstance(stream, arx.MessageStream)
+    assert stream.start() is stream
+    assert not stream.wait(0)
+    stream.text("Hi")
+    stream.finish()
+    assert stream.wait(0) and stream.done and stream.error is None
+    assert stream.pipe(final_message()).run().content[0].model_dump()["text"] == "Hi"
+
+
+def test_code_written_for_a_message_stream_takes_a_manual_one() -> None:
+    def answer(stream: arx.MessageStream) -> list[str]:
+        texts: list[str] = []
+        stream.pipe(text_only()).subscribe(texts.append)
+        return texts
+
+    stream = ManualStream()
+    texts = answer(stream)
+    stream.text("Hel")
+    assert texts == ["Hel"]
+
+
+def test_every_pipeline_reads_the_stream_s_one_accumulator() -> None:
+    stream = ManualStream()
+    snapshots: list[arx.MessageSnapshot] = []
+    stream.pipe(accumulate()).subscribe(snapshots.append)
+    stream.text("Hi")
+    assert snapshots[-1] is stream.snapshot  # the stream's own fold, not a second one
+
+
+def test_a_failing_callback_gets_the_error_as_its_on_error_and_the_push_raises_it() -> None:
+    """Changed: as from any MessageStream, the subscriber is told; the test is told too."""
+    stream = ManualStream()
+    told: list[Exception] = []
+
+    show = bad_view(on="content_block_delta")
+
+    stream.subscribe(show, on_error=told.append)
+    with pytest.raises(ValueError, match="bad view") as raised:
+        stream.text("a")
+    assert told == [raised.value]
+
+
+def test_when_the_only_subscriber_fails_the_stream_is_aborted_as_a_message_stream_is() -> None:
+    """Changed: the failed subscriber leaves, and the last one leaving aborts the stream."""
+    stream = ManualStream()
+
+    show = bad_view()
+
+    stream.subscribe(show, on_error=lambda _: None)
+    with pytest.raises(ValueError, match="bad view"):
+        stream.text("a")
+    assert stream.aborted and isinstance(stream.error, arx.StreamAbortedError)
+    stream.text("b")  # ignored, as after any abort
+
+
+def test_a_push_from_a_callback_is_delivered_after_the_event_being_delivered() -> None:
+    """Changed: pushes are serialised, as a MessageStream's events are (never nested)."""
+    stream = ManualStream()
+    seen: list[str] = []
+
+    def show(event: StreamEvent) -> None:
+        seen.append(event.type)
+        if event.type == "message_start":
+            stream.ping()  # queued: the start reaches every subscriber first
+            seen.append("pushed")
+
+    stream.subscribe(show)
+    stream.push(*StreamScript().events()[:1])
+    assert seen == ["message_start", "pushed", "ping"]
+
+
+def test_wait_returns_once_another_thread_has_finished_the_stream() -> None:
+    import threading
+
+    stream = ManualStream()
+    stream.text("Hi")
+    pusher = threading.Thread(target=stream.finish)
+    pusher.start()
+    assert stream.wait(30)
+    pusher.join(30)
+    assert stream.snapshot is not None and stream.snapshot.complete
+
+
+def test_an_error_raised_by_a_callback_inside_a_nested_push_is_raised_by_the_outer_one() -> None:
+    stream = ManualStream()
+
+    def show(event: StreamEvent) -> None:
+        if event.type == "message_start":
+            stream.ping()
+        elif event.type == "ping":
+            raise ValueError("bad ping")
+
+    stream.subscribe(show, on_error=lambda _: None)
+    with pytest.raises(ValueError, match="bad ping"):
+        stream.push(*StreamScript().events()[:1])
+
+
+def test_in_a_pipeline_a_callback_error_its_on_error_handles_is_not_raised() -> None:
+    """Operators hand their subscriber's exception to its on_error: the pipeline's business."""
+    stream = ManualStream()
+    told: list[Exception] = []
+
+    def show(piece: str) -> None:
+        raise ValueError("bad view")
+
+    stream.pipe(text_only()).subscribe(show, on_error=told.append)
+    stream.text("a")
+    assert [str(e) for e in told] == ["bad view"]

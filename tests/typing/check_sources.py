@@ -12,6 +12,7 @@ from reactivex.testing import TestScheduler
 
 import anthropic_rx as arx
 from anthropic_rx.operators import accumulate, coalesce_text, final_message, text_only
+from anthropic_rx.sources import PushSource
 
 
 def sources_are_observables_of_events(path: Path, data: bytes) -> None:
@@ -34,6 +35,16 @@ def a_message_stream_pipes_like_any_observable(stream: arx.MessageStream) -> Non
     assert_type(stream.start(), arx.MessageStream)
     events: Observable[arx.StreamEvent] = stream
     del events
+
+
+def a_push_source_feeds_a_message_stream(event: arx.StreamEvent) -> None:
+    source = PushSource()
+    stream = arx.MessageStream(source)
+    assert_type(stream.start(), arx.MessageStream)
+    source.push(event, event)
+    source.end()
+    source.end(arx.APIConnectionError("reset"))
+    source.push({"type": "ping"})  # type: ignore[arg-type]
 
 
 async def awaiting_a_pipeline_gives_its_last_value(stream: arx.MessageStream) -> None:

@@ -116,6 +116,15 @@ class GuiScheduler(PeriodicScheduler, abc.DisposableBase):
         the ones to call: this class is abstract.
         """
         super().__init__()
+        # Not a `_serial.SerialQueue`, on purpose. Its flag means "a drain is running and will
+        # see your item": set by the put that starts the drain, cleared only when the drain
+        # sees the queue empty. Ours means "a wake-up is on its way": cleared as each woken
+        # turn begins, so that work posted while an action runs (a modal dialog turning the
+        # event loop) sends a wake-up of its own, and the nested turn runs it and the rest
+        # of the batch in order (test_a_nested_event_loop_in_an_action_keeps_the_order).
+        # Under SerialQueue's flag that work would wait for the modal to close. Giving the
+        # primitive this meaning too would take a mode (release at turn start, a take that
+        # leaves the flag alone, a re-wake after KeyboardInterrupt): two contracts, not one.
         self._lock = threading.Lock()
         self._queue: deque[_Work] = deque()
         self._awake = False  # a wake-up is on its way to the GUI thread

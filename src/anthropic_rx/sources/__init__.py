@@ -7,11 +7,13 @@
 | `from_response` | hot (`MessageStream`) | a background thread, or the event loop (async) |
 | `from_async_bytes` | hot (`MessageStream`) | the event loop |
 | `from_sdk_stream` | hot (`MessageStream`) | as `from_response` |
+| `MessageStream(PushSource())` | hot | the thread that pushes |
 """
 
 from __future__ import annotations
 
 from ._bytes import from_bytes as from_bytes
+from ._push import PushSource as PushSource
 from ._recording import from_recording as from_recording
 from ._response import AsyncResponseLike as AsyncResponseLike
 from ._response import ResponseLike as ResponseLike
@@ -30,6 +32,7 @@ __all__ = [
     "AsyncResponseLike",
     "AsyncSource",
     "MessageStream",
+    "PushSource",
     "ResponseLike",
     "StreamWatcher",
     "SyncResponseLike",

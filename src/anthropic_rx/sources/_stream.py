@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, Protocol, TypeVar, cast, final
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
@@ -40,6 +40,7 @@ from .._loop import LoopHandle, current_loop
 from .._serial import terminate
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
+from ._push import PushSource
 from ._replay import CompactSteps, compact_replay
 
 __all__ = ["AsyncSource", "MessageStream", "StreamWatcher", "SyncSource"]
@@ -105,7 +106,6 @@ class _Subscriber(Generic[_T]):
         self.ended = False
 
 
-@final
 class MessageStream(NotIterable, StepsSource):
     """The hot handle of one streaming response: starts once, replays to late subscribers.
 
@@ -121,11 +121,14 @@ class MessageStream(NotIterable, StepsSource):
     Errors (as ``on_error``, after every event before them): the source's typed errors,
     `StreamProtocolError`, `IncompleteStreamError`, and `StreamAbortedError` after
     `abort`.
+
+    Not meant to be subclassed, except by `testing.ManualStream` (a stream over a
+    `PushSource` with helpers to push): its internals are no contract.
     """
 
     def __init__(
         self,
-        source: SyncSource | AsyncSource,
+        source: SyncSource | AsyncSource | PushSource,
         *,
         loop: LoopHandle | None = None,
         info: Any = None,
@@ -133,7 +136,8 @@ class MessageStream(NotIterable, StepsSource):
         """Wrap *source* (nothing starts until the first subscription or `start`).
 
         Args:
-            source: a `SyncSource` (run on a thread) or an `AsyncSource` (run on *loop*).
+            source: a `SyncSource` (run on a thread), an `AsyncSource` (run on *loop*) or
+                a `PushSource` (fed by hand: each push is delivered on the pushing thread).
             loop: the loop for an async source; by default the caller's running loop.
             info: an object describing the request (the client's), exposed as ``.info``.
         """
@@ -247,7 +251,7 @@ class MessageStream(NotIterable, StepsSource):
             except Exception:
                 _log.exception("anthropic_rx: a stream watcher raised")
 
-    def start(self) -> MessageStream:
+    def start(self) -> Self:
         """Start the source now, if it has not started; return ``self``."""
         with self._lock:
             if self._started or self._done.is_set():  # aborted before it began: never send
@@ -262,6 +266,8 @@ class MessageStream(NotIterable, StepsSource):
             except RuntimeError as exc:  # the loop has ended: nothing can ever start
                 self._finish(exc)
                 self._settled.set()
+        elif isinstance(self._source, PushSource):
+            self._source.bind(self._emit_pushed, self._end_pushed)
         else:
             thread = threading.Thread(
                 target=self._run_sync, name="anthropic-rx-stream", daemon=True
@@ -329,6 +335,23 @@ class MessageStream(NotIterable, StepsSource):
                 self._drain(subscriber)
         for subscriber in behind:
             self._drain(subscriber)
+
+    def _emit_pushed(self, event: StreamEvent) -> None:
+        # A PushSource's emit, on the pushing thread. As _run_sync for a SyncSource: after
+        # an abort the event is dropped, and one the accumulator rejects ends the stream.
+        if self._done.is_set():
+            return  # ended (a rejected event, an abort): nothing more is read
+        try:
+            self._emit(event)
+        except _Stop:
+            pass
+        except _Failed as failed:
+            self._end(failed)
+
+    def _end_pushed(self, error: Exception | None) -> None:
+        # A PushSource's end: once only (a rejected event, or an abort, may have ended it).
+        if not self._settled.is_set():
+            self._end(error)
 
     def _end(self, exc: BaseException | None) -> None:
         # Called by the source's thread or task once the source has returned: no step will

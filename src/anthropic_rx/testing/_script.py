@@ -141,11 +141,8 @@ class StreamScript:
             >>> StreamScript().tool_use("get_weather", {"city": "Paris"}, chunks=3)
         """
         index = len(self._blocks)
-        block = _wire.default_block("tool_use", index)
-        block["name"] = name
-        if id is not None:
-            block["id"] = id
-        raw = input if isinstance(input, str) else json.dumps(dict(input or {}))
+        block = _wire.default_block("tool_use", index, name=name, id=id)
+        raw = _wire.tool_json(input)
         events = [_wire.block_start(index, block)]
         events += [_wire.delta(index, "input_json_delta", p) for p in _wire.split(raw, chunks)]
         events.append(_wire.stop(index))

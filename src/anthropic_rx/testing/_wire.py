@@ -31,6 +31,7 @@ __all__ = [
     "split",
     "stop",
     "tokens",
+    "tool_json",
     "typed",
 ]
 
@@ -68,15 +69,29 @@ def message_start(*, id: str, model: str, input_tokens: int) -> JSON:
     }
 
 
-def default_block(kind: str, index: int) -> JSON:
-    """The ``content_block`` of a ``content_block_start`` of type *kind*, as the API opens it."""
+def default_block(kind: str, index: int, *, name: str | None = None, id: str | None = None) -> JSON:
+    """The ``content_block`` of a ``content_block_start`` of type *kind*, as the API opens it.
+
+    A ``tool_use`` block is named *name* (default ``tool``) with *id* (default
+    ``toolu_test<index>``).
+    """
     if kind == "text":
         return {"type": "text", "text": ""}
     if kind == "thinking":
         return {"type": "thinking", "thinking": "", "signature": ""}
     if kind == "tool_use":
-        return {"type": "tool_use", "id": f"toolu_test{index}", "name": "tool", "input": {}}
+        return {
+            "type": "tool_use",
+            "id": f"toolu_test{index}" if id is None else id,
+            "name": "tool" if name is None else name,
+            "input": {},
+        }
     return {"type": kind}
+
+
+def tool_json(input: Mapping[str, Any] | str | None) -> str:
+    """A tool call's input as the JSON text its deltas carry: text is taken verbatim."""
+    return input if isinstance(input, str) else json.dumps(dict(input or {}))
 
 
 def block_start(index: int, block: Mapping[str, Any]) -> JSON:
