@@ -127,11 +127,13 @@ def peer_closed(conn: socket.socket, within: float) -> bool:
 
 
 STATUS_LINE = b"HTTP/1.1 200 OK\r\n"
-TRICKLE = 0.2  # seconds between two bytes of the status line
+#: Seconds between two bytes of the status line: slow enough that a 0.5 s deadline lands
+#: well before half the line (about 4 s) even on a busy machine.
+TRICKLE = 0.5
 
 
 def trickle(conn: socket.socket, server: RawServer) -> None:
-    """Read the request, then write the status line one byte every 200 ms, noting each."""
+    """Read the request, then write the status line one byte every TRICKLE s, noting each."""
     if not read_request(conn):
         return
     for sent, byte in enumerate(STATUS_LINE, start=1):
@@ -178,7 +180,7 @@ def test_the_deadline_acts_before_the_headers_and_closes_the_connection(
             c.messages.create(**params())  # the stream then reuses the pooled connection
         run = run_sync(c.messages.stream(**params()))
     assert isinstance(run.error, arx.DeadlineExceededError), run.error
-    # 0.5 s is about 3 bytes of the trickle: closed well before half the status line.
+    # 0.5 s is about 2 bytes of the trickle: closed well before half the status line.
     assert server.wait_for(lambda s: "closed_after" in s.notes or "finished" in s.notes)
     assert server.notes.get("closed_after", 99) < HALF, server.notes
 
