@@ -130,6 +130,15 @@ def ask_to_delete_a_file(driver: Driver, client: arx.Client) -> tuple[ChatApp, C
     return app, conversation
 
 
+def ask_for_a_reply_that_stalls(
+    driver: Driver, client: arx.Client, after: int
+) -> tuple[ChatApp, Conversation, arx.MessageStream]:
+    """Ask for a reply that stops after *after* events, its connection left open (F08)."""
+    app = driver.make(client, emulator_headers("F08", after=after))
+    conversation = ask(driver, app, "Tell me about pelicans")
+    return app, conversation, first_stream(conversation)
+
+
 def wait_done(driver: Driver, app: ChatApp) -> None:
     driver.pump_until(lambda: not app.session.busy)
     assert driver.buttons(app) == (True, False)
@@ -273,9 +282,7 @@ class ChatWindowTests:
     def test_stop_closes_the_connection(
         self, driver: Driver, client: arx.Client, emu: Emulator
     ) -> None:
-        app = driver.make(client, emulator_headers("F08", after=5))
-        conversation = ask(driver, app, "Tell me about pelicans")
-        stream = first_stream(conversation)
+        app, conversation, stream = ask_for_a_reply_that_stalls(driver, client, after=5)
         received: list[StreamEvent] = []
         stream.subscribe(received.append, lambda _: None)  # one more view of the request
         assert emu.wait_stalled(timeout=WAIT)
@@ -358,17 +365,13 @@ class ChatWindowTests:
     def test_closing_the_window_mid_stream_closes_the_connection(
         self, driver: Driver, client: arx.Client, emu: Emulator
     ) -> None:
-        app = driver.make(client, emulator_headers("F08", after=2))
-        conversation = ask(driver, app, "Tell me about pelicans")
-        stream = first_stream(conversation)
+        app, _, stream = ask_for_a_reply_that_stalls(driver, client, after=2)
         assert emu.wait_stalled(timeout=WAIT)
         callbacks = sum(app.session.callback_threads.values())
 
         self.close(app)
         assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
         assert isinstance(stream.error, arx.StreamAbortedError)
-        turns = iter(range(5))
-        driver.pump_until(
-            lambda: next(turns, None) is None
-        )  # what was queued is dropped, not shown
+        turns = iter(range(5))  # five turns of the loop: what was queued is dropped, not shown
+        driver.pump_until(lambda: next(turns, None) is None)
         assert sum(app.session.callback_threads.values()) == callbacks
