@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ pytest.importorskip("opentelemetry.sdk")
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import Span, SpanKind, StatusCode
 
 import anthropic_rx as arx
 from anthropic_rx.conversations import tool
@@ -32,6 +33,17 @@ def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     yield provider, exporter
     provider.shutdown()
+
+
+@contextmanager
+def in_a_handler(emu: Emulator, provider: TracerProvider) -> Iterator[tuple[arx.Client, Span]]:
+    """A client traced with content, called inside the application's own span "handler"."""
+    with (
+        instrument(tracer_provider=provider, capture_content=True),
+        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
+        provider.get_tracer("app").start_as_current_span("handler") as handler,
+    ):
+        yield c, handler
 
 
 def no_secret(span: ReadableSpan) -> None:
@@ -75,12 +87,7 @@ def test_content_only_when_asked_and_parent_from_context(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    app = provider.get_tracer("app")
-    with (
-        instrument(tracer_provider=provider, capture_content=True),
-        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
-        app.start_as_current_span("handler") as handler,
-    ):
+    with in_a_handler(emu, provider) as (c, handler):
         stream = c.messages.stream(**params())
         text = stream.pipe(arx.operators.final_text()).run()
         assert stream.wait(10)
@@ -186,12 +193,7 @@ def test_create_is_one_client_span_like_a_streams(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    app = provider.get_tracer("app")
-    with (
-        instrument(tracer_provider=provider, capture_content=True),
-        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
-        app.start_as_current_span("handler") as handler,
-    ):
+    with in_a_handler(emu, provider) as (c, handler):
         message = c.messages.create(**params(temperature=0.5))
         raw = c.messages.with_raw_response.create(**params())
         counted = c.messages.count_tokens(**counting())
