@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,19 @@ def run_page(browser: chromium_cdp.Browser, url: str) -> None:
     browser.evaluate("window.chat.send('Weather in Paris? And pelicans.')")
 
 
-def stalled(gate: str, after: int) -> dict[str, Any]:
-    """Request options: the answer stops after *after* events until *gate* is released."""
-    return {"extra_headers": scenario("F08", after=after, gate=gate)}
-
-
-def wait_for_the_stall(emu: Emulator, browser: chromium_cdp.Browser) -> None:
-    """Until the answer stalls upstream, and the page shows the part before the stall."""
-    assert emu.wait_stalled(timeout=20)
-    browser.wait_for("window.chat.text.length > 0")
+@contextmanager
+def a_stalled_answer(
+    client: arx.Client, emu: Emulator, browser: chromium_cdp.Browser, gate: str
+) -> Iterator[tuple[Any, str]]:
+    """Yield ``(app, url)`` once the page has asked, and the answer has stalled upstream
+    (until *gate* is released) with its first part shown."""
+    options = {"extra_headers": scenario("F08", after=6, gate=gate)}
+    app = web_chat.create_app(client, request_options=options)
+    with serve(app) as url:
+        run_page(browser, url)
+        assert emu.wait_stalled(timeout=20)
+        browser.wait_for("window.chat.text.length > 0")
+        yield app, url
 
 
 def assert_shows_the_answer(state: dict[str, Any], app: object) -> arx.Message:
@@ -87,10 +92,7 @@ def test_the_page_shows_the_answer_and_the_tool_input(
 def test_reconnect_mid_answer_loses_and_duplicates_nothing(
     client: arx.Client, emu: Emulator, browser: chromium_cdp.Browser
 ) -> None:
-    app = web_chat.create_app(client, request_options=stalled("mid", after=6))
-    with serve(app) as url:
-        run_page(browser, url)
-        wait_for_the_stall(emu, browser)
+    with a_stalled_answer(client, emu, browser, "mid") as (app, _):
         before = browser.evaluate("window.chat.ids.length")
         browser.evaluate("window.chat.reconnect(); window.chat.reconnect(); true")  # twice
         browser.wait_for("window.chat.connections === 3")
@@ -105,10 +107,7 @@ def test_reconnect_mid_answer_loses_and_duplicates_nothing(
 def test_stop_closes_the_upstream_connection(
     client: arx.Client, emu: Emulator, browser: chromium_cdp.Browser
 ) -> None:
-    app = web_chat.create_app(client, request_options=stalled("never", after=4))
-    with serve(app) as url:
-        run_page(browser, url)
-        assert emu.wait_stalled(timeout=20)
+    with a_stalled_answer(client, emu, browser, "never"):
         assert emu.stats.connections_open == 1
         browser.evaluate("document.getElementById('stop').click(); true")
         assert browser.wait_for("window.chat.status")
@@ -120,12 +119,10 @@ def test_stop_closes_the_upstream_connection(
 def test_the_browser_resumes_by_itself_when_the_server_goes_away(
     client: arx.Client, emu: Emulator, browser: chromium_cdp.Browser
 ) -> None:
-    app = web_chat.create_app(client, request_options=stalled("restart", after=6))
-    with serve(app) as url:
-        run_page(browser, url)
-        wait_for_the_stall(emu, browser)
-    # The server is gone with the page's connection; EventSource retries on its own,
-    # with the Last-Event-ID header, and finds the service back on the same port.
+    with a_stalled_answer(client, emu, browser, "restart") as (app, url):
+        pass  # then the server goes away, and the page's connection with it
+    # EventSource retries on its own, with the Last-Event-ID header, and finds the service
+    # back on the same port.
     with serve(app, port=int(url.rsplit(":", 1)[1])):
         emu.release("restart")
         browser.wait_for("window.chat.status.startsWith('done')")

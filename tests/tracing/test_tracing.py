@@ -36,11 +36,22 @@ def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
 
 
 @contextmanager
+def traced(
+    emu: Emulator, provider: TracerProvider, *, capture_content: bool = False, **options: Any
+) -> Iterator[arx.Client]:
+    """A client of *emu* made with *options*, traced into *provider* while it is open."""
+    with (
+        instrument(tracer_provider=provider, capture_content=capture_content),
+        arx.Client(api_key=KEY, base_url=emu.base_url, **options) as c,
+    ):
+        yield c
+
+
+@contextmanager
 def in_a_handler(emu: Emulator, provider: TracerProvider) -> Iterator[tuple[arx.Client, Span]]:
     """A client traced with content, called inside the application's own span "handler"."""
     with (
-        instrument(tracer_provider=provider, capture_content=True),
-        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
+        traced(emu, provider, capture_content=True) as c,
         provider.get_tracer("app").start_as_current_span("handler") as handler,
     ):
         yield c, handler
@@ -57,7 +68,7 @@ def test_a_stream_is_one_client_span(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         stream = c.messages.stream(**params(temperature=0.5, stop_sequences=["END"]))
         message = stream.pipe(final_message()).run()
         assert stream.wait(10)
@@ -102,10 +113,7 @@ def test_retries_with_their_causes(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with (
-        instrument(tracer_provider=provider),
-        arx.Client(api_key=KEY, base_url=emu.base_url, max_retry_wait=60) as c,
-    ):
+    with traced(emu, provider, max_retry_wait=60) as c:
         stream = c.messages.stream(
             **params(), extra_headers=scenario("F02", status=529, retry_after=0)
         )
@@ -121,7 +129,7 @@ def test_errors_are_recorded_with_their_type(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         stream = c.messages.stream(**params(), extra_headers=scenario("F03", after=2))
         with pytest.raises(arx.OverloadedError):
             stream.pipe(final_message()).run()
@@ -162,7 +170,7 @@ def test_conversation_tools_are_child_spans(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter], fn: arx.Tool
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         conversation = c.messages.conversation(tools=[fn], max_turns=3, **params())
         conversation.final_message(timeout=20)
         # The run's span ends with its ConversationStopped event, told just after the end.
@@ -232,10 +240,7 @@ def test_create_retries_and_errors_are_recorded(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with (
-        instrument(tracer_provider=provider),
-        arx.Client(api_key=KEY, base_url=emu.base_url, max_retry_wait=60) as c,
-    ):
+    with traced(emu, provider, max_retry_wait=60) as c:
         c.messages.create(**params(), extra_headers=scenario("F02", status=529, retry_after=0))
         with pytest.raises(arx.OverloadedError):
             c.with_options(max_retries=0).messages.create(
