@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+import pytest
 
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
@@ -133,8 +134,13 @@ async def run_async(stream: arx.MessageStream) -> Run:
     return run
 
 
-#: The clients a fault test runs on: each async test runs on both anyio backends too.
-CLIENTS = ["sync", "async"]
+#: Run an async test once a client, its ``kind``: the sync client once (on a worker thread,
+#: under asyncio: the backend does not matter to it), the async one on both anyio backends.
+ON_EACH_CLIENT = pytest.mark.parametrize(
+    ("kind", "anyio_backend"),
+    [("sync", "asyncio"), ("async", "asyncio"), ("async", "trio")],
+    ids=["sync", "async-asyncio", "async-trio"],
+)
 
 
 async def fault_run(

@@ -25,8 +25,8 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.events import UnknownEvent
 
 from .helpers import (
-    CLIENTS,
     KEY,
+    ON_EACH_CLIENT,
     WAIT,
     Run,
     async_client,
@@ -192,7 +192,7 @@ async def test_f02_x_should_retry_true_makes_a_400_retried(emu: Emulator) -> Non
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f03_an_error_event_after_content_ends_the_stream_typed_by_error_type(
     emu: Emulator, kind: str
 ) -> None:
@@ -213,7 +213,7 @@ async def test_f04_an_error_event_before_any_content_is_retried_invisibly(emu: E
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f05_a_reset_after_content_is_a_mid_stream_connection_error(
     emu: Emulator, kind: str
 ) -> None:
@@ -226,7 +226,7 @@ async def test_f05_a_reset_after_content_is_a_mid_stream_connection_error(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 @pytest.mark.parametrize(
     ("variant", "error_class"),
     [("fin", arx.APIConnectionError), ("end", arx.IncompleteStreamError)],
@@ -265,7 +265,7 @@ async def test_f07_a_refused_connection_is_retried_then_a_connection_error(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f07_a_deadline_bounds_the_wait_for_headers_whatever_the_idle_timeout(
     emu: Emulator, kind: str
 ) -> None:
@@ -276,7 +276,7 @@ async def test_f07_a_deadline_bounds_the_wait_for_headers_whatever_the_idle_time
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f08_a_stall_after_content_is_an_idle_timeout_within_its_limit(
     emu: Emulator, kind: str
 ) -> None:
@@ -311,7 +311,7 @@ def _content_timeout_checks(run: Run, stream: arx.MessageStream, normal: Run) ->
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f09_only_pings_for_content_timeout_seconds_is_a_content_timeout(
     emu: Emulator, kind: str
 ) -> None:
@@ -339,7 +339,7 @@ async def test_f10_a_truncated_final_event_is_never_dispatched(emu: Emulator, va
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f11_malformed_json_is_an_event_parse_error_after_the_events_before_it(
     emu: Emulator, kind: str
 ) -> None:
@@ -384,7 +384,7 @@ def _final(run: Run) -> arx.Message:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f14_a_protocol_violation_is_a_stream_protocol_error_with_its_request(
     emu: Emulator, kind: str
 ) -> None:
@@ -415,7 +415,7 @@ async def test_f16_a_one_byte_drip_gives_the_same_events_as_one_write(emu: Emula
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f16_a_slow_drip_is_stopped_by_the_deadline_not_the_idle_timer(
     emu: Emulator, kind: str
 ) -> None:

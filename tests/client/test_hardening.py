@@ -26,7 +26,19 @@ import anthropic_rx as arx
 from anthropic_rx.client._config import Secret
 from anthropic_rx.emulator import Emulator
 
-from .helpers import KEY, WAIT, Run, async_client, client, params, run_async, run_sync, scenario
+from .helpers import (
+    KEY,
+    ON_EACH_CLIENT,
+    WAIT,
+    Run,
+    async_client,
+    client,
+    fault_run,
+    params,
+    run_async,
+    run_sync,
+    scenario,
+)
 
 # -- a server that writes bytes by hand --------------------------------------------------------
 
@@ -276,36 +288,24 @@ ERROR_SCENARIOS: list[tuple[str, dict[str, Any], dict[str, Any], type[Exception]
 ]
 
 
-@pytest.mark.parametrize(
-    ("code", "options", "settings", "kind"), ERROR_SCENARIOS, ids=[s[0] for s in ERROR_SCENARIOS]
-)
-def test_no_traceback_frame_of_a_stream_error_holds_the_key(
-    emu: Emulator,
-    code: str,
-    options: dict[str, Any],
-    settings: dict[str, Any],
-    kind: type[Exception],
-) -> None:
-    with client(emu, max_retries=0, **settings) as c:
-        run = run_sync(c.messages.stream(**params(extra_headers=scenario(code, **options))))
-    assert isinstance(run.error, kind), run.error
-    assert frames_holding_key(run.error) == []
-
-
 @pytest.mark.anyio
+@ON_EACH_CLIENT
 @pytest.mark.parametrize(
-    ("code", "options", "settings", "kind"), ERROR_SCENARIOS, ids=[s[0] for s in ERROR_SCENARIOS]
+    ("code", "options", "settings", "error_class"),
+    ERROR_SCENARIOS,
+    ids=[s[0] for s in ERROR_SCENARIOS],
 )
-async def test_no_traceback_frame_of_an_async_stream_error_holds_the_key(
+async def test_no_traceback_frame_of_a_stream_error_holds_the_key(
     emu: Emulator,
+    kind: str,
     code: str,
     options: dict[str, Any],
     settings: dict[str, Any],
-    kind: type[Exception],
+    error_class: type[Exception],
 ) -> None:
-    async with async_client(emu, max_retries=0, **settings) as c:
-        run = await run_async(c.messages.stream(**params(extra_headers=scenario(code, **options))))
-    assert isinstance(run.error, kind), run.error
+    headers = scenario(code, **options)
+    run, _ = await fault_run(kind, emu, headers, max_retries=0, **settings)
+    assert isinstance(run.error, error_class), run.error
     assert frames_holding_key(run.error) == []
 
 
