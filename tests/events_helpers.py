@@ -14,10 +14,14 @@ __all__ = [
     "event",
     "input_json",
     "message_delta",
+    "message_end",
     "message_start",
     "stop",
     "text",
+    "text_block",
     "text_stream",
+    "thinking_block",
+    "tool_call",
 ]
 
 
@@ -68,6 +72,46 @@ MESSAGE_STOP: dict[str, Any] = {"type": "message_stop"}
 PING: dict[str, Any] = {"type": "ping"}
 
 
+def message_end(stop_reason: str = "end_turn", **usage: Any) -> list[dict[str, Any]]:
+    """A message's last two events: its ``message_delta``, then ``message_stop``."""
+    return [message_delta(stop_reason, **usage), MESSAGE_STOP]
+
+
+def text_block(index: int, *pieces: str) -> list[dict[str, Any]]:
+    """A whole text block: its start, a text delta a piece, its stop."""
+    return [
+        block_start(index, type="text", text=""),
+        *(text(index, p) for p in pieces),
+        stop(index),
+    ]
+
+
+def thinking_block(
+    index: int, *thoughts: str, signature: str | None = "sig"
+) -> list[dict[str, Any]]:
+    """A whole thinking block: its start, a thinking delta a thought, the signature delta
+    (none when *signature* is ``None``), its stop."""
+    signed = (
+        [] if signature is None else [delta(index, type="signature_delta", signature=signature)]
+    )
+    return [
+        block_start(index, type="thinking", thinking="", signature=""),
+        *(delta(index, type="thinking_delta", thinking=t) for t in thoughts),
+        *signed,
+        stop(index),
+    ]
+
+
+def tool_call(
+    index: int, name: str, *pieces: str, id: str = "toolu_1", type: str = "tool_use"
+) -> list[dict[str, Any]]:
+    """A tool call's start and its input in JSON *pieces*, left open: add ``stop(index)``."""
+    return [
+        block_start(index, type=type, id=id, name=name, input={}),
+        *(input_json(index, p) for p in pieces),
+    ]
+
+
 def event(obj: dict[str, Any]) -> arx.StreamEvent:
     """Parse one JSON event as the wire would deliver it."""
     return arx.parse_event(arx.ServerSentEvent(event=obj["type"], data=json.dumps(obj)))
@@ -82,11 +126,4 @@ def encode(objs: list[dict[str, Any]], *, newline: str = "\n") -> bytes:
 
 def text_stream(*pieces: str) -> list[dict[str, Any]]:
     """A whole one-block text message made of *pieces*."""
-    return [
-        message_start(),
-        block_start(0, type="text", text=""),
-        *(text(0, p) for p in pieces),
-        stop(0),
-        message_delta(),
-        MESSAGE_STOP,
-    ]
+    return [message_start(), *text_block(0, *pieces), *message_end()]

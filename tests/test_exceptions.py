@@ -56,13 +56,8 @@ def partial_snapshot() -> arx.MessageSnapshot:
     snapshot = None
     for raw in [
         ev.message_start(),
-        ev.block_start(0, type="text", text=""),
-        ev.text(0, "Let me look."),
-        ev.stop(0),
-        ev.block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
-        ev.input_json(1, '{"path": "/etc/'),
-        ev.input_json(1, 'hosts", "lines": [1, 2'),
-        ev.input_json(1, "3"),
+        *ev.text_block(0, "Let me look."),
+        *ev.tool_call(1, "read", '{"path": "/etc/', 'hosts", "lines": [1, 2', "3"),
     ]:
         snapshot = acc.feed(ev.event(raw))
     assert snapshot is not None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import trio
@@ -44,9 +46,12 @@ def test_a_running_loop_needs_its_own_thread_and_no_other(backend: str) -> None:
     assert seen == [(True, False)]
 
 
-def test_a_task_cancelled_before_it_began_is_reported_lost() -> None:
-    """asyncio cancels what is left when its main task returns: a task that never took its
-    first step cannot tell its stream anything, so the handle calls `lost` instead."""
+@contextmanager
+def a_loop_and_a_task() -> Iterator[
+    tuple[asyncio.AbstractEventLoop, Callable[[], None], list[str]]
+]:
+    """A new asyncio loop (closed after), a function that spawns a task on it through its
+    handle, and the log of what happened: "ran" when the task ran, "lost" when reported lost."""
     loop = asyncio.new_event_loop()
     try:
         handle = loop.run_until_complete(capture())
@@ -55,8 +60,17 @@ def test_a_task_cancelled_before_it_began_is_reported_lost() -> None:
         async def task() -> None:
             events.append("ran")
 
+        yield loop, lambda: handle.spawn(task, lost=lambda: events.append("lost")), events
+    finally:
+        loop.close()
+
+
+def test_a_task_cancelled_before_it_began_is_reported_lost() -> None:
+    """asyncio cancels what is left when its main task returns: a task that never took its
+    first step cannot tell its stream anything, so the handle calls `lost` instead."""
+    with a_loop_and_a_task() as (loop, spawn, events):
         # From outside the loop: the task is made by a callback when the loop runs next.
-        handle.spawn(task, lost=lambda: events.append("lost"))
+        spawn()
 
         def cancel_all() -> None:
             for t in asyncio.all_tasks(loop):
@@ -71,25 +85,15 @@ def test_a_task_cancelled_before_it_began_is_reported_lost() -> None:
 
         loop.run_until_complete(settle())
         assert events == ["lost"]
-    finally:
-        loop.close()
 
 
 def test_a_task_that_ran_is_never_reported_lost() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        handle = loop.run_until_complete(capture())
-        events: list[str] = []
-
-        async def task() -> None:
-            events.append("ran")
+    with a_loop_and_a_task() as (loop, spawn, events):
 
         async def main() -> None:
-            handle.spawn(task, lost=lambda: events.append("lost"))
+            spawn()
             for _ in range(5):
                 await asyncio.sleep(0)
 
         loop.run_until_complete(main())
         assert events == ["ran"]
-    finally:
-        loop.close()

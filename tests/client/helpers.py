@@ -6,11 +6,13 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import anyio.to_thread
+import pytest
 
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
@@ -80,6 +82,22 @@ class Run:
             if e.type == "content_block_delta" and e.delta.type == "text_delta"  # type: ignore[union-attr]
         )
 
+    @classmethod
+    def of(cls, stream: arx.MessageStream, ended: Callable[[], object]) -> Run:
+        """Subscribe a new run to *stream*; *ended* is called after its terminal signal."""
+        run = cls()
+
+        def on_error(error: Exception) -> None:
+            run.on_error(error)
+            ended()
+
+        def on_completed() -> None:
+            run.on_completed()
+            ended()
+
+        stream.subscribe(run.on_next, on_error, on_completed)
+        return run
+
     def on_next(self, event: arx.StreamEvent) -> None:
         if self.ended is not None:
             self.after_end += 1
@@ -101,43 +119,28 @@ class Run:
 
 def run_sync(stream: arx.MessageStream) -> Run:
     """Subscribe to a sync client's stream and wait (bounded) for its end."""
-    run = Run()
     done = threading.Event()
-
-    def on_error(error: Exception) -> None:
-        run.on_error(error)
-        done.set()
-
-    def on_completed() -> None:
-        run.on_completed()
-        done.set()
-
-    stream.subscribe(run.on_next, on_error, on_completed)
+    run = Run.of(stream, done.set)
     assert done.wait(WAIT), "the stream did not end in time"
     return run
 
 
 async def run_async(stream: arx.MessageStream) -> Run:
     """Subscribe to an async client's stream and wait (bounded) for its end."""
-    run = Run()
     done = anyio.Event()
-
-    def on_error(error: Exception) -> None:
-        run.on_error(error)
-        done.set()
-
-    def on_completed() -> None:
-        run.on_completed()
-        done.set()
-
-    stream.subscribe(run.on_next, on_error, on_completed)
+    run = Run.of(stream, done.set)
     with anyio.fail_after(WAIT):
         await done.wait()
     return run
 
 
-#: The clients a fault test runs on: each async test runs on both anyio backends too.
-CLIENTS = ["sync", "async"]
+#: Run an async test once a client, its ``kind``: the sync client once (on a worker thread,
+#: under asyncio: the backend does not matter to it), the async one on both anyio backends.
+ON_EACH_CLIENT = pytest.mark.parametrize(
+    ("kind", "anyio_backend"),
+    [("sync", "asyncio"), ("async", "asyncio"), ("async", "trio")],
+    ids=["sync", "async-asyncio", "async-trio"],
+)
 
 
 async def fault_run(

@@ -25,8 +25,8 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.events import UnknownEvent
 
 from .helpers import (
-    CLIENTS,
     KEY,
+    ON_EACH_CLIENT,
     WAIT,
     Run,
     async_client,
@@ -40,7 +40,11 @@ from .helpers import (
     scenario,
 )
 
-EPSILON = 0.5  # seconds of slack on every time bound: two cores, CI noise
+#: Seconds of slack on every upper time bound. A loaded machine may delay an end, never
+#: hasten it, so lower bounds are exact and upper bounds generous: wide enough for a busy
+#: CI runner, still far below what the fault would take without the limit under test (an
+#: idle timeout of 60 s, a 30 s Retry-After, a hang until the test's own WAIT).
+SLACK = 4.0
 #: How much sooner than its deadline a client may be seen to end: the sync client's run
 #: starts its clock a little before the client does.
 EARLY = {"async": 0.0, "sync": 0.02}
@@ -49,10 +53,6 @@ EARLY = {"async": 0.0, "sync": 0.02}
 def attempts_seen(emu: Emulator, headers: dict[str, str]) -> int:
     """How many requests of this test's conversation reached the emulator."""
     return emu.stats.attempts(headers["x-emulator-key"])
-
-
-def text_deltas(run: Run) -> int:
-    return sum(1 for e in run.events if e.type == "content_block_delta")
 
 
 def assert_exact_prefix(run: Run, normal: Run) -> None:
@@ -72,6 +72,35 @@ def assert_labelled(error: BaseException | None, stream: arx.MessageStream, atte
     return error
 
 
+async def retried_run(
+    emu: Emulator, headers: dict[str, str], **options: Any
+) -> tuple[Run, arx.MessageStream]:
+    """A fault before any content, retried once: the subscriber sees only the retry (I2)."""
+    normal = normal_run(emu)
+    run, stream = await fault_run("async", emu, headers, **options)
+    assert run.completed and run.dumps() == normal.dumps()
+    assert attempts_seen(emu, headers) == stream.info.attempts == 2
+    return run, stream
+
+
+async def mid_stream_fault(
+    kind: str, emu: Emulator, headers: dict[str, str], **options: Any
+) -> tuple[Run, Any]:
+    """A fault after some content, never retried: the events before it, each once (I1), then
+    one labelled error (I3) with the snapshot of what arrived."""
+    normal = normal_run(emu)
+    run, stream = await fault_run(kind, emu, headers, **options)
+    assert_exact_prefix(run, normal)
+    error = assert_labelled(run.error, stream, attempts=1)
+    assert error.snapshot is not None and not run.completed
+    assert attempts_seen(emu, headers) == 1
+    return run, error
+
+
+def text_deltas(run: Run) -> int:
+    return sum(1 for e in run.events if e.type == "content_block_delta")
+
+
 # -- F01 ---------------------------------------------------------------------------------------
 
 
@@ -84,11 +113,7 @@ def assert_labelled(error: BaseException | None, stream: arx.MessageStream, atte
 async def test_f01_a_429_is_retried_no_sooner_than_asked_and_only_the_retry_is_seen(
     emu: Emulator, options: dict[str, Any], asked: float
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F01", **options)
-    run, stream = await fault_run("async", emu, headers)
-    assert run.completed and run.dumps() == normal.dumps()  # nothing of the 429 (I2)
-    assert attempts_seen(emu, headers) == stream.info.attempts == 2
+    _, stream = await retried_run(emu, scenario("F01", **options))
     first, second = emu.stats.requests()[-2:]
     assert (first.status, second.status) == (429, 200)
     assert [first.header("x-arx-attempt"), second.header("x-arx-attempt")] == ["1", "2"]
@@ -102,7 +127,7 @@ async def test_f01_a_429_is_retried_no_sooner_than_asked_and_only_the_retry_is_s
     ("options", "retry_after", "note"),
     [
         ({"variant": "long"}, 3600.0, "more than max_retry_wait (60 s)"),
-        ({"variant": "spend-limit", "retry_after": 1}, 1.0, "spend limit"),
+        ({"variant": "spend-limit", "retry_after": 30}, 30.0, "spend limit"),
     ],
     ids=["beyond-max-retry-wait", "spend-limit"],
 )
@@ -116,7 +141,7 @@ async def test_f01_a_wait_beyond_max_retry_wait_or_a_spend_limit_fails_at_once(
     assert error.retry_after == retry_after
     assert error.ratelimit["anthropic-ratelimit-requests-remaining"] == "0"
     assert any(note in n for n in error.__notes__)
-    assert run.events == [] and run.elapsed < EPSILON  # no sleep at all
+    assert run.events == [] and run.elapsed < SLACK  # no sleep at all (it would be 30 s)
     assert attempts_seen(emu, headers) == 1
 
 
@@ -127,13 +152,9 @@ async def test_f01_a_wait_beyond_max_retry_wait_or_a_spend_limit_fails_at_once(
 async def test_f02_a_529_is_retried_after_the_sdk_backoff_and_only_the_retry_is_seen(
     emu: Emulator,
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F02", status=529)
-    run, stream = await fault_run("async", emu, headers)
-    assert run.completed and run.dumps() == normal.dumps()
-    assert attempts_seen(emu, headers) == stream.info.attempts == 2
+    await retried_run(emu, scenario("F02", status=529))
     first, second = emu.stats.requests()[-2:]
-    assert 0.375 <= second.received_at - first.received_at < 0.5 + EPSILON  # 0.5 * jitter
+    assert 0.375 <= second.received_at - first.received_at < 0.5 + SLACK  # 0.5 * jitter
 
 
 @pytest.mark.anyio
@@ -164,37 +185,27 @@ async def test_f02_an_exhausted_budget_or_x_should_retry_false_ends_with_the_sta
 
 @pytest.mark.anyio
 async def test_f02_x_should_retry_true_makes_a_400_retried(emu: Emulator) -> None:
-    headers = scenario("F02", variant="should-retry-true")
-    run, _ = await fault_run("async", emu, headers)
-    assert run.completed and attempts_seen(emu, headers) == 2
+    await retried_run(emu, scenario("F02", variant="should-retry-true"))
 
 
 # -- F03, F04 ------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
+@ON_EACH_CLIENT
 async def test_f03_an_error_event_after_content_ends_the_stream_typed_by_error_type(
-    emu: Emulator,
+    emu: Emulator, kind: str
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F03", after=3)
-    run, stream = await fault_run("async", emu, headers)
-    assert_exact_prefix(run, normal)
+    run, error = await mid_stream_fault(kind, emu, scenario("F03", after=3))
     assert text_deltas(run) == 3
-    error = assert_labelled(run.error, stream, attempts=1)
     assert isinstance(error, arx.OverloadedError)
     assert error.status_code is None and error.mid_stream and error.error_type == "overloaded_error"
-    assert error.snapshot is not None and error.snapshot.to_message().content[0].text == run.text()
-    assert attempts_seen(emu, headers) == 1  # never retried after content
+    assert error.snapshot.to_message().content[0].text == run.text()
 
 
 @pytest.mark.anyio
 async def test_f04_an_error_event_before_any_content_is_retried_invisibly(emu: Emulator) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F04")
-    run, stream = await fault_run("async", emu, headers)
-    assert run.completed and run.dumps() == normal.dumps()
-    assert attempts_seen(emu, headers) == stream.info.attempts == 2
+    _, stream = await retried_run(emu, scenario("F04"))
     assert len(stream.info.request_ids) == 2
 
 
@@ -202,37 +213,30 @@ async def test_f04_an_error_event_before_any_content_is_retried_invisibly(emu: E
 
 
 @pytest.mark.anyio
-async def test_f05_a_reset_after_content_is_a_mid_stream_connection_error(emu: Emulator) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F05", after=3)
-    run, stream = await fault_run("async", emu, headers)
-    assert_exact_prefix(run, normal)
+@ON_EACH_CLIENT
+async def test_f05_a_reset_after_content_is_a_mid_stream_connection_error(
+    emu: Emulator, kind: str
+) -> None:
+    run, error = await mid_stream_fault(kind, emu, scenario("F05", after=3))
     assert text_deltas(run) == 3
-    error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.APIConnectionError and error.mid_stream
     assert isinstance(error.__cause__, httpx.ReadError)
-    assert error.snapshot is not None and error.snapshot.to_message().content[0].text == run.text()
-    assert attempts_seen(emu, headers) == 1
+    assert error.snapshot.to_message().content[0].text == run.text()
     assert emu.stats.close_reasons().get("server_reset") == 1
 
 
+@pytest.mark.anyio
+@ON_EACH_CLIENT
 @pytest.mark.parametrize(
     ("variant", "error_class"),
     [("fin", arx.APIConnectionError), ("end", arx.IncompleteStreamError)],
 )
-def test_f06_a_body_that_ends_without_message_stop_is_never_a_success(
-    emu: Emulator, variant: str, error_class: type[Exception]
+async def test_f06_a_body_that_ends_without_message_stop_is_never_a_success(
+    emu: Emulator, kind: str, variant: str, error_class: type[Exception]
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F06", after=3, variant=variant)
-    with client(emu) as c:
-        stream = c.messages.stream(**params(extra_headers=headers))
-        run = run_sync(stream)
-    assert_exact_prefix(run, normal)
-    error = assert_labelled(run.error, stream, attempts=1)
-    assert type(error) is error_class and not run.completed
-    assert error.snapshot is not None and error.snapshot.to_message().stop_reason is None
-    assert attempts_seen(emu, headers) == 1
+    _, error = await mid_stream_fault(kind, emu, scenario("F06", after=3, variant=variant))
+    assert type(error) is error_class
+    assert error.snapshot.to_message().stop_reason is None
 
 
 # -- F07, F08, F09 ------------------------------------------------------------------------------------
@@ -243,12 +247,8 @@ def test_f06_a_body_that_ends_without_message_stop_is_never_a_success(
 async def test_f07_no_headers_is_retried_within_the_idle_timeout(
     emu: Emulator, variant: str
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F07", variant=variant)
-    run, stream = await fault_run("async", emu, headers, idle_timeout=0.3)
-    assert run.completed and run.dumps() == normal.dumps()
-    assert attempts_seen(emu, headers) == stream.info.attempts == 2
-    assert run.elapsed < 0.3 + 0.5 + EPSILON
+    run, _ = await retried_run(emu, scenario("F07", variant=variant), idle_timeout=0.3)
+    assert run.elapsed < 0.3 + 0.5 + SLACK  # not the hang's forever: the idle timeout ended it
 
 
 @pytest.mark.anyio
@@ -261,35 +261,30 @@ async def test_f07_a_refused_connection_is_retried_then_a_connection_error(
     error = run.error
     assert type(error) is arx.APIConnectionError and not error.mid_stream
     assert error.attempts == stream.info.attempts == 2 and error.request_id is None
-    assert run.events == [] and run.elapsed < 0.5 + EPSILON
+    assert run.events == [] and run.elapsed < 0.5 + SLACK
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f07_a_deadline_bounds_the_wait_for_headers_whatever_the_idle_timeout(
     emu: Emulator, kind: str
 ) -> None:
     headers = scenario("F07", variant="hang", times=5)
     run, _ = await fault_run(kind, emu, headers, idle_timeout=30, deadline=0.4)
     assert type(run.error) is arx.DeadlineExceededError and not run.error.mid_stream
-    assert run.error.attempts == 1 and 0.4 - EARLY[kind] <= run.elapsed < 0.4 + EPSILON
+    assert run.error.attempts == 1 and 0.4 - EARLY[kind] <= run.elapsed < 0.4 + SLACK
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f08_a_stall_after_content_is_an_idle_timeout_within_its_limit(
     emu: Emulator, kind: str
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F08", after=3)
-    run, stream = await fault_run(kind, emu, headers, idle_timeout=0.3)
-    assert_exact_prefix(run, normal)
-    error = assert_labelled(run.error, stream, attempts=1)
+    run, error = await mid_stream_fault(kind, emu, scenario("F08", after=3), idle_timeout=0.3)
     assert type(error) is arx.StreamIdleTimeoutError and error.mid_stream
-    assert run.since_last_event < 0.3 + EPSILON
+    assert run.since_last_event < 0.3 + SLACK  # not the stall's hour
     if kind == "async":  # bounded below on the event loop's clock only, as it always was
         assert run.since_last_event >= 0.3 - 0.05
-    assert attempts_seen(emu, headers) == 1
 
 
 @pytest.mark.anyio
@@ -301,7 +296,7 @@ async def test_f08_a_stall_right_after_the_headers_is_retried_as_nothing_was_del
     error = assert_labelled(run.error, stream, attempts=2)
     assert type(error) is arx.StreamIdleTimeoutError and not error.mid_stream
     assert run.events == [] and attempts_seen(emu, headers) == 2
-    assert run.elapsed < 0.3 + 0.5 + 0.3 + EPSILON
+    assert run.elapsed < 0.3 + 0.5 + 0.3 + SLACK
 
 
 def _content_timeout_checks(run: Run, stream: arx.MessageStream, normal: Run) -> None:
@@ -316,15 +311,15 @@ def _content_timeout_checks(run: Run, stream: arx.MessageStream, normal: Run) ->
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f09_only_pings_for_content_timeout_seconds_is_a_content_timeout(
     emu: Emulator, kind: str
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F09", after=3, interval=0.05)
-    run, stream = await fault_run(kind, emu, headers, content_timeout=0.4, idle_timeout=5)
+    run, stream = await fault_run(kind, emu, headers, content_timeout=0.4, idle_timeout=30)
     _content_timeout_checks(run, stream, normal)
-    assert run.elapsed < 0.4 + EPSILON + 0.2
+    assert run.elapsed < 0.4 + SLACK
     assert attempts_seen(emu, headers) == 1
 
 
@@ -344,18 +339,13 @@ async def test_f10_a_truncated_final_event_is_never_dispatched(emu: Emulator, va
 
 
 @pytest.mark.anyio
+@ON_EACH_CLIENT
 async def test_f11_malformed_json_is_an_event_parse_error_after_the_events_before_it(
-    emu: Emulator,
+    emu: Emulator, kind: str
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F11", after=3)
-    run, stream = await fault_run("async", emu, headers)
-    assert_exact_prefix(run, normal)
+    run, error = await mid_stream_fault(kind, emu, scenario("F11", after=3))
     assert text_deltas(run) == 3
-    error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.EventParseError and '"text": "Hel' in error.data
-    assert error.snapshot is not None
-    assert attempts_seen(emu, headers) == 1
 
 
 async def _final_message_of(emu: Emulator, code: str) -> tuple[Run, arx.Message]:
@@ -394,22 +384,19 @@ def _final(run: Run) -> arx.Message:
 
 
 @pytest.mark.anyio
+@ON_EACH_CLIENT
 async def test_f14_a_protocol_violation_is_a_stream_protocol_error_with_its_request(
-    emu: Emulator,
+    emu: Emulator, kind: str
 ) -> None:
-    normal = normal_run(emu)
-    headers = scenario("F14", after=3, variant="index")
-    run, stream = await fault_run("async", emu, headers)
-    assert_exact_prefix(run, normal)
-    error = assert_labelled(run.error, stream, attempts=1)
-    assert type(error) is arx.StreamProtocolError and error.snapshot is not None
+    _, error = await mid_stream_fault(kind, emu, scenario("F14", after=3, variant="index"))
+    assert type(error) is arx.StreamProtocolError
 
 
 @pytest.mark.anyio
 async def test_f15_a_10_mib_event_in_1_kib_writes_arrives_whole(emu: Emulator) -> None:
     headers = scenario("F15", after=3)
     run, stream = await fault_run("async", emu, headers)
-    assert run.completed and run.elapsed < 10
+    assert run.completed
     huge = max(
         (e.delta.text for e in run.events if e.type == "content_block_delta"),  # type: ignore[union-attr]
         key=len,
@@ -421,23 +408,23 @@ async def test_f15_a_10_mib_event_in_1_kib_writes_arrives_whole(emu: Emulator) -
 @pytest.mark.anyio
 async def test_f16_a_one_byte_drip_gives_the_same_events_as_one_write(emu: Emulator) -> None:
     normal = normal_run(emu, max_tokens=16)
-    async with async_client(emu, idle_timeout=1) as c:
+    async with async_client(emu) as c:
         stream = c.messages.stream(**params(max_tokens=16, extra_headers=scenario("F16", gap=0)))
         run = await run_async(stream)
     assert run.completed and run.dumps() == normal.dumps()
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("kind", CLIENTS)
+@ON_EACH_CLIENT
 async def test_f16_a_slow_drip_is_stopped_by_the_deadline_not_the_idle_timer(
     emu: Emulator, kind: str
 ) -> None:
     normal = normal_run(emu)
     headers = scenario("F16", gap=0.005)
-    run, stream = await fault_run(kind, emu, headers, idle_timeout=5, deadline=0.5)
+    run, stream = await fault_run(kind, emu, headers, idle_timeout=30, deadline=0.5)
     error = assert_labelled(run.error, stream, attempts=1)
     assert type(error) is arx.DeadlineExceededError
-    assert 0.5 - EARLY[kind] <= run.elapsed < 0.5 + EPSILON
+    assert 0.5 - EARLY[kind] <= run.elapsed < 0.5 + SLACK
     if run.events:
         assert_exact_prefix(run, normal)
 
@@ -497,7 +484,7 @@ def test_f18_disposing_the_last_subscriber_100_times_leaks_nothing_in_the_sync_c
             subscription.dispose()
             disposed.set()
             assert isinstance(stream.error, arx.StreamAbortedError)
-            assert emu.stats.wait_for(lambda s: s.connections_open <= baseline, 1.0)
+            assert emu.stats.wait_for(lambda s: s.connections_open <= baseline, WAIT)
             assert late == []
         _baseline_after(emu, CYCLES, baseline)
 

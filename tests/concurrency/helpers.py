@@ -6,6 +6,7 @@ import json
 import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -201,6 +202,17 @@ class _Counted:
         with self.lock:
             self.active -= 1
 
+    @contextmanager
+    def counting(self) -> Iterator[_Once]:
+        """Count a request from here; yield the `_Once` that ends it (at once on a failure)."""
+        self.enter()
+        leave = _Once(self)
+        try:
+            yield leave
+        except BaseException:
+            leave()
+            raise
+
 
 class _Once:
     def __init__(self, counter: _Counted) -> None:
@@ -214,6 +226,18 @@ class _Once:
                 return
             self._done = True
         self._counter.leave()
+
+
+def counted(
+    response: httpx.Response, body: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    """*response* with *body*, which ends the count when it is closed."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=body,
+        extensions=response.extensions,
+    )
 
 
 class _SyncBody(httpx.SyncByteStream):
@@ -239,20 +263,10 @@ class CountingTransport(httpx.BaseTransport, _Counted):
         self._inner = httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.enter()
-        leave = _Once(self)
-        try:
+        with self.counting() as leave:
             response = self._inner.handle_request(request)
-        except BaseException:
-            leave()
-            raise
         assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_SyncBody(response.stream, leave),
-            extensions=response.extensions,
-        )
+        return counted(response, _SyncBody(response.stream, leave))
 
     def close(self) -> None:
         self._inner.close()
@@ -282,20 +296,10 @@ class AsyncCountingTransport(httpx.AsyncBaseTransport, _Counted):
         self._inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.enter()
-        leave = _Once(self)
-        try:
+        with self.counting() as leave:
             response = await self._inner.handle_async_request(request)
-        except BaseException:
-            leave()
-            raise
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_AsyncBody(response.stream, leave),
-            extensions=response.extensions,
-        )
+        return counted(response, _AsyncBody(response.stream, leave))
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -198,14 +198,12 @@ async def test_a_429_paces_async_streams_and_the_start_hops_back_to_the_loop(
     out: Recorder[Tagged[str, arx.StreamEvent]] = Recorder()
     async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url) as client:
         stream_many(client, group(), max_concurrent=3, scheduler=clock).subscribe(out)
-        with anyio.fail_after(WAIT):
-            while not (finished("r0")(out.items) and clock.pending == 1):
-                await anyio.sleep(0.005)
-            assert await anyio.to_thread.run_sync(emu.wait_stalled, 2)
+        # Each wait on a worker thread: the loop stays free to run the streams.
+        await anyio.to_thread.run_sync(out.wait_for, finished("r0"))
+        assert await anyio.to_thread.run_sync(clock.wait_pending) and clock.pending == 1
+        assert await anyio.to_thread.run_sync(emu.wait_stalled, 2, WAIT)
         emu.release()
-        with anyio.fail_after(WAIT):
-            while not finished("r1", "r2")(out.items):
-                await anyio.sleep(0.005)
+        await anyio.to_thread.run_sync(out.wait_for, finished("r1", "r2"))
         assert sorted(prompts_received(emu)) == ["r0", "r0", "r1", "r2"]
         # The pause ends on another thread; the streams must still be made on the loop.
         await anyio.to_thread.run_sync(clock.advance, 1.0)

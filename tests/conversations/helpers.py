@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic_rx as arx
-from anthropic_rx.conversations import ConversationEvent, TurnEvent
+from anthropic_rx.conversations import ConversationEvent, Tool, TurnEvent, tool
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.testing import StreamScript
 
@@ -40,6 +40,22 @@ def client(emu: Emulator, **settings: Any) -> arx.Client:
 
 def async_client(emu: Emulator, **settings: Any) -> arx.AsyncClient:
     return arx.AsyncClient(api_key=KEY, base_url=emu.base_url, **settings)
+
+
+def held_tool(
+    name: str = "waits", *, requires_approval: bool = False
+) -> tuple[Tool, threading.Event, threading.Event]:
+    """A tool held by the test: return ``(tool, started, release)``; each call sets *started*,
+    then returns its city once the test sets *release* (at most WAIT later)."""
+    started, release = threading.Event(), threading.Event()
+
+    def held(city: str) -> str:
+        """Waits for the test."""
+        started.set()
+        release.wait(WAIT)
+        return city
+
+    return tool(name=name, requires_approval=requires_approval)(held), started, release
 
 
 def scripted(

@@ -18,7 +18,7 @@ from anthropic_rx.conversations import (
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.testing import StreamScript, VirtualClock
 
-from .helpers import WAIT, Seen, client, options, params, scripted
+from .helpers import WAIT, Seen, client, held_tool, options, params, scripted
 
 RAN: list[str] = []
 
@@ -156,16 +156,7 @@ def test_early_tools_start_at_their_block_stop(emu: Emulator) -> None:
 
 
 def test_an_early_tool_is_dropped_when_the_stream_then_fails(emu: Emulator, tmp_path: Path) -> None:
-    started = threading.Event()
-    release = threading.Event()
-
-    @tool
-    def slow(city: str) -> str:
-        """Waits for the test."""
-        started.set()
-        release.wait(WAIT)
-        return city
-
+    slow, started, release = held_tool("slow")
     broken = (
         StreamScript()
         .tool_use("slow", {"city": "Oslo"}, id="toolu_early")

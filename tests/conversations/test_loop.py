@@ -26,7 +26,7 @@ from anthropic_rx.operators import final_message, text_only
 from anthropic_rx.testing import StreamScript
 
 from ..conftest import read_recording
-from .helpers import KEY, WAIT, Seen, bodies, client, options, params, scripted
+from .helpers import KEY, WAIT, Seen, bodies, client, held_tool, options, params, scripted
 
 CALLS: list[dict[str, Any]] = []
 
@@ -375,16 +375,7 @@ def test_a_conversation_error_ends_it_with_the_history(emu: Emulator) -> None:
 
 
 def test_abort_closes_the_connection_cancels_tools_and_pickles(emu: Emulator) -> None:
-    started = threading.Event()
-    release = threading.Event()
-
-    @tool
-    def waits(city: str) -> str:
-        """Waits for the test."""
-        started.set()
-        release.wait(WAIT)
-        return city
-
+    waits, started, release = held_tool()
     with client(emu) as c:
         # Abort while a tool runs.
         conversation = c.messages.conversation(tools=[waits], **params())
@@ -580,16 +571,7 @@ def test_stop_when_a_final_answer_tool_is_called(emu: Emulator) -> None:
 
 
 def test_closing_the_client_aborts_its_conversations(emu: Emulator) -> None:
-    started = threading.Event()
-    release = threading.Event()
-
-    @tool
-    def waits(city: str) -> str:
-        """Waits for the test."""
-        started.set()
-        release.wait(WAIT)
-        return city
-
+    waits, started, release = held_tool()
     seen = Seen()
     c = client(emu)
     conversation = c.messages.conversation(tools=[waits], **params())

@@ -11,7 +11,7 @@ import pytest
 from anthropic_rx.conversations import ConversationStopped, TurnFinished, tool
 from anthropic_rx.emulator import Emulator
 
-from .helpers import WAIT, Seen, client, options, params
+from .helpers import WAIT, Seen, client, held_tool, options, params
 
 
 @tool
@@ -91,16 +91,7 @@ def test_wait_in_stop_when_refuses(emu: Emulator) -> None:
 def test_history_after_an_abort_during_tools_is_valid_to_continue(
     emu: Emulator, where: str
 ) -> None:
-    started = threading.Event()
-    release = threading.Event()
-
-    @tool(requires_approval=where == "approval")
-    def slow(city: str) -> str:
-        """Waits for the test."""
-        started.set()
-        release.wait(WAIT)
-        return city
-
+    slow, started, release = held_tool("slow", requires_approval=where == "approval")
     seen = Seen()
     from anthropic_rx.conversations import ApprovalRequested
 

@@ -188,14 +188,8 @@ def test_an_open_tool_block_without_json_at_message_stop_keeps_its_start_input()
 def test_signature_delta_replaces_the_signature() -> None:
     objs = [
         ev.message_start(),
-        ev.block_start(0, type="thinking", thinking="", signature=""),
-        ev.delta(0, type="thinking_delta", thinking="Let me "),
-        ev.delta(0, type="thinking_delta", thinking=""),
-        ev.delta(0, type="thinking_delta", thinking="think."),
-        ev.delta(0, type="signature_delta", signature="sig-1"),
-        ev.stop(0),
-        ev.message_delta(),
-        ev.MESSAGE_STOP,
+        *ev.thinking_block(0, "Let me ", "", "think.", signature="sig-1"),
+        *ev.message_end(),
     ]
     block = run(objs).message().content[0].model_dump()
     assert block == {"type": "thinking", "thinking": "Let me think.", "signature": "sig-1"}

@@ -10,7 +10,6 @@ starting position, on every real recording and on generated streams.
 from __future__ import annotations
 
 import gc
-import json
 import tracemalloc
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +25,8 @@ from anthropic_rx.sources._replay import CompactSteps, compact_replay
 from tests.conftest import read_recording, real_recording_names
 from tests.sources.fakes import FakeResponse
 from tests.strategies import GeneratedStream, message_streams
+
+from .. import events_helpers as ev
 
 RECORDINGS = real_recording_names() or ["corpus-absent.sse"]
 
@@ -95,38 +96,16 @@ def test_snapshots_handed_out_before_compaction_read_the_same_blocks_after() -> 
 
 
 def text_stream(pieces: Sequence[str], **extra: Any) -> bytes:
-    events: list[dict[str, Any]] = [
-        {
-            "type": "message_start",
-            "message": {
-                "id": "msg_1",
-                "type": "message",
-                "role": "assistant",
-                "model": "m",
-                "content": [],
-                "stop_reason": None,
-                "stop_sequence": None,
-                "usage": {"input_tokens": 1, "output_tokens": 1},
-            },
-        },
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        *(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": piece, **extra},
-            }
-            for piece in pieces
-        ),
-        {"type": "content_block_stop", "index": 0},
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "end_turn"},
-            "usage": {"output_tokens": 9},
-        },
-        {"type": "message_stop"},
-    ]
-    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    """One text block of *pieces*, each delta with the *extra* fields, as the wire's bytes."""
+    return ev.encode(
+        [
+            ev.message_start(id="msg_1", model="m", usage={"input_tokens": 1, "output_tokens": 1}),
+            ev.block_start(0, type="text", text=""),
+            *(ev.delta(0, type="text_delta", text=piece, **extra) for piece in pieces),
+            ev.stop(0),
+            *ev.message_end(output_tokens=9),
+        ]
+    )
 
 
 def test_plain_text_deltas_become_indexes_and_the_log_one_string() -> None:

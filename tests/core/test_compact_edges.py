@@ -56,17 +56,13 @@ def thinking_stream() -> list[dict[str, Any]]:
     return [
         ev.PING,  # a ping may come before message_start: it has no snapshot
         ev.message_start(),
-        ev.block_start(0, type="thinking", thinking="", signature=""),
-        *(ev.delta(0, type="thinking_delta", thinking=t) for t in THINKING),
-        ev.delta(0, type="signature_delta", signature="sig-1"),
-        ev.stop(0),
+        *ev.thinking_block(0, *THINKING, signature="sig-1"),
         ev.block_start(1, type="text", text=""),
         ev.text(1, "Hi"),
         ev.PING,
         ev.text(1, "!"),
         ev.stop(1),
-        ev.message_delta(),
-        ev.MESSAGE_STOP,
+        *ev.message_end(),
     ]
 
 
@@ -177,12 +173,8 @@ def test_a_ping_before_message_start_is_replayed_without_a_snapshot() -> None:
 def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> None:
     objs = [
         ev.message_start(),
-        ev.block_start(0, type="text", text=""),
-        ev.text(0, "Calling."),
-        ev.stop(0),
-        ev.block_start(1, type="tool_use", id="t", name="f", input={}),
-        ev.input_json(1, '{"a": '),
-        ev.input_json(1, "nope}"),
+        *ev.text_block(0, "Calling."),
+        *ev.tool_call(1, "f", '{"a": ', "nope}", id="t"),
     ]
     acc, steps = steps_of(objs)
     with pytest.raises(arx.ToolInputError):

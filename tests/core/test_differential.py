@@ -41,6 +41,8 @@ from tests.conftest import chunked, read_recording, real_recording_names
 from tests.sdk_reference import normalize, sdk_final_message, sdk_run
 from tests.strategies import GeneratedStream, chunkings, message_streams
 
+from .. import events_helpers as ev
+
 # Without the corpus the parametrised tests get one id whose read_recording() skips, saying why.
 RECORDINGS = real_recording_names() or ["corpus-absent.sse"]
 
@@ -383,41 +385,14 @@ def test_a_stream_cut_at_any_event_boundary_raises_with_the_partial_message(name
 def open_tool_stream(partial_json: str, *, then_message_stop: bool) -> bytes:
     """A tool_use block that receives *partial_json* and is never stopped; the stream then
     ends there, or with message_delta(max_tokens) + message_stop (like sdkpy-max-tokens-…)."""
-    events: list[dict[str, Any]] = [
-        {
-            "type": "message_start",
-            "message": {
-                "id": "msg_1",
-                "type": "message",
-                "role": "assistant",
-                "model": "claude-haiku-4-5",
-                "content": [],
-                "stop_reason": None,
-                "stop_sequence": None,
-                "usage": {"input_tokens": 1, "output_tokens": 1},
-            },
-        },
-        {
-            "type": "content_block_start",
-            "index": 0,
-            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}},
-        },
-        {
-            "type": "content_block_delta",
-            "index": 0,
-            "delta": {"type": "input_json_delta", "partial_json": partial_json},
-        },
+    usage = {"input_tokens": 1, "output_tokens": 1}
+    events = [
+        ev.message_start(id="msg_1", model="claude-haiku-4-5", usage=usage),
+        *ev.tool_call(0, "f", partial_json),
     ]
     if then_message_stop:
-        events.append(
-            {
-                "type": "message_delta",
-                "delta": {"stop_reason": "max_tokens", "stop_sequence": None},
-                "usage": {"output_tokens": 9},
-            }
-        )
-        events.append({"type": "message_stop"})
-    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+        events += ev.message_end("max_tokens", output_tokens=9)
+    return ev.encode(events)
 
 
 def test_a_tool_input_cut_inside_a_number_drops_it_where_the_sdk_keeps_a_smaller_number() -> None:

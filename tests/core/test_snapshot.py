@@ -67,9 +67,7 @@ def test_each_snapshot_reads_the_message_fields_as_they_stood_then() -> None:
 def test_the_matched_stop_sequence_is_reported() -> None:
     objs = [
         ev.message_start(),
-        ev.block_start(0, type="text", text=""),
-        ev.text(0, "one two "),
-        ev.stop(0),
+        *ev.text_block(0, "one two "),
         {
             "type": "message_delta",
             "delta": {"stop_reason": "stop_sequence", "stop_sequence": "THREE"},

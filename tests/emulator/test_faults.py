@@ -289,7 +289,7 @@ def test_f08_stall_ends_when_the_emulator_stops() -> None:
         assert emulator.wait_stalled()
         started = time.monotonic()
         emulator.stop()
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0  # not the stall's hour, nor stop's 10 s join
         response = read_all(sock)
     assert response.status == 200
     assert not response.complete

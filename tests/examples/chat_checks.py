@@ -1,4 +1,4 @@
-"""The checks both chat windows must pass, written once against a toolkit `Driver`.
+"""The tests both chat windows must pass, written once against a toolkit `Driver`.
 
 A driver builds the window and works it as a user would (type, tick, click) and pumps the
 toolkit's event loop; every wait pumps until a condition holds, with a deadline, and
@@ -122,6 +122,23 @@ def ask(driver: Driver, app: ChatApp, prompt: str, *, use_tool: bool = False) ->
     return conversation
 
 
+def ask_to_delete_a_file(driver: Driver, client: arx.Client) -> tuple[ChatApp, Conversation]:
+    """Ask for a call that needs approval; return once the window's dialog asks for it."""
+    app = driver.make(client, emulator_headers(), demo_tools(latency=None))
+    conversation = ask(driver, app, "Delete the file drafts/old.txt", use_tool=True)
+    driver.pump_until(lambda: driver.approval_question(app) is not None)
+    return app, conversation
+
+
+def ask_for_a_reply_that_stalls(
+    driver: Driver, client: arx.Client, after: int
+) -> tuple[ChatApp, Conversation, arx.MessageStream]:
+    """Ask for a reply that stops after *after* events, its connection left open (F08)."""
+    app = driver.make(client, emulator_headers("F08", after=after))
+    conversation = ask(driver, app, "Tell me about pelicans")
+    return app, conversation, first_stream(conversation)
+
+
 def wait_done(driver: Driver, app: ChatApp) -> None:
     driver.pump_until(lambda: not app.session.busy)
     assert driver.buttons(app) == (True, False)
@@ -164,196 +181,197 @@ def assert_callbacks_on_gui_thread(app: ChatApp) -> None:
     assert app.scheduler.in_gui_thread()
 
 
-# -- the checks ------------------------------------------------------------------------------
+# -- the tests --------------------------------------------------------------------------------
 
 
-def check_reply_streams_in_and_equals_the_final_text(driver: Driver, client: arx.Client) -> None:
-    app = driver.make(client, emulator_headers(tokens=80))
-    pieces = record(app, "reply_text")
-    conversation = ask(driver, app, "Tell me about pelicans")
-    wait_done(driver, app)
+class ChatWindowTests:
+    """The tests both chat windows pass, written once.
 
-    (message,) = run_messages(conversation)
-    expected = reply_of([message])
-    assert expected and app.shown_reply() == expected
-    assert "".join(pieces) == expected
-    assert len(pieces) >= 2  # it streamed: the first delta at once, the rest in later frames
-    assert app.shown_status().startswith("Done · end_turn · ")
-    assert app.shown_error() == ""
-    assert app.shown_tool_input() == ""
-    assert_callbacks_on_gui_thread(app)
+    A toolkit's test module subclasses this (``class TestTkChat(ChatWindowTests)``) beside
+    its ``driver`` fixture, and says how a user closes its window.
+    """
 
+    def close(self, app: ChatApp) -> None:
+        """Close *app*'s window as a user does (the window manager's close button)."""
+        raise NotImplementedError
 
-def check_parallel_tools_show_their_status_and_the_answer_follows(
-    driver: Driver, client: arx.Client, emu: Emulator
-) -> None:
-    tools, gate = gated_tools()
-    app = driver.make(client, emulator_headers(), tools)
-    panes = record(app, "tool_inputs_changed")
-    conversation = ask(driver, app, "What's the weather in Paris and in Rome?", use_tool=True)
+    def test_the_reply_streams_in_and_equals_the_final_text(
+        self, driver: Driver, client: arx.Client
+    ) -> None:
+        app = driver.make(client, emulator_headers(tokens=80))
+        pieces = record(app, "reply_text")
+        conversation = ask(driver, app, "Tell me about pelicans")
+        wait_done(driver, app)
 
-    # Both calls run at once: both wait at the gate, and the pane says so.
-    driver.pump_until(lambda: gate.waiting == 2 and app.shown_tool_input().count("running…") == 2)
-    assert app.session.busy and driver.buttons(app) == (False, True)
-    assert any("get_weather · streaming…" in p for p in panes)  # the input was seen forming
-    gate.open()
-    wait_done(driver, app)
+        (message,) = run_messages(conversation)
+        expected = reply_of([message])
+        assert expected and app.shown_reply() == expected
+        assert "".join(pieces) == expected
+        assert len(pieces) >= 2  # it streamed: the first delta at once, the rest in later frames
+        assert app.shown_status().startswith("Done · end_turn · ")
+        assert app.shown_error() == ""
+        assert app.shown_tool_input() == ""
+        assert_callbacks_on_gui_thread(app)
 
-    first, second = run_messages(conversation)
-    assert first.stop_reason == "tool_use" and second.stop_reason == "end_turn"
-    shown = app.shown_tool_input()
-    assert shown.count("get_weather · done · ") == 2, shown
-    assert "→ Paris: light rain, 14 °C" in shown
-    assert "→ Rome: sunny, 22 °C" in shown
-    assert app.shown_reply() == reply_of([first, second])  # turn 1's words, then the answer
-    assert "Paris: light rain" in app.shown_reply()  # the answer uses the results
-    assert app.shown_status().startswith("Done · end_turn · 2 turns · 2 tool calls · ")
-    (results,) = [tool_results(b) for b in bodies(emu)[1:]]
-    assert [r["content"].split(";")[0] for r in results] == [  # the model's order
-        "Paris: light rain, 14 °C",
-        "Rome: sunny, 22 °C",
-    ]
-    assert_callbacks_on_gui_thread(app)
+    def test_parallel_tools_show_their_status_and_the_answer_follows(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        tools, gate = gated_tools()
+        app = driver.make(client, emulator_headers(), tools)
+        panes = record(app, "tool_inputs_changed")
+        conversation = ask(driver, app, "What's the weather in Paris and in Rome?", use_tool=True)
 
-
-def check_an_approved_call_runs(driver: Driver, client: arx.Client, emu: Emulator) -> None:
-    app = driver.make(client, emulator_headers(), demo_tools(latency=None))
-    conversation = ask(driver, app, "Delete the file drafts/old.txt", use_tool=True)
-    driver.pump_until(lambda: driver.approval_question(app) is not None)
-    question = driver.approval_question(app)
-    assert question is not None and "delete_file" in question
-    assert "delete_file · waiting for approval" in app.shown_tool_input()
-    assert emu.stats.wait_for(lambda s: len(s.requests()) == 1, WAIT)  # nothing runs meanwhile
-
-    driver.answer_approval(app, True)
-    wait_done(driver, app)
-    assert driver.approval_question(app) is None
-    (result,) = tool_results(bodies(emu)[1])
-    assert "is_error" not in result and str(result["content"]).startswith("Deleted ")
-    assert "delete_file · done · " in app.shown_tool_input()
-    assert app.shown_reply() == reply_of(run_messages(conversation))
-    assert app.shown_status().startswith("Done · end_turn · 2 turns · 1 tool calls · ")
-    assert_callbacks_on_gui_thread(app)
-
-
-def check_a_denied_call_is_told_to_the_model(
-    driver: Driver, client: arx.Client, emu: Emulator
-) -> None:
-    app = driver.make(client, emulator_headers(), demo_tools(latency=None))
-    conversation = ask(driver, app, "Delete the file drafts/old.txt", use_tool=True)
-    driver.pump_until(lambda: driver.approval_question(app) is not None)
-
-    driver.answer_approval(app, False)
-    wait_done(driver, app)
-    (result,) = tool_results(bodies(emu)[1])  # the model's next turn saw the denial
-    assert result["is_error"] is True and result["content"] == DENIAL
-    assert "delete_file · denied" in app.shown_tool_input()
-    reply = app.shown_reply()
-    assert reply == reply_of(run_messages(conversation))
-    assert DENIAL in reply  # the model's answer speaks of it
-    assert app.shown_status().startswith("Done · end_turn · ")
-    assert_callbacks_on_gui_thread(app)
-
-
-def check_stop_closes_the_connection(driver: Driver, client: arx.Client, emu: Emulator) -> None:
-    app = driver.make(client, emulator_headers("F08", after=5))
-    conversation = ask(driver, app, "Tell me about pelicans")
-    stream = first_stream(conversation)
-    received: list[StreamEvent] = []
-    stream.subscribe(received.append, lambda _: None)  # one more view of the request
-    assert emu.wait_stalled(timeout=WAIT)
-    (request,) = emu.stats.requests()
-    # Everything the server wrote has arrived and is shown: nothing more comes until Stop.
-    driver.pump_until(
-        lambda: (
-            len(received) == request.events_sent
-            and stream.snapshot is not None
-            and app.shown_reply() == stream.snapshot.text != ""
+        # Both calls run at once: both wait at the gate, and the pane says so.
+        driver.pump_until(
+            lambda: gate.waiting == 2 and app.shown_tool_input().count("running…") == 2
         )
-    )
-    assert emu.stats.connections_open == 1
+        assert app.session.busy and driver.buttons(app) == (False, True)
+        assert any("get_weather · streaming…" in p for p in panes)  # the input was seen forming
+        gate.open()
+        wait_done(driver, app)
 
-    driver.click_stop(app)
-    assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
-    assert emu.stats.connections_closed == 1
-    assert emu.stats.wait_for(lambda s: s.requests()[0].outcome == "disconnected", WAIT)
-    wait_done(driver, app)
-    assert isinstance(stream.error, arx.StreamAbortedError)
-    assert isinstance(conversation.error, arx.StreamAbortedError)
-    assert app.shown_status().startswith("Stopped · connection closed")
-    assert app.shown_error() == ""
-    assert stream.snapshot is not None
-    assert app.shown_reply() == stream.snapshot.text  # what had arrived stays on screen
-    assert app.session.history == []  # a stopped exchange is not sent again
-    assert_callbacks_on_gui_thread(app)
+        first, second = run_messages(conversation)
+        assert first.stop_reason == "tool_use" and second.stop_reason == "end_turn"
+        shown = app.shown_tool_input()
+        assert shown.count("get_weather · done · ") == 2, shown
+        assert "→ Paris: light rain, 14 °C" in shown
+        assert "→ Rome: sunny, 22 °C" in shown
+        assert app.shown_reply() == reply_of([first, second])  # turn 1's words, then the answer
+        assert "Paris: light rain" in app.shown_reply()  # the answer uses the results
+        assert app.shown_status().startswith("Done · end_turn · 2 turns · 2 tool calls · ")
+        (results,) = [tool_results(b) for b in bodies(emu)[1:]]
+        assert [r["content"].split(";")[0] for r in results] == [  # the model's order
+            "Paris: light rain, 14 °C",
+            "Rome: sunny, 22 °C",
+        ]
+        assert_callbacks_on_gui_thread(app)
 
+    def test_an_approved_call_runs(self, driver: Driver, client: arx.Client, emu: Emulator) -> None:
+        app, conversation = ask_to_delete_a_file(driver, client)
+        question = driver.approval_question(app)
+        assert question is not None and "delete_file" in question
+        assert "delete_file · waiting for approval" in app.shown_tool_input()
+        assert emu.stats.wait_for(lambda s: len(s.requests()) == 1, WAIT)  # nothing runs meanwhile
 
-def check_stop_while_a_dialog_asks_closes_it(
-    driver: Driver, client: arx.Client, emu: Emulator
-) -> None:
-    app = driver.make(client, emulator_headers(), demo_tools(latency=None))
-    conversation = ask(driver, app, "Delete the file drafts/old.txt", use_tool=True)
-    driver.pump_until(lambda: driver.approval_question(app) is not None)
+        driver.answer_approval(app, True)
+        wait_done(driver, app)
+        assert driver.approval_question(app) is None
+        (result,) = tool_results(bodies(emu)[1])
+        assert "is_error" not in result and str(result["content"]).startswith("Deleted ")
+        assert "delete_file · done · " in app.shown_tool_input()
+        assert app.shown_reply() == reply_of(run_messages(conversation))
+        assert app.shown_status().startswith("Done · end_turn · 2 turns · 1 tool calls · ")
+        assert_callbacks_on_gui_thread(app)
 
-    driver.click_stop(app)
-    wait_done(driver, app)
-    assert driver.approval_question(app) is None
-    assert isinstance(conversation.error, arx.StreamAbortedError)
-    assert app.shown_status().startswith("Stopped · connection closed")
-    assert len(emu.stats.requests()) == 1  # the call never ran, nothing more was sent
-    assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
-    assert app.session.history == []
+    def test_a_denied_call_is_told_to_the_model(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        app, conversation = ask_to_delete_a_file(driver, client)
 
+        driver.answer_approval(app, False)
+        wait_done(driver, app)
+        (result,) = tool_results(bodies(emu)[1])  # the model's next turn saw the denial
+        assert result["is_error"] is True and result["content"] == DENIAL
+        assert "delete_file · denied" in app.shown_tool_input()
+        reply = app.shown_reply()
+        assert reply == reply_of(run_messages(conversation))
+        assert DENIAL in reply  # the model's answer speaks of it
+        assert app.shown_status().startswith("Done · end_turn · ")
+        assert_callbacks_on_gui_thread(app)
 
-def check_an_error_mid_stream_is_shown_in_the_window(driver: Driver, client: arx.Client) -> None:
-    app = driver.make(client, emulator_headers("F03", after=3))
-    conversation = ask(driver, app, "Tell me about pelicans")
-    wait_done(driver, app)
+    def test_stop_closes_the_connection(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        app, conversation, stream = ask_for_a_reply_that_stalls(driver, client, after=5)
+        received: list[StreamEvent] = []
+        stream.subscribe(received.append, lambda _: None)  # one more view of the request
+        assert emu.wait_stalled(timeout=WAIT)
+        (request,) = emu.stats.requests()
+        # Everything the server wrote has arrived and is shown: nothing more comes until Stop.
+        driver.pump_until(
+            lambda: (
+                len(received) == request.events_sent
+                and stream.snapshot is not None
+                and app.shown_reply() == stream.snapshot.text != ""
+            )
+        )
+        assert emu.stats.connections_open == 1
 
-    error = conversation.error
-    assert isinstance(error, arx.OverloadedError)
-    assert app.shown_error().startswith(f"OverloadedError: {error}")
-    assert app.shown_status() == "Failed"
-    assert error.snapshot is not None
-    assert app.shown_reply() == error.snapshot.text != ""  # the text before the error stays
-    assert_callbacks_on_gui_thread(app)
+        driver.click_stop(app)
+        assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
+        assert emu.stats.connections_closed == 1
+        assert emu.stats.wait_for(lambda s: s.requests()[0].outcome == "disconnected", WAIT)
+        wait_done(driver, app)
+        assert isinstance(stream.error, arx.StreamAbortedError)
+        assert isinstance(conversation.error, arx.StreamAbortedError)
+        assert app.shown_status().startswith("Stopped · connection closed")
+        assert app.shown_error() == ""
+        assert stream.snapshot is not None
+        assert app.shown_reply() == stream.snapshot.text  # what had arrived stays on screen
+        assert app.session.history == []  # a stopped exchange is not sent again
+        assert_callbacks_on_gui_thread(app)
 
+    def test_stop_while_a_dialog_asks_closes_it(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        app, conversation = ask_to_delete_a_file(driver, client)
 
-def check_the_next_prompt_continues_the_conversation(
-    driver: Driver, client: arx.Client, emu: Emulator
-) -> None:
-    app = driver.make(client, emulator_headers())
-    conversation = ask(driver, app, "Tell me about pelicans")
-    wait_done(driver, app)
-    (first,) = run_messages(conversation)
-    again = ask(driver, app, "And about gulls?")
-    assert again is conversation  # the same handle: send() continues it
-    wait_done(driver, app)
+        driver.click_stop(app)
+        wait_done(driver, app)
+        assert driver.approval_question(app) is None
+        assert isinstance(conversation.error, arx.StreamAbortedError)
+        assert app.shown_status().startswith("Stopped · connection closed")
+        assert len(emu.stats.requests()) == 1  # the call never ran, nothing more was sent
+        assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
+        assert app.session.history == []
 
-    body = bodies(emu)[1]
-    assert body["messages"] == [
-        {"role": "user", "content": "Tell me about pelicans"},
-        {"role": "assistant", "content": [{"type": "text", "text": reply_of([first])}]},
-        {"role": "user", "content": [{"type": "text", "text": "And about gulls?"}]},
-    ]
-    (second,) = run_messages(conversation, first_turn=2)
-    assert app.shown_reply() == reply_of([second])
-    assert app.session.history == conversation.messages
-    assert_callbacks_on_gui_thread(app)
+    def test_an_error_mid_stream_is_shown_in_the_window(
+        self, driver: Driver, client: arx.Client
+    ) -> None:
+        app = driver.make(client, emulator_headers("F03", after=3))
+        conversation = ask(driver, app, "Tell me about pelicans")
+        wait_done(driver, app)
 
+        error = conversation.error
+        assert isinstance(error, arx.OverloadedError)
+        assert app.shown_error().startswith(f"OverloadedError: {error}")
+        assert app.shown_status() == "Failed"
+        assert error.snapshot is not None
+        assert app.shown_reply() == error.snapshot.text != ""  # the text before the error stays
+        assert_callbacks_on_gui_thread(app)
 
-def check_closing_the_window_mid_stream_closes_the_connection(
-    driver: Driver, client: arx.Client, emu: Emulator, close: Callable[[ChatApp], None]
-) -> None:
-    app = driver.make(client, emulator_headers("F08", after=2))
-    conversation = ask(driver, app, "Tell me about pelicans")
-    stream = first_stream(conversation)
-    assert emu.wait_stalled(timeout=WAIT)
-    callbacks = sum(app.session.callback_threads.values())
+    def test_the_next_prompt_continues_the_conversation(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        app = driver.make(client, emulator_headers())
+        conversation = ask(driver, app, "Tell me about pelicans")
+        wait_done(driver, app)
+        (first,) = run_messages(conversation)
+        again = ask(driver, app, "And about gulls?")
+        assert again is conversation  # the same handle: send() continues it
+        wait_done(driver, app)
 
-    close(app)
-    assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
-    assert isinstance(stream.error, arx.StreamAbortedError)
-    turns = iter(range(5))
-    driver.pump_until(lambda: next(turns, None) is None)  # what was queued is dropped, not shown
-    assert sum(app.session.callback_threads.values()) == callbacks
+        body = bodies(emu)[1]
+        assert body["messages"] == [
+            {"role": "user", "content": "Tell me about pelicans"},
+            {"role": "assistant", "content": [{"type": "text", "text": reply_of([first])}]},
+            {"role": "user", "content": [{"type": "text", "text": "And about gulls?"}]},
+        ]
+        (second,) = run_messages(conversation, first_turn=2)
+        assert app.shown_reply() == reply_of([second])
+        assert app.session.history == conversation.messages
+        assert_callbacks_on_gui_thread(app)
+
+    def test_closing_the_window_mid_stream_closes_the_connection(
+        self, driver: Driver, client: arx.Client, emu: Emulator
+    ) -> None:
+        app, _, stream = ask_for_a_reply_that_stalls(driver, client, after=2)
+        assert emu.wait_stalled(timeout=WAIT)
+        callbacks = sum(app.session.callback_threads.values())
+
+        self.close(app)
+        assert emu.stats.wait_for(lambda s: s.connections_open == 0, WAIT)
+        assert isinstance(stream.error, arx.StreamAbortedError)
+        turns = iter(range(5))  # five turns of the loop: what was queued is dropped, not shown
+        driver.pump_until(lambda: next(turns, None) is None)
+        assert sum(app.session.callback_threads.values()) == callbacks

@@ -87,55 +87,11 @@ def driver(qapp: QApplication, client: arx.Client) -> Iterator[QtDriver]:
     QTest.qWait(1)
 
 
-def test_the_reply_streams_in_and_equals_the_final_text(
-    driver: QtDriver, client: arx.Client
-) -> None:
-    checks.check_reply_streams_in_and_equals_the_final_text(driver, client)
+class TestQtChat(checks.ChatWindowTests):
+    """Every chat-window test (chat_checks.py), on the Qt window."""
 
-
-def test_parallel_tools_show_their_status_and_the_answer_follows(
-    driver: QtDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_parallel_tools_show_their_status_and_the_answer_follows(driver, client, emu)
-
-
-def test_an_approved_call_runs(driver: QtDriver, client: arx.Client, emu: Emulator) -> None:
-    checks.check_an_approved_call_runs(driver, client, emu)
-
-
-def test_a_denied_call_is_told_to_the_model(
-    driver: QtDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_a_denied_call_is_told_to_the_model(driver, client, emu)
-
-
-def test_stop_while_a_dialog_asks_closes_it(
-    driver: QtDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_stop_while_a_dialog_asks_closes_it(driver, client, emu)
-
-
-def test_stop_closes_the_connection(driver: QtDriver, client: arx.Client, emu: Emulator) -> None:
-    checks.check_stop_closes_the_connection(driver, client, emu)
-
-
-def test_an_error_mid_stream_is_shown_in_the_window(driver: QtDriver, client: arx.Client) -> None:
-    checks.check_an_error_mid_stream_is_shown_in_the_window(driver, client)
-
-
-def test_the_next_prompt_continues_the_conversation(
-    driver: QtDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_the_next_prompt_continues_the_conversation(driver, client, emu)
-
-
-def test_closing_the_window_mid_stream_closes_the_connection(
-    driver: QtDriver, client: arx.Client, emu: Emulator
-) -> None:
-    def close(app: Any) -> None:
+    def close(self, app: Any) -> None:
         app.close()  # as the window manager's close button does: closeEvent aborts
-
-    checks.check_closing_the_window_mid_stream_closes_the_connection(driver, client, emu, close)
 
 
 def test_destroying_the_window_that_holds_the_chat_closes_the_connection(

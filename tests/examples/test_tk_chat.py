@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import anthropic_rx as arx
-from anthropic_rx.emulator import Emulator
 
 from . import chat_checks as checks
 
@@ -82,53 +81,9 @@ def driver(tk_root: tk.Tk, client: arx.Client) -> Iterator[TkDriver]:
         window.destroy()  # the window's scheduler disposes itself; the client aborts the rest
 
 
-def test_the_reply_streams_in_and_equals_the_final_text(
-    driver: TkDriver, client: arx.Client
-) -> None:
-    checks.check_reply_streams_in_and_equals_the_final_text(driver, client)
+class TestTkChat(checks.ChatWindowTests):
+    """Every chat-window test (chat_checks.py), on the Tk window."""
 
-
-def test_parallel_tools_show_their_status_and_the_answer_follows(
-    driver: TkDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_parallel_tools_show_their_status_and_the_answer_follows(driver, client, emu)
-
-
-def test_an_approved_call_runs(driver: TkDriver, client: arx.Client, emu: Emulator) -> None:
-    checks.check_an_approved_call_runs(driver, client, emu)
-
-
-def test_a_denied_call_is_told_to_the_model(
-    driver: TkDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_a_denied_call_is_told_to_the_model(driver, client, emu)
-
-
-def test_stop_while_a_dialog_asks_closes_it(
-    driver: TkDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_stop_while_a_dialog_asks_closes_it(driver, client, emu)
-
-
-def test_stop_closes_the_connection(driver: TkDriver, client: arx.Client, emu: Emulator) -> None:
-    checks.check_stop_closes_the_connection(driver, client, emu)
-
-
-def test_an_error_mid_stream_is_shown_in_the_window(driver: TkDriver, client: arx.Client) -> None:
-    checks.check_an_error_mid_stream_is_shown_in_the_window(driver, client)
-
-
-def test_the_next_prompt_continues_the_conversation(
-    driver: TkDriver, client: arx.Client, emu: Emulator
-) -> None:
-    checks.check_the_next_prompt_continues_the_conversation(driver, client, emu)
-
-
-def test_closing_the_window_mid_stream_closes_the_connection(
-    driver: TkDriver, client: arx.Client, emu: Emulator
-) -> None:
-    def close(app: Any) -> None:
+    def close(self, app: Any) -> None:
         app.close()
         app.frame.destroy()
-
-    checks.check_closing_the_window_mid_stream_closes_the_connection(driver, client, emu, close)

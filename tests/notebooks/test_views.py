@@ -27,14 +27,9 @@ from .. import events_helpers as ev
 
 THINKING = [
     ev.message_start(),
-    ev.block_start(0, type="thinking", thinking="", signature=""),
-    ev.delta(0, type="thinking_delta", thinking="Hmm <b>"),
-    ev.stop(0),
-    ev.block_start(1, type="text", text=""),
-    ev.text(1, "It is <prime> & odd"),
-    ev.stop(1),
-    ev.message_delta(),
-    ev.MESSAGE_STOP,
+    *ev.thinking_block(0, "Hmm <b>", signature=None),
+    *ev.text_block(1, "It is <prime> & odd"),
+    *ev.message_end(),
 ]
 
 

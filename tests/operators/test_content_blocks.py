@@ -12,23 +12,17 @@ from anthropic_rx.operators import content_blocks
 from .. import events_helpers as ev
 from ..conftest import read_recording
 from .helpers import record
-from .marbles import OVERLOADED, error_of, expect, run, timeline
+from .marbles import HELLO, error_of, expect, run, timeline
 
 on_next, on_completed = ReactiveTest.on_next, ReactiveTest.on_completed
 
-BLOCKS = {
-    "S": ev.message_start(),
-    "b": ev.block_start(0, type="text", text=""),
-    "t": ev.text(0, "Hel"),
-    "u": ev.text(0, "lo"),
-    "B": ev.stop(0),
+BLOCKS = {  # HELLO's text block, then a tool call
+    **HELLO,
     "c": ev.block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
     "j": ev.input_json(1, '{"city": '),
     "k": ev.input_json(1, '"Paris"}'),
     "C": ev.stop(1),
     "D": ev.message_delta("tool_use"),
-    "X": ev.MESSAGE_STOP,
-    "E": OVERLOADED,
 }
 
 

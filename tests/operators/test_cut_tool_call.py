@@ -53,14 +53,10 @@ def cut(*, with_block_stop: bool) -> bytes:
     return ev.encode(
         [
             ev.message_start(),
-            ev.block_start(0, type="text", text=""),
-            ev.text(0, "Let me read it."),
-            ev.stop(0),
-            ev.block_start(1, type="tool_use", id="toolu_1", name="read", input={}),
-            ev.input_json(1, '{"path": "/'),
+            *ev.text_block(0, "Let me read it."),
+            *ev.tool_call(1, "read", '{"path": "/'),
             *([ev.stop(1)] if with_block_stop else []),
-            ev.message_delta("max_tokens"),
-            ev.MESSAGE_STOP,
+            *ev.message_end("max_tokens"),
         ]
     )
 

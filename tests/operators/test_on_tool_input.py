@@ -13,20 +13,14 @@ from .marbles import OVERLOADED, error_of, expect, run, timeline
 def tool_stream() -> list[dict[str, object]]:
     return [
         ev.message_start(),
-        ev.block_start(0, type="text", text=""),
-        ev.text(0, "Checking."),
-        ev.stop(0),
-        ev.block_start(1, type="tool_use", id="toolu_1", name="get_weather", input={}),
-        ev.input_json(1, ""),
-        ev.input_json(1, '{"city": "Pa'),
-        ev.input_json(1, 'ris", "days": 1'),
-        ev.input_json(1, "0}"),
+        *ev.text_block(0, "Checking."),
+        *ev.tool_call(1, "get_weather", "", '{"city": "Pa', 'ris", "days": 1', "0}"),
         ev.stop(1),
-        ev.block_start(2, type="server_tool_use", id="srvtoolu_2", name="web_search", input={}),
-        ev.input_json(2, '{"query": "rain"}'),
+        *ev.tool_call(
+            2, "web_search", '{"query": "rain"}', id="srvtoolu_2", type="server_tool_use"
+        ),
         ev.stop(2),
-        ev.message_delta("tool_use"),
-        ev.MESSAGE_STOP,
+        *ev.message_end("tool_use"),
     ]
 
 

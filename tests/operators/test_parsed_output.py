@@ -16,7 +16,7 @@ from anthropic_rx.operators import final_message, parse_output, parsed_output
 from .. import events_helpers as ev
 from ..conftest import chunked, read_recording
 from .helpers import record
-from .marbles import OVERLOADED, error_of, expect, run, timeline
+from .marbles import HELLO, error_of, expect, run, timeline
 from .structured import (
     ORDER,
     Dog,
@@ -28,15 +28,10 @@ from .structured import (
     sdk_parsed_output,
 )
 
-WEATHER = {
-    "S": ev.message_start(),
-    "b": ev.block_start(0, type="text", text=""),
+WEATHER = {  # HELLO with JSON for its text
+    **HELLO,
     "t": ev.text(0, '{"ci'),
     "u": ev.text(0, 'ty": "Paris", "temp": 21}'),
-    "B": ev.stop(0),
-    "D": ev.message_delta(),
-    "X": ev.MESSAGE_STOP,
-    "E": OVERLOADED,
     "w": ev.text(0, ', "temp": "warm"}'),
     "v": ev.text(0, 'ty": "Paris"'),
 }
@@ -140,14 +135,9 @@ def test_parsed_output_takes_the_first_truthy_text_block_as_the_sdk_does() -> No
     data = ev.encode(
         [
             ev.message_start(),
-            ev.block_start(0, type="text", text=""),
-            ev.text(0, "[]"),
-            ev.stop(0),
-            ev.block_start(1, type="text", text=""),
-            ev.text(1, "[4, 5]"),
-            ev.stop(1),
-            ev.message_delta(),
-            ev.MESSAGE_STOP,
+            *ev.text_block(0, "[]"),
+            *ev.text_block(1, "[4, 5]"),
+            *ev.message_end(),
         ]
     )
     ours = arx.from_bytes(data).pipe(parsed_output(list[int])).run()

@@ -21,15 +21,9 @@ def test_text_only_emits_each_text_delta_in_order() -> None:
 def test_text_only_skips_thinking_deltas() -> None:
     objs = [
         ev.message_start(),
-        ev.block_start(0, type="thinking", thinking="", signature=""),
-        ev.delta(0, type="thinking_delta", thinking="hmm"),
-        ev.delta(0, type="signature_delta", signature="s"),
-        ev.stop(0),
-        ev.block_start(1, type="text", text=""),
-        ev.text(1, "answer"),
-        ev.stop(1),
-        ev.message_delta(),
-        ev.MESSAGE_STOP,
+        *ev.thinking_block(0, "hmm", signature="s"),
+        *ev.text_block(1, "answer"),
+        *ev.message_end(),
     ]
     assert record(arx.from_bytes(ev.encode(objs)).pipe(text_only())).values == ["answer"]
 

@@ -58,9 +58,10 @@ class Tab:
         self, until: Callable[[ServerSentEvent], bool] | None = None, timeout: float = 20.0
     ) -> list[ServerSentEvent]:
         """Read one connection until the server ends it, or *until* an event holds (then
-        drop the connection as a killed tab does). Return the events it got."""
+        drop the connection as a killed tab does). Return the events it got; `events`
+        grows as they arrive."""
         headers = {} if self.last_event_id is None else {"Last-Event-ID": self.last_event_id}
-        got: list[ServerSentEvent] = []
+        start = len(self.events)
         decoder = SSEDecoder()
         with (
             httpx.Client(timeout=timeout) as http,
@@ -68,13 +69,11 @@ class Tab:
         ):
             self.status = response.status_code
             if response.status_code != 200:
-                return got
+                return []
             for chunk in response.iter_raw():
                 for event in decoder.decode(chunk):
-                    got.append(event)
+                    self.events.append(event)  # as it arrives: another thread may watch
                     self.last_event_id = event.id
                     if until is not None and until(event):
-                        self.events += got
-                        return got
-        self.events += got
-        return got
+                        return self.events[start:]
+        return self.events[start:]

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from anthropic_rx.schedulers import GuiScheduler
 
@@ -42,3 +43,32 @@ class Gui:
 
     def on_gui_thread(self) -> bool:
         return threading.get_ident() == self.thread
+
+
+def post_from_two_workers(
+    scheduler: GuiScheduler, stop_after: int, stop: Callable[[], None]
+) -> list[tuple[Any, bool]]:
+    """From two worker threads, before the loop runs, post 100 actions each and a timer.
+
+    Return the list that each action, when it runs, appends ``(state, on this thread)`` to;
+    the action that makes it *stop_after* long calls *stop* (which quits the loop).
+    """
+    gui = threading.get_ident()
+    ran: list[tuple[Any, bool]] = []
+
+    def action(_: object, state: Any = None) -> None:
+        ran.append((state, threading.get_ident() == gui))
+        if len(ran) == stop_after:
+            stop()
+
+    def worker() -> None:
+        for i in range(100):
+            scheduler.schedule(action, i)
+        scheduler.schedule_relative(0.01, action, "timed")
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return ran

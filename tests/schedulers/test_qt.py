@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from anthropic_rx.schedulers import QtScheduler
 
 from ..gui_support import DEADLINE
-from .helpers import flush_qt_deletes
+from .helpers import flush_qt_deletes, post_from_two_workers
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -20,24 +20,7 @@ def test_exec_runs_work_posted_from_workers_before_it_started(qt_app: QApplicati
     from PySide6.QtCore import QTimer
 
     sched = QtScheduler()
-    gui = threading.get_ident()
-    ran: list[tuple[Any, bool]] = []
-
-    def action(_: object, state: Any = None) -> None:
-        ran.append((state, threading.get_ident() == gui))
-        if len(ran) == 202:
-            qt_app.quit()
-
-    def worker() -> None:
-        for i in range(100):
-            sched.schedule(action, i)
-        sched.schedule_relative(0.01, action, "timed")
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ran = post_from_two_workers(sched, 202, qt_app.quit)
     watchdog = QTimer()
     watchdog.setSingleShot(True)
     watchdog.timeout.connect(qt_app.quit)

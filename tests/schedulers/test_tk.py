@@ -15,6 +15,7 @@ import pytest
 from anthropic_rx.schedulers import TkScheduler
 
 from ..gui_support import DEADLINE, pump_tk_until
+from .helpers import post_from_two_workers
 
 
 def test_the_wakeup_is_a_pipe_on_unix(tk_root: tkinter.Tk) -> None:
@@ -39,24 +40,7 @@ def test_mainloop_runs_work_posted_from_workers_before_it_started(
     tk_root: tkinter.Tk, wakeup: Any
 ) -> None:
     sched = TkScheduler(tk_root, wakeup=wakeup)
-    gui = threading.get_ident()
-    ran: list[tuple[int, bool]] = []
-
-    def action(_: object, state: Any = None) -> None:
-        ran.append((state, threading.get_ident() == gui))
-        if len(ran) == 200:
-            tk_root.quit()
-
-    def worker() -> None:
-        for i in range(100):
-            sched.schedule(action, i)
-        sched.schedule_relative(0.01, action, "timed")
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    ran = post_from_two_workers(sched, 200, tk_root.quit)
     watchdog = tk_root.after(int(DEADLINE * 1000), tk_root.quit)
     try:
         tk_root.mainloop()

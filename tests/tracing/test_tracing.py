@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ pytest.importorskip("opentelemetry.sdk")
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import Span, SpanKind, StatusCode
 
 import anthropic_rx as arx
 from anthropic_rx.conversations import tool
@@ -34,6 +35,28 @@ def spans() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
     provider.shutdown()
 
 
+@contextmanager
+def traced(
+    emu: Emulator, provider: TracerProvider, *, capture_content: bool = False, **options: Any
+) -> Iterator[arx.Client]:
+    """A client of *emu* made with *options*, traced into *provider* while it is open."""
+    with (
+        instrument(tracer_provider=provider, capture_content=capture_content),
+        arx.Client(api_key=KEY, base_url=emu.base_url, **options) as c,
+    ):
+        yield c
+
+
+@contextmanager
+def in_a_handler(emu: Emulator, provider: TracerProvider) -> Iterator[tuple[arx.Client, Span]]:
+    """A client traced with content, called inside the application's own span "handler"."""
+    with (
+        traced(emu, provider, capture_content=True) as c,
+        provider.get_tracer("app").start_as_current_span("handler") as handler,
+    ):
+        yield c, handler
+
+
 def no_secret(span: ReadableSpan) -> None:
     text = json.dumps(
         {**dict(span.attributes or {}), "events": [str(e.attributes) for e in span.events]}
@@ -45,7 +68,7 @@ def test_a_stream_is_one_client_span(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         stream = c.messages.stream(**params(temperature=0.5, stop_sequences=["END"]))
         message = stream.pipe(final_message()).run()
         assert stream.wait(10)
@@ -75,12 +98,7 @@ def test_content_only_when_asked_and_parent_from_context(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    app = provider.get_tracer("app")
-    with (
-        instrument(tracer_provider=provider, capture_content=True),
-        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
-        app.start_as_current_span("handler") as handler,
-    ):
+    with in_a_handler(emu, provider) as (c, handler):
         stream = c.messages.stream(**params())
         text = stream.pipe(arx.operators.final_text()).run()
         assert stream.wait(10)
@@ -95,10 +113,7 @@ def test_retries_with_their_causes(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with (
-        instrument(tracer_provider=provider),
-        arx.Client(api_key=KEY, base_url=emu.base_url, max_retry_wait=60) as c,
-    ):
+    with traced(emu, provider, max_retry_wait=60) as c:
         stream = c.messages.stream(
             **params(), extra_headers=scenario("F02", status=529, retry_after=0)
         )
@@ -114,7 +129,7 @@ def test_errors_are_recorded_with_their_type(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         stream = c.messages.stream(**params(), extra_headers=scenario("F03", after=2))
         with pytest.raises(arx.OverloadedError):
             stream.pipe(final_message()).run()
@@ -155,7 +170,7 @@ def test_conversation_tools_are_child_spans(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter], fn: arx.Tool
 ) -> None:
     provider, exporter = spans
-    with instrument(tracer_provider=provider), arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+    with traced(emu, provider) as c:
         conversation = c.messages.conversation(tools=[fn], max_turns=3, **params())
         conversation.final_message(timeout=20)
         # The run's span ends with its ConversationStopped event, told just after the end.
@@ -186,12 +201,7 @@ def test_create_is_one_client_span_like_a_streams(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    app = provider.get_tracer("app")
-    with (
-        instrument(tracer_provider=provider, capture_content=True),
-        arx.Client(api_key=KEY, base_url=emu.base_url) as c,
-        app.start_as_current_span("handler") as handler,
-    ):
+    with in_a_handler(emu, provider) as (c, handler):
         message = c.messages.create(**params(temperature=0.5))
         raw = c.messages.with_raw_response.create(**params())
         counted = c.messages.count_tokens(**counting())
@@ -230,10 +240,7 @@ def test_create_retries_and_errors_are_recorded(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
     provider, exporter = spans
-    with (
-        instrument(tracer_provider=provider),
-        arx.Client(api_key=KEY, base_url=emu.base_url, max_retry_wait=60) as c,
-    ):
+    with traced(emu, provider, max_retry_wait=60) as c:
         c.messages.create(**params(), extra_headers=scenario("F02", status=529, retry_after=0))
         with pytest.raises(arx.OverloadedError):
             c.with_options(max_retries=0).messages.create(
