@@ -23,7 +23,6 @@ from ._async import AsyncRequestSource, async_create
 from ._batches import AsyncBatches, Batches
 from ._config import Settings
 from ._extras import (
-    CountTokensParams,
     RawResponse,
     async_call_json,
     count_request,
@@ -32,7 +31,13 @@ from ._extras import (
 )
 from ._hooks import notify_hooks
 from ._info import StreamInfo
-from ._params import ConversationParams, MessageParams, RequestParts, build_request
+from ._params import (
+    ConversationParams,
+    CountTokensParams,
+    MessageParams,
+    RequestParts,
+    build_request,
+)
 from ._sync import SyncRequestSource, sync_create
 
 if TYPE_CHECKING:  # layer 7 builds on this one: imported when first used, never at load
