@@ -21,8 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from reactivex import Observable, abc
@@ -51,37 +50,32 @@ _log = logging.getLogger("anthropic_rx.batches")
 # -- what the run asks for, and the driving of its steps ----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Create:
+class Create(NamedTuple):
     """Create a batch of *part*'s requests; the answer is the new `MessageBatch`."""
 
     part: Mapping[str, Mapping[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class Retrieve:
+class Retrieve(NamedTuple):
     """Retrieve a batch; the answer is its `MessageBatch`."""
 
     batch_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Cancel:
+class Cancel(NamedTuple):
     """Cancel a batch; the answer is its `MessageBatch`."""
 
     batch_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
+class Read(NamedTuple):
     """Read an ended batch's results, emitting each; the answer: read to the end or not."""
 
     batch_id: str
     batch: MessageBatch
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(NamedTuple):
     """Wait *delay* seconds, or until the run is poked (`BatchRun.abort`, `detach`)."""
 
     delay: float
@@ -90,8 +84,7 @@ class Wait:
 Step = Create | Retrieve | Cancel | Read | Wait
 
 
-@dataclass(frozen=True, slots=True)
-class _Failed:
+class _Failed(NamedTuple):
     """A step's error, to throw into the run."""
 
     error: Exception
