@@ -84,16 +84,16 @@ class Wait(NamedTuple):
 Step = Create | Retrieve | Cancel | Read | Wait
 
 
-class _Failed(NamedTuple):
+class Failed(NamedTuple):
     """A step's error, to throw into the run."""
 
     error: Exception
 
 
-_Answer = MessageBatch | bool | None | _Failed
+_Answer = MessageBatch | bool | None | Failed
 
 
-class _Stepper:
+class Stepper:
     """Drive `BatchRun._steps`: `next` is the step to do, `answer` gives it its answer."""
 
     __slots__ = ("_steps", "next")
@@ -106,7 +106,7 @@ class _Stepper:
     def answer(self, answer: _Answer) -> None:
         """Give the step its answer (or throw its error in); the run's own error raises."""
         try:
-            if isinstance(answer, _Failed):
+            if isinstance(answer, Failed):
                 self.next = self._steps.throw(answer.error)
             else:
                 self.next = self._steps.send(answer)
@@ -414,7 +414,7 @@ class BatchRun(Observable[BatchItem]):
         assert isinstance(client, Client)
         batches = client.messages.batches
         try:
-            steps = _Stepper(self._steps())
+            steps = Stepper(self._steps())
             while (step := steps.next) is not None:
                 steps.answer(self._answer_sync(batches, step))
         except Exception as error:
@@ -447,7 +447,7 @@ class BatchRun(Observable[BatchItem]):
                     self._wake.clear()
                     return None
         except Exception as error:
-            return _Failed(error)
+            return Failed(error)
 
     def _end_detached(self) -> None:
         with self._lock:
@@ -461,7 +461,7 @@ class BatchRun(Observable[BatchItem]):
         batches = client.messages.batches
         self._async_wake = anyio.Event()
         try:
-            steps = _Stepper(self._steps())
+            steps = Stepper(self._steps())
             while (step := steps.next) is not None:
                 steps.answer(await self._answer_async(batches, step))
         except Exception as error:
@@ -491,7 +491,7 @@ class BatchRun(Observable[BatchItem]):
                     self._async_wake = anyio.Event()
                     return None
         except Exception as error:
-            return _Failed(error)
+            return Failed(error)
 
 
 def _note_created(error: Exception, tracker: Tracker) -> None:
