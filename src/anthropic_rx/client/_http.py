@@ -240,7 +240,7 @@ class _Body:
                 raise EventTooLargeError(limit=limit, size=self._size)
             self._parts.append(piece)
             if limit is not None and self._size >= limit and self._excerpt:
-                return True
+                return True  # full: content() cuts it at the limit
         return False
 
     def content(self) -> bytes:
