@@ -33,7 +33,7 @@ _TOOLS = "a sketch around the reader's own tools (get_weather, search, …)"
 SKIP: dict[str, str] = {
     "anthropic_rx.Conversation": _TOOLS,
     "anthropic_rx.Tool": "a tool's definition (uses Literal without importing it)",
-    "anthropic_rx.client._client.Messages.conversation": _TOOLS,
+    "anthropic_rx.client._client._Messages.conversation": _TOOLS,
     "anthropic_rx.conversations._conversation.tool_called": _TOOLS,
     "anthropic_rx.MessageAccumulator": "events is a list of parsed events here",
     "anthropic_rx._blocking.collecting": "a sketch of an internal helper, with on_next of its own",

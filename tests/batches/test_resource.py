@@ -279,3 +279,79 @@ def test_the_key_never_shows_in_a_batch_error(emu: Emulator) -> None:
         assert "S3CRET" not in shown
         assert not [v for v in locals_ if "S3CRET" in v]
         assert strict.stats.wait_idle(timeout=WAIT)
+
+
+def _one_answer_server(answer: bytes) -> tuple[str, threading.Event, threading.Thread]:
+    """A loopback server that answers one request with *answer*, then waits for the close.
+
+    Returns its base URL, an event set when the client closes the connection, and the
+    thread (joined by the caller).
+    """
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    closed = threading.Event()
+
+    def serve() -> None:
+        with listener:
+            listener.settimeout(WAIT)
+            conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(WAIT)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(4096)
+            conn.sendall(answer)
+            try:
+                while conn.recv(4096):
+                    pass
+                closed.set()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{port}", closed, thread
+
+
+_BROTLI_RESULTS = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/binary\r\ncontent-encoding: br\r\n"
+    b"content-length: 100\r\n\r\n" + b"x" * 10  # the rest never comes
+)
+
+
+def _ended_batch(base_url: str) -> MessageBatch:
+    return MessageBatch.model_validate(
+        {
+            "id": "msgbatch_1",
+            "processing_status": "ended",
+            "request_counts": {"succeeded": 1},
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2026-01-02T00:00:00Z",
+            "results_url": f"{base_url}/v1/messages/batches/msgbatch_1/results",
+        }
+    )
+
+
+def test_results_in_an_encoding_not_asked_for_close_their_connection() -> None:
+    base_url, closed, thread = _one_answer_server(_BROTLI_RESULTS)
+    with arx.Client(api_key=KEY, base_url=base_url, max_retries=0) as c:
+        with pytest.raises(arx.APIResponseValidationError, match="content-encoding 'br'"):
+            list(c.messages.batches.results(_ended_batch(base_url)))
+        assert closed.wait(WAIT), "the connection was left open"
+    thread.join(WAIT)
+
+
+def test_async_results_in_an_encoding_not_asked_for_close_their_connection() -> None:
+    base_url, closed, thread = _one_answer_server(_BROTLI_RESULTS)
+
+    async def main() -> None:
+        async with arx.AsyncClient(api_key=KEY, base_url=base_url, max_retries=0) as c:
+            with pytest.raises(arx.APIResponseValidationError, match="content-encoding 'br'"):
+                async for _ in c.messages.batches.results(_ended_batch(base_url)):
+                    pass
+            assert await asyncio.to_thread(closed.wait, WAIT), "the connection was left open"
+
+    asyncio.run(main())
+    thread.join(WAIT)

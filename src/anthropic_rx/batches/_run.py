@@ -10,15 +10,18 @@ Polling backs off: the first poll comes ``poll_interval`` seconds after creation
 poll that sees no change waits ``backoff`` times longer, up to ``max_poll_interval``. A 429
 is retried by the client after its ``retry-after``; if it persists, the run waits at least
 that long before polling again and never fails for it.
+
+The run itself is written once, without I/O: `BatchRun._steps` yields each request it needs
+(`Create`, `Retrieve`, `Cancel`, `Read`, `Wait`) and gets the answer back. The sync driver
+(a thread) and the async one (a task) only do those requests and waits.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Mapping
+from typing import Any, NamedTuple
 
 import anyio
 from reactivex import Observable, abc
@@ -28,8 +31,12 @@ from reactivex.disposable import Disposable
 from .._exceptions import APIStatusError, RateLimitError
 from .._loop import LoopHandle, current_loop
 from ..client import (
+    AsyncBatches,
     AsyncClient,
+    Batches,
     Client,
+    MessageBatch,
+    MessageBatchIndividualResponse,
     outcome_of,
 )
 from ..concurrency import Tagged
@@ -38,6 +45,73 @@ from ._state import BatchItem, BatchProgress, BatchResult, Pacing, Tracker
 __all__ = ["BatchRun"]
 
 _log = logging.getLogger("anthropic_rx.batches")
+
+
+# -- what the run asks for, and the driving of its steps ----------------------------------
+
+
+class Create(NamedTuple):
+    """Create a batch of *part*'s requests; the answer is the new `MessageBatch`."""
+
+    part: Mapping[str, Mapping[str, Any]]
+
+
+class Retrieve(NamedTuple):
+    """Retrieve a batch; the answer is its `MessageBatch`."""
+
+    batch_id: str
+
+
+class Cancel(NamedTuple):
+    """Cancel a batch; the answer is its `MessageBatch`."""
+
+    batch_id: str
+
+
+class Read(NamedTuple):
+    """Read an ended batch's results, emitting each; the answer: read to the end or not."""
+
+    batch_id: str
+    batch: MessageBatch
+
+
+class Wait(NamedTuple):
+    """Wait *delay* seconds, or until the run is poked (`BatchRun.abort`, `detach`)."""
+
+    delay: float
+
+
+Step = Create | Retrieve | Cancel | Read | Wait
+
+
+class Failed(NamedTuple):
+    """A step's error, to throw into the run."""
+
+    error: Exception
+
+
+_Answer = MessageBatch | bool | None | Failed
+
+
+class Stepper:
+    """Drive `BatchRun._steps`: `next` is the step to do, `answer` gives it its answer."""
+
+    __slots__ = ("_steps", "next")
+
+    def __init__(self, steps: Generator[Step, Any, None]) -> None:
+        self._steps = steps
+        self.next: Step | None = None
+        self.answer(None)  # the first step
+
+    def answer(self, answer: _Answer) -> None:
+        """Give the step its answer (or throw its error in); the run's own error raises."""
+        try:
+            if isinstance(answer, Failed):
+                self.next = self._steps.throw(answer.error)
+            else:
+                self.next = self._steps.send(answer)
+        except StopIteration:
+            self.next = None
 
 
 class BatchRun(Observable[BatchItem]):
@@ -260,85 +334,120 @@ class BatchRun(Observable[BatchItem]):
     def _stopping(self) -> bool:
         return self._detached
 
+    # -- the run itself, without I/O ----------------------------------------------------
+
+    def _steps(self) -> Generator[Step, Any, None]:
+        """The run: yields each request it needs, and gets its answer back.
+
+        The answer of a `Create`, `Retrieve` or `Cancel` is the `MessageBatch` (an error is
+        thrown in instead); of a `Read`, whether its results were read to the end (the run
+        was not stopped meanwhile). `_drive_sync` and `_drive_async` do the requests and
+        the waits; everything else (what to ask next, when, what the answers change and
+        what goes out) is here, once.
+        """
+        tracker = self._tracker
+        if self._parts is not None:
+            self._progress()
+            for part in self._parts:
+                try:
+                    tracker.note((yield Create(part)))
+                except Exception as error:
+                    for batch_id in tracker.pending():
+                        try:
+                            yield Cancel(batch_id)
+                        except Exception:
+                            _log.warning(
+                                "anthropic_rx: could not cancel a batch after a failed creation"
+                            )
+                    _note_created(error, tracker)
+                    raise
+                self._progress()
+        else:
+            for batch_id in self._attach_ids:
+                tracker.note((yield Retrieve(batch_id)))
+                tracker.polls += 1
+            self._progress()
+        self._created.set()
+        delay = self._pacing.poll_interval
+        canceled = False
+        while not self._stopping():
+            if self._abort and not canceled:
+                canceled = True
+                for batch_id in tracker.pending():
+                    try:
+                        tracker.note((yield Cancel(batch_id)))
+                    except APIStatusError as error:  # it ended meanwhile: poll on
+                        _log.warning("anthropic_rx: cancel of %s refused: %s", batch_id, error)
+                self._progress()
+            for batch_id in tracker.unread():
+                if not (yield Read(batch_id, tracker.seen[batch_id])):
+                    return
+                tracker.read.add(batch_id)
+            if not tracker.pending() and not tracker.unread():
+                self._end(None)
+                return
+            yield Wait(delay)
+            if self._stopping():
+                return
+            if self._abort and not canceled:
+                continue
+            changed = False
+            for batch_id in tracker.pending():
+                tracker.polls += 1
+                try:
+                    batch = yield Retrieve(batch_id)
+                except RateLimitError as error:
+                    delay = max(delay, error.retry_after or delay)
+                    continue
+                changed = changed or batch != tracker.seen[batch_id]
+                tracker.note(batch)
+            self._progress()
+            delay = self._pacing.next(delay, changed)
+
+    def _result(self, line: MessageBatchIndividualResponse, batch_id: str) -> None:
+        self._emit(Tagged(line.custom_id, outcome_of(line, batch_id)))
+
     # -- the sync driver (a Client: its own thread) -------------------------------------
 
     def _drive_sync(self) -> None:
         client = self._client
         assert isinstance(client, Client)
         batches = client.messages.batches
-        tracker = self._tracker
         try:
-            if self._parts is not None:
-                self._progress()
-                for part in self._parts:
-                    try:
-                        tracker.note(batches.create(part))
-                    except Exception as error:
-                        for batch_id in tracker.pending():
-                            self._cancel_quietly(functools.partial(batches.cancel, batch_id))
-                        _note_created(error, tracker)
-                        raise
-                    self._progress()
-            else:
-                for batch_id in self._attach_ids:
-                    tracker.note(batches.retrieve(batch_id))
-                    tracker.polls += 1
-                self._progress()
-            self._created.set()
-            delay = self._pacing.poll_interval
-            canceled = False
-            while not self._stopping():
-                if self._abort and not canceled:
-                    canceled = True
-                    for batch_id in tracker.pending():
-                        try:
-                            tracker.note(batches.cancel(batch_id))
-                        except APIStatusError as error:  # it ended meanwhile: poll on
-                            _log.warning("anthropic_rx: cancel of %s refused: %s", batch_id, error)
-                    self._progress()
-                for batch_id in tracker.unread():
-                    results = batches.results(tracker.seen[batch_id])
-                    try:
-                        for line in results:
-                            if self._stopping():
-                                return
-                            self._emit(Tagged(line.custom_id, outcome_of(line, batch_id)))
-                    finally:
-                        results.close()
-                    tracker.read.add(batch_id)
-                if not tracker.pending() and not tracker.unread():
-                    self._end(None)
-                    return
-                self._wake.wait(delay)
-                self._wake.clear()
-                if self._stopping():
-                    return
-                if self._abort and not canceled:
-                    continue
-                changed = False
-                for batch_id in tracker.pending():
-                    tracker.polls += 1
-                    try:
-                        batch = batches.retrieve(batch_id)
-                    except RateLimitError as error:
-                        delay = max(delay, error.retry_after or delay)
-                        continue
-                    changed = changed or batch != tracker.seen[batch_id]
-                    tracker.note(batch)
-                self._progress()
-                delay = self._pacing.next(delay, changed)
+            steps = Stepper(self._steps())
+            while (step := steps.next) is not None:
+                steps.answer(self._answer_sync(batches, step))
         except Exception as error:
             self._end(error)
         finally:
             if self._stopping():
                 self._end_detached()
 
-    @staticmethod
-    def _cancel_quietly(cancel: Callable[[], object]) -> None:
+    def _answer_sync(self, batches: Batches, step: Step) -> _Answer:
         try:
-            cancel()
-        except Exception:
-            _log.warning("anthropic_rx: could not cancel a batch after a failed creation")
+            match step:
+                case Create(part):
+                    return batches.create(part)
+                case Retrieve(batch_id):
+                    return batches.retrieve(batch_id)
+                case Cancel(batch_id):
+                    return batches.cancel(batch_id)
+                case Read(batch_id, batch):
+                    results = batches.results(batch)
+                    try:
+                        for line in results:
+                            if self._stopping():
+                                return False
+                            self._result(line, batch_id)
+                    finally:
+                        results.close()
+                    return True
+                case Wait(delay):
+                    self._wake.wait(delay)
+                    self._wake.clear()
+                    return None
+        except Exception as error:
+            return Failed(error)
 
     def _end_detached(self) -> None:
         with self._lock:
@@ -350,70 +459,39 @@ class BatchRun(Observable[BatchItem]):
         client = self._client
         assert isinstance(client, AsyncClient)
         batches = client.messages.batches
-        tracker = self._tracker
         self._async_wake = anyio.Event()
         try:
-            if self._parts is not None:
-                self._progress()
-                for part in self._parts:
-                    try:
-                        tracker.note(await batches.create(part))
-                    except Exception as error:
-                        for batch_id in tracker.pending():
-                            try:
-                                await batches.cancel(batch_id)
-                            except Exception:
-                                _log.warning("anthropic_rx: could not cancel a batch")
-                        _note_created(error, tracker)
-                        raise
-                    self._progress()
-            else:
-                for batch_id in self._attach_ids:
-                    tracker.note(await batches.retrieve(batch_id))
-                    tracker.polls += 1
-                self._progress()
-            self._created.set()
-            delay = self._pacing.poll_interval
-            canceled = False
-            while not self._stopping():
-                if self._abort and not canceled:
-                    canceled = True
-                    for batch_id in tracker.pending():
-                        try:
-                            tracker.note(await batches.cancel(batch_id))
-                        except APIStatusError as error:  # it ended meanwhile: poll on
-                            _log.warning("anthropic_rx: cancel of %s refused: %s", batch_id, error)
-                    self._progress()
-                for batch_id in tracker.unread():
-                    results = batches.results(tracker.seen[batch_id])
-                    try:
-                        async for line in results:
-                            self._emit(Tagged(line.custom_id, outcome_of(line, batch_id)))
-                    finally:
-                        await results.aclose()
-                    tracker.read.add(batch_id)
-                if not tracker.pending() and not tracker.unread():
-                    self._end(None)
-                    return
-                with anyio.move_on_after(delay):
-                    await self._async_wake.wait()
-                self._async_wake = anyio.Event()
-                if self._abort and not canceled:
-                    continue
-                changed = False
-                for batch_id in tracker.pending():
-                    tracker.polls += 1
-                    try:
-                        batch = await batches.retrieve(batch_id)
-                    except RateLimitError as error:
-                        delay = max(delay, error.retry_after or delay)
-                        continue
-                    changed = changed or batch != tracker.seen[batch_id]
-                    tracker.note(batch)
-                self._progress()
-                delay = self._pacing.next(delay, changed)
+            steps = Stepper(self._steps())
+            while (step := steps.next) is not None:
+                steps.answer(await self._answer_async(batches, step))
         except Exception as error:
             self._end(error)
+
+    async def _answer_async(self, batches: AsyncBatches, step: Step) -> _Answer:
+        try:
+            match step:
+                case Create(part):
+                    return await batches.create(part)
+                case Retrieve(batch_id):
+                    return await batches.retrieve(batch_id)
+                case Cancel(batch_id):
+                    return await batches.cancel(batch_id)
+                case Read(batch_id, batch):
+                    results = batches.results(batch)
+                    try:
+                        async for line in results:
+                            self._result(line, batch_id)
+                    finally:
+                        await results.aclose()
+                    return True
+                case Wait(delay):
+                    assert self._async_wake is not None
+                    with anyio.move_on_after(delay):
+                        await self._async_wake.wait()
+                    self._async_wake = anyio.Event()
+                    return None
+        except Exception as error:
+            return Failed(error)
 
 
 def _note_created(error: Exception, tracker: Tracker) -> None:

@@ -72,7 +72,6 @@ from ._client import Client as Client
 from ._client import ClientOptions as ClientOptions
 from ._client import Messages as Messages
 from ._client import MessagesWithRawResponse as MessagesWithRawResponse
-from ._extras import CountTokensParams as CountTokensParams
 from ._extras import RawResponse as RawResponse
 from ._hooks import Call as Call
 from ._hooks import CallWatcher as CallWatcher
@@ -81,6 +80,7 @@ from ._hooks import add_client_hook as add_client_hook
 from ._hooks import remove_client_hook as remove_client_hook
 from ._info import StreamInfo as StreamInfo
 from ._params import ConversationParams as ConversationParams
+from ._params import CountTokensParams as CountTokensParams
 from ._params import MessageParams as MessageParams
 from ._retry import backoff as backoff  # package-public: for `concurrency`, not in __all__
 from ._retry import parse_retry_after as parse_retry_after  # likewise

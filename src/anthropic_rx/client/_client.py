@@ -13,17 +13,27 @@ import traceback
 import weakref
 from collections.abc import Callable, Generator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, cast, final
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    final,
+)
 
 import httpx
 
 from ..events import Message, MessageTokensCount
-from ..sources import MessageStream
+from ..sources import AsyncSource, MessageStream, SyncSource
 from ._async import AsyncRequestSource, async_create
 from ._batches import AsyncBatches, Batches
 from ._config import Settings
 from ._extras import (
-    CountTokensParams,
     RawResponse,
     async_call_json,
     count_request,
@@ -32,7 +42,13 @@ from ._extras import (
 )
 from ._hooks import notify_hooks
 from ._info import StreamInfo
-from ._params import ConversationParams, MessageParams, RequestParts, build_request
+from ._params import (
+    ConversationParams,
+    CountTokensParams,
+    MessageParams,
+    RequestParts,
+    build_request,
+)
 from ._sync import SyncRequestSource, sync_create
 
 if TYPE_CHECKING:  # layer 7 builds on this one: imported when first used, never at load
@@ -87,14 +103,27 @@ def _settings(options: ClientOptions) -> Settings:
 
 
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+#: How a client makes the source of one streaming request (`SyncRequestSource`, …).
+_Source = Callable[[_H, Settings, RequestParts, StreamInfo], SyncSource | AsyncSource]
+
+
+#: One non-streaming call, checked and built: what `sync_create` and its kin take.
+_Request = tuple[_H, Settings, RequestParts, StreamInfo]
 
 
 class _State(Generic[_H]):
-    """A client's insides, shared with its ``messages``: settings, connections, streams."""
+    """A client's insides, shared with its ``messages``: settings, connections, streams.
 
-    def __init__(self, settings: Settings, http: _H, *, root: _State[_H] | None = None) -> None:
+    Every call of either client is checked and built here (`stream`, `request`,
+    `conversation`); the sync and async classes below only send and wait.
+    """
+
+    def __init__(
+        self, settings: Settings, http: _H, source: _Source[_H], *, root: _State[_H] | None = None
+    ) -> None:
         self.settings = settings
         self.http: _H = http
+        self.source: _Source[_H] = source
         self.root: _State[_H] = root or self  # the owner of `http`, for `with_options()` copies
         self.closed = False
         # Weak: a stream nobody holds must not live on for the client's sake.
@@ -113,19 +142,41 @@ class _State(Generic[_H]):
             parts = build_request(params, stream=stream)
         return parts, StreamInfo(url, output_format=kind, params=params)
 
+    def stream(self, params: Mapping[str, object]) -> MessageStream:
+        """The `MessageStream` of one streaming request (``messages.stream()``)."""
+        parts, info = self.begin(params, stream=True)
+        source = self.source(self.http, self.settings, parts, info)
+        return self.track(MessageStream(source, info=info))
+
+    def request(self, params: Mapping[str, object], *, count: bool = False) -> _Request[_H]:
+        """A ``create()`` call, or (*count*) a ``count_tokens()`` one."""
+        if not count:
+            return (self.http, self.settings, *self.begin(params, stream=False))
+        _, info = self.begin(params, stream=None)  # params: for .info and the hooks
+        return self.http, self.settings, count_request(params, str(self.settings.url)), info
+
+    def conversation(
+        self, open_turn: Callable[..., MessageStream], params: Mapping[str, Any], **options: Any
+    ) -> Conversation:
+        """The `Conversation` of ``messages.conversation()``; *options* are its own."""
+        from ..conversations import Conversation
+
+        self.begin(params, stream=True)  # bad ones fail before sending
+        conversation = Conversation(
+            open_turn, params, secret=self.settings.api_key.reveal, **options
+        )
+        self.conversations.add(conversation)
+        self.root.conversations.add(conversation)
+        return notify_hooks(conversation)
+
     def track(self, stream: MessageStream) -> MessageStream:
         self.streams.add(stream)
         self.root.streams.add(stream)  # closing the owner aborts its copies' streams too
         return notify_hooks(stream)
 
-    def track_conversation(self, conversation: Conversation) -> Conversation:
-        self.conversations.add(conversation)
-        self.root.conversations.add(conversation)
-        return notify_hooks(conversation)
-
     def changed(self, options: ClientOptions) -> _State[_H]:
         changes = {k: v for k, v in options.items() if v is not None or k not in _FROM_ENV}
-        return _State(self.settings.replace(**changes), self.http, root=self.root)
+        return _State(self.settings.replace(**changes), self.http, self.source, root=self.root)
 
     def abort_streams(self) -> None:
         self.closed = True
@@ -133,6 +184,95 @@ class _State(Generic[_H]):
             conversation.abort()  # its tools are cancelled too, and no next turn starts
         for stream in list(self.streams):
             stream.abort()
+
+
+class _Messages(Generic[_H]):
+    """What `Messages` and `AsyncMessages` share: ``stream()`` and ``conversation()``."""
+
+    _is_async: ClassVar[bool] = False
+
+    def __init__(self, state: _State[_H]) -> None:
+        self._state: _State[_H] = state
+
+    def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
+        """Make a `MessageStream` for one streaming request (see each client's)."""
+        return self._state.stream(params)
+
+    def conversation(
+        self,
+        *,
+        tools: Sequence[Tool | Mapping[str, Any]] = (),
+        max_turns: int | None = None,
+        stop_when: Callable[[Conversation], bool] | None = None,
+        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
+        max_concurrent_tools: int | None = None,
+        tool_timeout: float | None = None,
+        start_tools_early: bool = False,
+        **params: Unpack[ConversationParams],
+    ) -> Conversation:
+        """Make a `Conversation`: the tool-use loop, one `MessageStream` per turn.
+
+        Nothing is sent until it starts (first subscription, ``start()``, ``wait()``,
+        ``final_message()``). With a `Client`, sync tool functions run on worker threads,
+        async ones on a private event-loop thread. With an `AsyncClient`, call it inside
+        the loop (asyncio or trio): async tool functions run on the loop, sync ones on
+        worker threads, and ``await conversation`` gives the last message.
+
+        Args:
+            tools: `Tool`s (``@tool`` functions, `Tool.from_schema`) that the loop runs,
+                and plain tool dicts (server tools) that go to the API untouched.
+            max_turns: the most requests per run (per `Conversation.send`); the tools of
+                the last turn still run, so the history stays valid.
+            stop_when: called with the conversation after each turn's tool results are in;
+                ``True`` stops it (``stop_reason="stop_when"``).
+            prepare_turn: called with the turn number and the request's parameters before
+                each request; returns the parameters to send (another model, other
+                headers, fewer tools for one turn). The history is not changed by it.
+            max_concurrent_tools: the most tool calls running at once (default: no bound).
+                It counts the calls the conversation waits for: one that times out stops
+                counting at once, though a sync function's thread runs on (threads cannot
+                be killed), so hung tools never stall the conversation but may, for a
+                while, keep more threads busy than the bound.
+            tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
+            start_tools_early: run each call at its block's ``content_block_stop`` instead
+                of at the turn's end. If the stream then fails, running calls are
+                cancelled (a sync function's thread runs on, its result dropped) and no
+                result is sent.
+            **params: the API's fields, as for `stream` (``messages`` is the history).
+
+        Raises:
+            TypeError: a required parameter is missing, an unknown one was given, or a
+                tool is not a `Tool` or a dict.
+            RuntimeError: (an `AsyncClient`) no asyncio or trio loop is running in this
+                thread.
+
+        Example:
+            >>> conversation = client.messages.conversation(
+            ...     model=MODEL, max_tokens=1024, tools=[get_weather],
+            ...     messages=[{"role": "user", "content": "Weather in Paris?"}],
+            ... )
+            >>> print(conversation.final_message().content[-1].text)
+
+            With an `AsyncClient`:
+
+            >>> async with arx.AsyncClient() as client:
+            ...     conversation = client.messages.conversation(
+            ...         model=MODEL, max_tokens=1024, tools=[get_weather], messages=msgs
+            ...     )
+            ...     message = await conversation
+        """
+        return self._state.conversation(
+            self.stream,
+            params,
+            tools=tools,
+            max_turns=max_turns,
+            stop_when=stop_when,
+            prepare_turn=prepare_turn,
+            max_concurrent_tools=max_concurrent_tools,
+            tool_timeout=tool_timeout,
+            start_tools_early=start_tools_early,
+            is_async=self._is_async,
+        )
 
 
 def _repr(kind: str, settings: Settings) -> str:
@@ -143,11 +283,11 @@ def _repr(kind: str, settings: Settings) -> str:
 
 
 @final
-class Messages:
+class Messages(_Messages[httpx.Client]):
     """``client.messages``: streaming and non-streaming requests to ``/v1/messages``."""
 
     def __init__(self, state: _State[httpx.Client]) -> None:
-        self._state = state
+        super().__init__(state)
         self.batches = Batches(state.http, state.settings)  # the Message Batches API
 
     def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
@@ -178,10 +318,7 @@ class Messages:
             ...     stream.pipe(text_only()).subscribe(print)
             ...     message = stream.pipe(final_message()).run()   # the same request
         """
-        state = self._state
-        parts, info = state.begin(params, stream=True)
-        source = SyncRequestSource(state.http, state.settings, parts, info)
-        return state.track(MessageStream(source, info=info))
+        return self._state.stream(params)
 
     def create(self, **params: Unpack[MessageParams]) -> Message:
         """Send a non-streaming request and return the whole `Message` (retries included).
@@ -195,9 +332,8 @@ class Messages:
             >>> message = client.messages.create(model=MODEL, max_tokens=64, messages=msgs)
             >>> message.info.request_id, message.info.ratelimit
         """
-        state = self._state
-        parts, info = state.begin(params, stream=False)
-        return with_info(sync_create(state.http, state.settings, parts, info), info)
+        http, settings, parts, info = self._state.request(params)
+        return with_info(sync_create(http, settings, parts, info), info)
 
     def count_tokens(self, **params: Unpack[CountTokensParams]) -> MessageTokensCount:
         """Count the input tokens of a request (``POST /v1/messages/count_tokens``).
@@ -220,75 +356,6 @@ class Messages:
         """
         return MessagesWithRawResponse(self._state)
 
-    def conversation(
-        self,
-        *,
-        tools: Sequence[Tool | Mapping[str, Any]] = (),
-        max_turns: int | None = None,
-        stop_when: Callable[[Conversation], bool] | None = None,
-        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
-        max_concurrent_tools: int | None = None,
-        tool_timeout: float | None = None,
-        start_tools_early: bool = False,
-        **params: Unpack[ConversationParams],
-    ) -> Conversation:
-        """Make a `Conversation`: the tool-use loop, one `MessageStream` per turn.
-
-        Nothing is sent until it starts (first subscription, ``start()``, ``wait()``,
-        ``final_message()``). Sync tool functions run on worker threads, async ones on a
-        private event-loop thread.
-
-        Args:
-            tools: `Tool`s (``@tool`` functions, `Tool.from_schema`) that the loop runs,
-                and plain tool dicts (server tools) that go to the API untouched.
-            max_turns: the most requests per run (per `Conversation.send`); the tools of
-                the last turn still run, so the history stays valid.
-            stop_when: called with the conversation after each turn's tool results are in;
-                ``True`` stops it (``stop_reason="stop_when"``).
-            prepare_turn: called with the turn number and the request's parameters before
-                each request; returns the parameters to send (another model, other
-                headers, fewer tools for one turn). The history is not changed by it.
-            max_concurrent_tools: the most tool calls running at once (default: no bound).
-                It counts the calls the conversation waits for: one that times out stops
-                counting at once, though a sync function's thread runs on (threads cannot
-                be killed), so hung tools never stall the conversation but may, for a
-                while, keep more threads busy than the bound.
-            tool_timeout: seconds a tool call may take, unless its `Tool` says otherwise.
-            start_tools_early: run each call at its block's ``content_block_stop`` instead
-                of at the turn's end. If the stream then fails, running calls are
-                cancelled (a sync function's thread runs on, its result dropped) and no
-                result is sent.
-            **params: the API's fields, as for `stream` (``messages`` is the history).
-
-        Raises:
-            TypeError: a required parameter is missing, an unknown one was given, or a
-                tool is not a `Tool` or a dict.
-
-        Example:
-            >>> conversation = client.messages.conversation(
-            ...     model=MODEL, max_tokens=1024, tools=[get_weather],
-            ...     messages=[{"role": "user", "content": "Weather in Paris?"}],
-            ... )
-            >>> print(conversation.final_message().content[-1].text)
-        """
-        from ..conversations import Conversation
-
-        state = self._state
-        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
-        conversation = Conversation(
-            self.stream,
-            params,
-            tools=tools,
-            max_turns=max_turns,
-            stop_when=stop_when,
-            prepare_turn=prepare_turn,
-            max_concurrent_tools=max_concurrent_tools,
-            tool_timeout=tool_timeout,
-            start_tools_early=start_tools_early,
-            secret=state.settings.api_key.reveal,
-        )
-        return state.track_conversation(conversation)
-
 
 @final
 class MessagesWithRawResponse:
@@ -299,16 +366,11 @@ class MessagesWithRawResponse:
 
     def create(self, **params: Unpack[MessageParams]) -> RawResponse[Message]:
         """``create()``, returning the final response; ``.parse()`` is the `Message`."""
-        state = self._state
-        parts, info = state.begin(params, stream=False)
-        return sync_call_json(state.http, state.settings, parts, info, Message)
+        return sync_call_json(*self._state.request(params), Message)
 
     def count_tokens(self, **params: Unpack[CountTokensParams]) -> RawResponse[MessageTokensCount]:
         """``count_tokens()``, returning the final response."""
-        state = self._state
-        _, info = state.begin(params, stream=None)  # params: for .info and the hooks
-        parts = count_request(params, str(state.settings.url))
-        return sync_call_json(state.http, state.settings, parts, info, MessageTokensCount)
+        return sync_call_json(*self._state.request(params, count=True), MessageTokensCount)
 
 
 @final
@@ -320,26 +382,24 @@ class AsyncMessagesWithRawResponse:
 
     async def create(self, **params: Unpack[MessageParams]) -> RawResponse[Message]:
         """``create()``, returning the final response; ``.parse()`` is the `Message`."""
-        state = self._state
-        parts, info = state.begin(params, stream=False)
-        return await async_call_json(state.http, state.settings, parts, info, Message)
+        return await async_call_json(*self._state.request(params), Message)
 
     async def count_tokens(
         self, **params: Unpack[CountTokensParams]
     ) -> RawResponse[MessageTokensCount]:
         """``count_tokens()``, returning the final response."""
-        state = self._state
-        _, info = state.begin(params, stream=None)  # params: for .info and the hooks
-        parts = count_request(params, str(state.settings.url))
-        return await async_call_json(state.http, state.settings, parts, info, MessageTokensCount)
+        request = self._state.request(params, count=True)
+        return await async_call_json(*request, MessageTokensCount)
 
 
 @final
-class AsyncMessages:
+class AsyncMessages(_Messages[httpx.AsyncClient]):
     """``async_client.messages``: the async twin of `Messages`."""
 
+    _is_async = True
+
     def __init__(self, state: _State[httpx.AsyncClient]) -> None:
-        self._state = state
+        super().__init__(state)
         self.batches = AsyncBatches(state.http, state.settings)  # the Message Batches API
 
     def stream(self, **params: Unpack[MessageParams]) -> MessageStream:
@@ -358,19 +418,15 @@ class AsyncMessages:
             ...     async for text in arx.to_async_iterable(stream.pipe(text_only())):
             ...         print(text, end="")
         """
-        state = self._state
-        parts, info = state.begin(params, stream=True)
-        source = AsyncRequestSource(state.http, state.settings, parts, info)
-        return state.track(MessageStream(source, info=info))
+        return self._state.stream(params)
 
     async def create(self, **params: Unpack[MessageParams]) -> Message:
         """Send a non-streaming request and return the whole `Message` (retries included).
 
         The message's ``.info`` is the request's `StreamInfo`, as a stream's is.
         """
-        state = self._state
-        parts, info = state.begin(params, stream=False)
-        return with_info(await async_create(state.http, state.settings, parts, info), info)
+        http, settings, parts, info = self._state.request(params)
+        return with_info(await async_create(http, settings, parts, info), info)
 
     async def count_tokens(self, **params: Unpack[CountTokensParams]) -> MessageTokensCount:
         """Count the input tokens of a request, as `Messages.count_tokens`."""
@@ -382,56 +438,59 @@ class AsyncMessages:
         """The same calls, returning the `RawResponse` first (as `Messages.with_raw_response`)."""
         return AsyncMessagesWithRawResponse(self._state)
 
-    def conversation(
+
+class _Client(Generic[_H]):
+    """What `Client` and `AsyncClient` share: their settings, connections and repr."""
+
+    _state: _State[_H]
+    _owns_http: bool
+
+    def _open(
         self,
-        *,
-        tools: Sequence[Tool | Mapping[str, Any]] = (),
-        max_turns: int | None = None,
-        stop_when: Callable[[Conversation], bool] | None = None,
-        prepare_turn: Callable[[int, dict[str, Any]], Mapping[str, Any]] | None = None,
-        max_concurrent_tools: int | None = None,
-        tool_timeout: float | None = None,
-        start_tools_early: bool = False,
-        **params: Unpack[ConversationParams],
-    ) -> Conversation:
-        """Make a `Conversation` that runs on the running loop (asyncio or trio).
-
-        Call it inside the loop. Async tool functions run on the loop, sync ones on worker
-        threads; ``await conversation`` gives the last message. The arguments are those
-        of `Messages.conversation`.
-
-        Raises:
-            RuntimeError: no asyncio or trio loop is running in this thread.
-
-        Example:
-            >>> async with arx.AsyncClient() as client:
-            ...     conversation = client.messages.conversation(
-            ...         model=MODEL, max_tokens=1024, tools=[get_weather], messages=msgs
-            ...     )
-            ...     message = await conversation
-        """
-        from ..conversations import Conversation
-
-        state = self._state
-        state.begin(cast(MessageParams, params), stream=True)  # bad ones fail before sending
-        conversation = Conversation(
-            self.stream,
-            params,
-            tools=tools,
-            max_turns=max_turns,
-            stop_when=stop_when,
-            prepare_turn=prepare_turn,
-            max_concurrent_tools=max_concurrent_tools,
-            tool_timeout=tool_timeout,
-            start_tools_early=start_tools_early,
-            secret=state.settings.api_key.reveal,
-            is_async=True,
+        options: ClientOptions,
+        http_client: _H | None,
+        new_http: Callable[..., _H],
+        transport: type[Any],
+        source: _Source[_H],
+    ) -> _State[_H]:
+        """Set up from the arguments: *new_http* makes a pool when none is passed in."""
+        with _key_kept_out(options):
+            settings = _settings(options)
+        http = http_client or new_http(
+            timeout=settings.http_timeout(),
+            limits=settings.http_limits(),
+            mounts=settings.http_mounts(transport),
         )
-        return state.track_conversation(conversation)
+        self._state = _State(settings, http, source)
+        self._owns_http = http_client is None
+        return self._state
+
+    def _changed(self, options: ClientOptions) -> Self:
+        """A copy with *options* changed, on the same connections (``with_options()``)."""
+        changed = object.__new__(type(self))
+        with _key_kept_out(options):
+            changed._state = self._state.changed(options)
+        changed._owns_http = False
+        return changed
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to."""
+        return self._state.settings.base_url
+
+    @property
+    def http_client(self) -> _H:
+        """The httpx client requests go through."""
+        return self._state.http
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        state = getattr(self, "_state", None)  # None: __init__ failed (a bad option)
+        return _repr(name, state.settings) if state is not None else f"<{name} (not made)>"
 
 
 @final
-class Client:
+class Client(_Client[httpx.Client]):
     """A synchronous client of the Messages API: thread-safe; each stream reads on a thread.
 
     Args:
@@ -488,30 +547,10 @@ class Client:
     def __init__(
         self, *, http_client: httpx.Client | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        with _key_kept_out(options):
-            settings = _settings(options)
-        http = http_client or httpx.Client(
-            timeout=settings.http_timeout(),
-            limits=settings.http_limits(),
-            mounts=settings.http_mounts(httpx.HTTPTransport),
+        state = self._open(
+            options, http_client, httpx.Client, httpx.HTTPTransport, SyncRequestSource
         )
-        self._state = _State(settings, http)
-        self._owns_http = http_client is None
-        self.messages = Messages(self._state)
-
-    @property
-    def base_url(self) -> str:
-        """The base URL requests go to."""
-        return self._state.settings.base_url
-
-    @property
-    def http_client(self) -> httpx.Client:
-        """The httpx client requests go through."""
-        return self._state.http
-
-    def __repr__(self) -> str:
-        state = getattr(self, "_state", None)  # None: __init__ failed (a bad option)
-        return _repr("Client", state.settings) if state is not None else "<Client (not made)>"
+        self.messages = Messages(state)
 
     def with_options(self, **options: Unpack[ClientOptions]) -> Client:
         """Return a client with some options changed that shares this one's connections.
@@ -519,10 +558,7 @@ class Client:
         Example:
             >>> quick = client.with_options(deadline=30, max_retries=0)
         """
-        changed = object.__new__(Client)
-        with _key_kept_out(options):
-            changed._state = self._state.changed(options)
-        changed._owns_http = False
+        changed = self._changed(options)
         changed.messages = Messages(changed._state)
         return changed
 
@@ -545,7 +581,7 @@ class Client:
 
 
 @final
-class AsyncClient:
+class AsyncClient(_Client[httpx.AsyncClient]):
     """An asynchronous client of the Messages API, on asyncio or trio (through anyio).
 
     Streams run as tasks on the loop running when ``messages.stream()`` is called. The
@@ -560,41 +596,14 @@ class AsyncClient:
     def __init__(
         self, *, http_client: httpx.AsyncClient | None = None, **options: Unpack[ClientOptions]
     ) -> None:
-        with _key_kept_out(options):
-            settings = _settings(options)
-        http = http_client or httpx.AsyncClient(
-            timeout=settings.http_timeout(),
-            limits=settings.http_limits(),
-            mounts=settings.http_mounts(httpx.AsyncHTTPTransport),
+        state = self._open(
+            options, http_client, httpx.AsyncClient, httpx.AsyncHTTPTransport, AsyncRequestSource
         )
-        self._state = _State(settings, http)
-        self._owns_http = http_client is None
-        self.messages = AsyncMessages(self._state)
-
-    @property
-    def base_url(self) -> str:
-        """The base URL requests go to."""
-        return self._state.settings.base_url
-
-    @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The httpx client requests go through."""
-        return self._state.http
-
-    def __repr__(self) -> str:
-        state = getattr(self, "_state", None)  # None: __init__ failed (a bad option)
-        return (
-            _repr("AsyncClient", state.settings)
-            if state is not None
-            else "<AsyncClient (not made)>"
-        )
+        self.messages = AsyncMessages(state)
 
     def with_options(self, **options: Unpack[ClientOptions]) -> AsyncClient:
         """Return a client with some options changed that shares this one's connections."""
-        changed = object.__new__(AsyncClient)
-        with _key_kept_out(options):
-            changed._state = self._state.changed(options)
-        changed._owns_http = False
+        changed = self._changed(options)
         changed.messages = AsyncMessages(changed._state)
         return changed
 

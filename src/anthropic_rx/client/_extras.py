@@ -10,50 +10,29 @@ model.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, Required, TypedDict, TypeVar, final
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar, final
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..events import Message
 from ._async import AsyncCall
 from ._call import RequestCore
 from ._config import Settings
 from ._hooks import async_watched, sync_watched
-from ._http import aread_body, read_body, validation_error
+from ._http import aread_body, json_model, read_body
 from ._info import StreamInfo
 from ._params import RequestParts, build_request
 from ._sync import SyncCall
 
 __all__ = [
-    "CountTokensParams",
     "RawResponse",
     "async_call_json",
     "count_request",
     "sync_call_json",
     "with_info",
 ]
-
-
-class CountTokensParams(TypedDict, total=False):
-    """The keyword arguments of ``client.messages.count_tokens()``: those of ``create()``
-    that shape the input (no ``max_tokens``, sampling or ``stream``)."""
-
-    model: Required[str]
-    messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
-    system: str | Iterable[Mapping[str, Any]]
-    tools: Iterable[Mapping[str, Any]]
-    tool_choice: Mapping[str, Any]
-    thinking: Mapping[str, Any]
-    mcp_servers: Iterable[Mapping[str, Any]]
-    context_management: Mapping[str, Any]
-    output_config: Mapping[str, Any]
-    output_format: Any
-    betas: Iterable[str]
-    extra_headers: Mapping[str, str]
-    extra_query: Mapping[str, str]
-    extra_body: Mapping[str, Any]
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -135,23 +114,6 @@ class RawResponse(Generic[_M]):
         return f"<RawResponse [{self.status_code}] {type(self._model).__name__}>"
 
 
-def _parser(kind: type[_M]) -> Callable[[httpx.Response, bytes, int], _M]:
-    def parse(response: httpx.Response, content: bytes, attempts: int) -> _M:
-        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if not media.endswith("json"):
-            raise validation_error(
-                response, content, expected="application/json", attempts=attempts
-            )
-        try:
-            return kind.model_validate_json(content)
-        except ValidationError as exc:
-            raise validation_error(
-                response, content, expected=f"{kind.__name__} JSON", attempts=attempts
-            ) from exc
-
-    return parse
-
-
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 
 
@@ -174,11 +136,10 @@ def sync_call_json(
     http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo, kind: type[_M]
 ) -> RawResponse[_M]:
     """Send a JSON request with retries; return its final response and model."""
-    parse = _parser(kind)
 
     def read(response: httpx.Response, attempt: Any) -> RawResponse[_M]:
         content = read_body(response, settings.max_event_bytes)
-        return RawResponse(parse(response, content, attempt.number), response, content, info)
+        return _raw(kind, response, content, attempt.number, info)
 
     call = SyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
     return sync_watched(
@@ -194,11 +155,10 @@ async def async_call_json(
     kind: type[_M],
 ) -> RawResponse[_M]:
     """The async twin of `sync_call_json`."""
-    parse = _parser(kind)
 
     async def read(response: httpx.Response, attempt: Any) -> RawResponse[_M]:
         content = await aread_body(response, settings.max_event_bytes)
-        return RawResponse(parse(response, content, attempt.number), response, content, info)
+        return _raw(kind, response, content, attempt.number, info)
 
     call = AsyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
 
@@ -206,6 +166,14 @@ async def async_call_json(
         return _with_info(await call.run(read), info)
 
     return await async_watched(_operation(kind), info.params, info, run)
+
+
+def _raw(
+    kind: type[_M], response: httpx.Response, content: bytes, attempts: int, info: StreamInfo
+) -> RawResponse[_M]:
+    """The `RawResponse` of a JSON answer whose body is *content*."""
+    model = json_model(kind, response, content, attempts=attempts)
+    return RawResponse(model, response, content, info)
 
 
 def _operation(kind: type[BaseModel]) -> str:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import anyio
 import httpcore
 import httpx
 import jiter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._exceptions import (
     APIConnectionError,
@@ -49,6 +49,7 @@ __all__ = [
     "body_decoder",
     "forget_key",
     "is_event_stream",
+    "json_model",
     "make_request",
     "read_body",
     "read_some",
@@ -68,6 +69,7 @@ CLOSE_LIMIT = 5.0
 #: by the event limit plus this, however much a body inflates (a gzip bomb, issue 10).
 INFLATE_PIECE = 64 * 1024
 _KEY_HEADER = "x-api-key"
+_M = TypeVar("_M", bound=BaseModel)
 _KEY_HEADER_BYTES = b"x-api-key"
 
 
@@ -207,50 +209,73 @@ def body_decoder(response: httpx.Response) -> Inflate | None:
     )
 
 
-def _pieces(chunk: bytes, inflate: Inflate | None) -> Iterator[bytes]:
-    if inflate is None:
-        yield chunk
-    else:
-        yield from inflate(chunk)
+class _Body:
+    """A body being read, as its decoded pieces, up to *limit* bytes: the readers' core.
+
+    An *excerpt* (an error body) stops at *limit*, cut there; a whole body (a non-streaming
+    answer) fails past it. `read_some`, `aread_some`, `read_body` and `aread_body` only
+    pull the raw chunks and feed them here.
+    """
+
+    __slots__ = ("_excerpt", "_inflate", "_limit", "_parts", "_size")
+
+    def __init__(self, inflate: Inflate | None, limit: int | None, *, excerpt: bool) -> None:
+        self._inflate = inflate
+        self._limit = limit
+        self._excerpt = excerpt
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one raw chunk; return whether an excerpt is full (read no more).
+
+        Raises:
+            EventTooLargeError: a whole body grew past the limit.
+            httpx.DecodingError: the compressed body is invalid.
+        """
+        limit, inflate = self._limit, self._inflate
+        for piece in (chunk,) if inflate is None else inflate(chunk):
+            self._size += len(piece)
+            if limit is not None and self._size > limit and not self._excerpt:
+                raise EventTooLargeError(limit=limit, size=self._size)
+            self._parts.append(piece)
+            if limit is not None and self._size >= limit and self._excerpt:
+                return True  # full: content() cuts it at the limit
+        return False
+
+    def content(self) -> bytes:
+        """What was read (an excerpt cut to its limit)."""
+        return b"".join(self._parts)[: self._limit]
 
 
-def _excerpt_decoder(response: httpx.Response) -> Inflate | None:
+def _excerpt(response: httpx.Response, limit: int) -> _Body:
     try:
-        return body_decoder(response)
+        inflate = body_decoder(response)
     except APIResponseValidationError:
-        return None  # an error body in an encoding not asked for: its raw start will do
+        inflate = None  # an error body in an encoding not asked for: its raw start will do
+    return _Body(inflate, limit, excerpt=True)
 
 
 def read_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
     """Read up to *limit* bytes of a (decoded) body; the caller closes the response."""
-    inflate = _excerpt_decoder(response)
-    parts: list[bytes] = []
-    size = 0
+    body = _excerpt(response, limit)
     for chunk in response.iter_raw():
-        for piece in _pieces(chunk, inflate):
-            parts.append(piece)
-            size += len(piece)
-            if size >= limit:
-                return b"".join(parts)[:limit]
-    return b"".join(parts)
+        if body.feed(chunk):
+            break
+    return body.content()
 
 
 async def aread_some(response: httpx.Response, limit: int = ERROR_BODY_LIMIT) -> bytes:
     """Read up to *limit* bytes of a (decoded) body asynchronously, then close the response."""
-    inflate = _excerpt_decoder(response)
-    parts: list[bytes] = []
-    size = 0
+    body = _excerpt(response, limit)
     chunks = response.aiter_raw()
     try:
         async for chunk in chunks:
-            for piece in _pieces(chunk, inflate):
-                parts.append(piece)
-                size += len(piece)
-            if size >= limit:
+            if body.feed(chunk):
                 break
     finally:
         await aclose_response(response, chunks)
-    return b"".join(parts)[:limit]
+    return body.content()
 
 
 def read_body(response: httpx.Response, limit: int | None) -> bytes:
@@ -260,34 +285,22 @@ def read_body(response: httpx.Response, limit: int | None) -> bytes:
         EventTooLargeError: the body grew past *limit* (``max_event_bytes``).
         APIResponseValidationError: an encoding that was not asked for.
     """
-    inflate = body_decoder(response)
-    parts: list[bytes] = []
-    size = 0
+    body = _Body(body_decoder(response), limit, excerpt=False)
     for chunk in response.iter_raw():
-        for piece in _pieces(chunk, inflate):
-            size += len(piece)
-            if limit is not None and size > limit:
-                raise EventTooLargeError(limit=limit, size=size)
-            parts.append(piece)
-    return b"".join(parts)
+        body.feed(chunk)
+    return body.content()
 
 
 async def aread_body(response: httpx.Response, limit: int | None) -> bytes:
     """The async twin of `read_body`."""
-    inflate = body_decoder(response)
-    parts: list[bytes] = []
-    size = 0
+    body = _Body(body_decoder(response), limit, excerpt=False)
     chunks = response.aiter_raw()
     try:
         async for chunk in chunks:
-            for piece in _pieces(chunk, inflate):
-                size += len(piece)
-                if limit is not None and size > limit:
-                    raise EventTooLargeError(limit=limit, size=size)
-                parts.append(piece)
+            body.feed(chunk)
     finally:
         await aclose_response(response, chunks)
-    return b"".join(parts)
+    return body.content()
 
 
 async def aclose_response(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
@@ -456,14 +469,33 @@ def transport_error(
     )
 
 
-def message_from_json(response: httpx.Response, content: bytes, attempts: int) -> Message:
-    """The `Message` of a non-streaming answer, or the error for a body that is not one."""
-    kind = response.headers.get("content-type", "")
-    if not kind.split(";")[0].strip().lower().endswith("json"):
-        raise validation_error(response, content, expected="application/json", attempts=attempts)
+def json_model(
+    kind: type[_M],
+    response: httpx.Response,
+    content: bytes,
+    *,
+    attempts: int,
+    json_type: bool = True,
+) -> _M:
+    """The *kind* model of a JSON answer, or the error for a body that is not one.
+
+    With *json_type*, the ``content-type`` must say JSON too (``application/json``, or any
+    type ending in ``json``).
+    """
+    if json_type:
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not media.endswith("json"):
+            raise validation_error(
+                response, content, expected="application/json", attempts=attempts
+            )
     try:
-        return Message.model_validate_json(content)
+        return kind.model_validate_json(content)
     except ValidationError as exc:
         raise validation_error(
-            response, content, expected="Message JSON", attempts=attempts
+            response, content, expected=f"{kind.__name__} JSON", attempts=attempts
         ) from exc
+
+
+def message_from_json(response: httpx.Response, content: bytes, attempts: int) -> Message:
+    """The `Message` of a non-streaming answer, or the error for a body that is not one."""
+    return json_model(Message, response, content, attempts=attempts)

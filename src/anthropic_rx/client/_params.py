@@ -16,29 +16,27 @@ from pydantic import BaseModel
 from ._config import check_headers
 from ._output import merge_output_config
 
-__all__ = ["ConversationParams", "MessageParams", "RequestParts", "build_request"]
+__all__ = [
+    "ConversationParams",
+    "CountTokensParams",
+    "MessageParams",
+    "RequestParts",
+    "build_request",
+]
 
 
-class ConversationParams(TypedDict, total=False):
-    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
+class _InputParams(TypedDict, total=False):
+    """The fields of every request to ``/v1/messages``: the input, and how it is sent.
 
-    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts); every other field
-    is `MessageParams`' own, since `MessageParams` is this plus ``tools``.
+    `CountTokensParams` is these plus ``tools``; `ConversationParams` adds the output's
+    fields (``max_tokens``, sampling, ``metadata``…).
     """
 
     model: Required[str]
     messages: Required[Iterable[Mapping[str, Any] | BaseModel]]
-    max_tokens: Required[int]
     system: str | Iterable[Mapping[str, Any]]
     tool_choice: Mapping[str, Any]
     thinking: Mapping[str, Any]
-    temperature: float
-    top_p: float
-    top_k: int
-    stop_sequences: Iterable[str]
-    metadata: Mapping[str, Any]
-    service_tier: Literal["auto", "standard_only"] | str
-    container: str | Mapping[str, Any]
     mcp_servers: Iterable[Mapping[str, Any]]
     context_management: Mapping[str, Any]
     output_config: Mapping[str, Any]
@@ -47,6 +45,30 @@ class ConversationParams(TypedDict, total=False):
     extra_headers: Mapping[str, str]
     extra_query: Mapping[str, str]
     extra_body: Mapping[str, Any]
+
+
+class CountTokensParams(_InputParams, total=False):
+    """The keyword arguments of ``client.messages.count_tokens()``: those of ``create()``
+    that shape the input (no ``max_tokens``, sampling or ``stream``)."""
+
+    tools: Iterable[Mapping[str, Any]]
+
+
+class ConversationParams(_InputParams, total=False):
+    """The API's fields of ``client.messages.conversation()``: `MessageParams` but ``tools``.
+
+    ``conversation()`` takes ``tools`` itself (`Tool`s as well as dicts); every other field
+    is `MessageParams`' own, since `MessageParams` is this plus ``tools``.
+    """
+
+    max_tokens: Required[int]
+    temperature: float
+    top_p: float
+    top_k: int
+    stop_sequences: Iterable[str]
+    metadata: Mapping[str, Any]
+    service_tier: Literal["auto", "standard_only"] | str
+    container: str | Mapping[str, Any]
 
 
 class MessageParams(ConversationParams, total=False):
