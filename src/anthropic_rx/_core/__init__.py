@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .accumulator import MessageAccumulator
 from .blocks import TOOL_TYPES
-from .log import CompactLog, plain_prefix
+from .log import CompactLog, OpenLog
 from .snapshot import MessageSnapshot
 from .step import Step
 from .tool_input import PartialJSON, PartialJSONError, parse_complete
@@ -13,10 +13,10 @@ __all__ = [
     "CompactLog",
     "MessageAccumulator",
     "MessageSnapshot",
+    "OpenLog",
     "PartialJSON",
     "PartialJSONError",
     "Step",
     "TOOL_TYPES",
     "parse_complete",
-    "plain_prefix",
 ]
