@@ -67,7 +67,7 @@ def test_a_block_is_sealed_at_its_stop_and_its_deltas_kept_as_indexes() -> None:
     log = appended(steps[: stop + 1])
     builder = steps[-1].snapshot._frame.builders[0]  # type: ignore[union-attr]
     assert isinstance(builder.log, CompactLog) and builder.log.joined == "".join(pieces)
-    assert len(log._kept) == stop + 1 - len(pieces)  # pyright: ignore[reportPrivateUsage]
+    assert len(log._kept) == stop + 1 - len(pieces) and log.coded == len(pieces)  # pyright: ignore[reportPrivateUsage]
     for start in (0, 1023, 1024, 2049, stop):
         assert_same_steps(reference(text_stream(pieces))[: stop + 1], log, start)
 

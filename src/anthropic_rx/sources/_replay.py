@@ -7,10 +7,10 @@ them, as they come:
 
 * each block's log keeps its plain deltas as strings (the core's `OpenLog`), and is sealed
   into a `CompactLog` (one joined string and end offsets) at the block's stop;
-* `CompactSteps`: a step that is a plain delta to the only open block becomes one integer,
-  the block's index; its event and snapshot are made again, equal to the originals, when a
-  late subscriber reads it. Every other step (``message_start``, block starts and stops,
-  pings, …) is kept as it was.
+* `CompactSteps`: a step that is a plain delta to the only open block is not stored at all
+  (its string is in the block's log); its event and snapshot are made again, equal to the
+  originals, when a late subscriber reads it. Every other step (``message_start``, block
+  starts and stops, pings, …) is kept as it was, with its position.
 
 `CompactSteps` is a read-only sequence that gives what the list it replaces gave, item for
 item, so the code that reads it does not change. What it gives back is equal, not
@@ -21,6 +21,7 @@ of the same frames and versions.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any, Final, cast, final, overload
 
@@ -46,7 +47,6 @@ _set_dict: Callable[[Any, dict[str, Any]], None] = _model_slots["__dict__"].__se
 _set_fields_set: Callable[[Any, set[str]], None] = _model_slots["__pydantic_fields_set__"].__set__
 _set_extra: Callable[[Any, dict[str, Any]], None] = _model_slots["__pydantic_extra__"].__set__
 _set_private: Callable[[Any, None], None] = _model_slots["__pydantic_private__"].__set__
-_CHECKPOINT = 1024  # a read from position n replays codes from the checkpoint before n
 _BATCH = 1024  # a finished stream's late subscriber gets its steps made this many at a time
 
 
@@ -71,10 +71,11 @@ def compact_replay(last: MessageSnapshot | None, steps: Sequence[Step]) -> Seque
     """Store a finished stream's replay compactly, and return *steps* so stored.
 
     *last* is the stream's last snapshot (its frame holds every block). Once no event will
-    come: the plain delta steps become block indexes (`CompactSteps`, unless *steps* is one
-    already: a running stream's), and the logs of finished blocks `CompactLog`s. Snapshots
-    already handed out read the same blocks, and the returned sequence gives steps equal to
-    *steps*. About 20 bytes a delta remain of the 1.4 KiB its objects took.
+    come: the plain delta steps are left to their blocks' logs (`CompactSteps`, unless
+    *steps* is one already: a running stream's), and the logs of finished blocks become
+    `CompactLog`s. Snapshots already handed out read the same blocks, and the returned
+    sequence gives steps equal to *steps*. Of the 1.4 KiB a delta's objects took, its text
+    and an 8-byte offset remain.
 
     Example:
         >>> stored = compact_replay(acc.snapshot, steps)   # when the stream has ended
@@ -97,43 +98,44 @@ def compact_replay(last: MessageSnapshot | None, steps: Sequence[Step]) -> Seque
 
 @final
 class CompactSteps(Sequence[Step]):
-    """A stream's replay steps: plain deltas as block indexes, the rest whole.
+    """A stream's replay steps: the kept ones whole, the plain deltas between them implied.
 
-    ``codes[i]`` is the block index of step *i* when it is a plain delta to the only open
-    block (made again from that block's log), and ``-1`` when the step is kept whole in
-    ``kept``. A running `MessageStream` appends its steps here as they come (`append`), so
-    it never holds a delta's event, step and snapshot longer than their delivery; each block
-    is sealed into a `CompactLog` at its ``content_block_stop``. Reading from position *n*
-    replays the codes from the checkpoint before *n* without making objects, to know each
-    block's version and the frame there.
+    A step is *coded* when it is a plain delta to the only open block, right after a step
+    that left that block one delta shorter with the same frame: it is made again from the
+    block's log. Every other step is *kept* whole in ``kept``, its position in ``at``. So
+    between two kept steps every step is coded, to the one block that the first of them
+    left open, at the versions that follow its own: reading from any position finds the
+    kept step before it (a bisection) and makes the coded ones in one loop per block.
+
+    A running `MessageStream` appends its steps here as they come (`append`), so it never
+    holds a delta's event, step and snapshot longer than their delivery; each block is
+    sealed into a `CompactLog` at its ``content_block_stop``.
     """
 
-    __slots__ = ("_checkpoints", "_codes", "_frame", "_kept", "_versions")
+    __slots__ = ("_at", "_block", "_frame", "_kept", "_length", "_version")
 
     def __init__(self) -> None:
-        self._codes = array("q")
         self._kept: list[Step] = []
-        # The appending state: the frame and block versions after the last step, and the
-        # checkpoints (kept steps so far, versions, frame) every _CHECKPOINT steps.
+        self._at = array("q")  # the position of each kept step
+        self._length = 0
+        # The appending state: the frame after the last step, and its only open block with
+        # that block's version (-1: not one open block; nothing can be coded next).
         self._frame: Any = None
-        self._versions: dict[int, int] = {}
-        self._checkpoints: list[tuple[int, dict[int, int], Any]] = []
+        self._block = -1
+        self._version = 0
 
     @property
     def coded(self) -> int:
-        """How many steps are stored as block indexes."""
-        return len(self._codes) - len(self._kept)
+        """How many steps are made again from their blocks' logs (not stored)."""
+        return self._length - len(self._kept)
 
     def append(self, step: Step) -> None:
-        """Store the next step: as its block's index when it can be made again equal.
+        """Store the next step: as nothing more than a count when it can be made again equal.
 
         That is a ``content_block_delta`` with no extra fields, to the only open block,
         whose delta is the one that block's log keeps as a string (a plain delta) at the
-        snapshot's version, with the snapshot of the frame before it.
+        snapshot's version, right after the step before it in the same frame.
         """
-        codes = self._codes
-        if not len(codes) % _CHECKPOINT:
-            self._checkpoints.append((len(self._kept), dict(self._versions), self._frame))
         event, snapshot = step
         if type(event) is ContentBlockDeltaEvent and snapshot is not None:
             frame, opened = snapshot.__arx_parts__()
@@ -146,26 +148,29 @@ class CompactSteps(Sequence[Step]):
                 index, version = opened[0]
                 log = frame.builders[index].log
                 if (
-                    index == event.index
-                    and self._versions.get(index) == version - 1
+                    index == self._block == event.index
+                    and version == self._version + 1
                     and isinstance(log, OpenLog)
                 ):
                     item = log.items[version - 1]
                     if type(item) is str and item is event.delta.__dict__.get(log.field):
-                        self._versions[index] = version
-                        codes.append(index)
+                        self._version = version
+                        self._length += 1
                         return
-        codes.append(-1)
+        self._at.append(self._length)
+        self._length += 1
         self._kept.append(step)
+        self._block = -1
         if snapshot is not None:
             frame, opened = snapshot.__arx_parts__()
             self._frame = frame
-            self._versions.update(opened)
+            if len(opened) == 1:
+                self._block, self._version = opened[0]
             if type(event) is ContentBlockStopEvent and 0 <= event.index < len(frame.builders):
                 frame.builders[event.index].compact()  # stopped: nothing appends any more
 
     def __len__(self) -> int:
-        return len(self._codes)
+        return self._length
 
     @overload
     def __getitem__(self, index: int) -> Step: ...
@@ -195,11 +200,9 @@ class CompactSteps(Sequence[Step]):
         making them.
         """
         out: list[Step] = []
-        codes, kept = self._codes, self._kept
-        first = start // _CHECKPOINT
-        frame: Any
-        k, versions, frame = self._checkpoints[first] if self._checkpoints else (0, {}, None)
-        versions = dict(versions)
+        if start >= stop:
+            return out
+        at, kept = self._at, self._kept
         add = out.append
         new, set_dict, set_fields, set_extra, set_private = (
             _new_object,
@@ -209,44 +212,37 @@ class CompactSteps(Sequence[Step]):
             _set_private,
         )
         make_step, snapshot_of, event_class = new_step, MessageSnapshot, ContentBlockDeltaEvent
-        run = -1  # the block whose deltas `items` yields (coded steps come in runs)
-        items: Any = None
-        kind: Any = None
-        delta_type = field = ""
-        for position in range(first * _CHECKPOINT, stop):
-            code = codes[position]
-            if code < 0:
-                step = kept[k]
-                k += 1
-                snapshot = step.snapshot
-                if snapshot is not None:
-                    frame, opened = snapshot.__arx_parts__()
-                    versions.update(opened)
-                if position >= start:
-                    add(step)
-                run = -1
+        last = len(at) - 1
+        j = bisect_right(at, start) - 1  # the kept step at or before start (at[0] is 0)
+        while j <= last and at[j] < stop:
+            begin = at[j]
+            end = at[j + 1] if j < last else self._length
+            step = kept[j]
+            j += 1
+            if begin >= start:
+                add(step)
+            low, high = max(begin + 1, start), min(end, stop)
+            if low >= high or not deltas:
                 continue
-            version = versions[code] + 1
-            versions[code] = version
-            if position < start or not deltas:
-                continue
-            if code != run:  # a run of this block's deltas: read them as one slice
-                log = frame.builders[code].log
-                items = iter(log.raw(version - 1, version - 1 + stop - position))
-                kind, delta_type, field, run = log.kind, log.type, log.field, code
-            item = next(items)
-            if type(item) is str:
-                delta = new(kind)
-                set_dict(delta, {"type": delta_type, field: item})
-                set_fields(delta, {"type", field})
-                set_extra(delta, {})
-                set_private(delta, None)
-            else:  # a delta this log keeps whole (after a non-plain one, before the seal)
-                delta = item
-            event = new(event_class)
-            set_dict(event, {"type": "content_block_delta", "index": code, "delta": delta})
-            set_fields(event, {"type", "index", "delta"})
-            set_extra(event, {})
-            set_private(event, None)
-            add(make_step(Step, (event, snapshot_of(frame, ((code, version),)))))
+            # Steps low:high are this kept step's block's next deltas: made in one loop.
+            snapshot: Any = step.snapshot
+            frame, ((index, base),) = snapshot.__arx_parts__()
+            log = frame.builders[index].log
+            kind, delta_type, field = log.kind, log.type, log.field
+            first = base + low - begin  # the version after the delta at position low
+            for version, item in enumerate(log.raw(first - 1, first - 1 + high - low), first):
+                if type(item) is str:
+                    delta = new(kind)
+                    set_dict(delta, {"type": delta_type, field: item})
+                    set_fields(delta, {"type", field})
+                    set_extra(delta, {})
+                    set_private(delta, None)
+                else:  # a delta the log keeps whole (it followed one that was not plain)
+                    delta = item
+                event = new(event_class)
+                set_dict(event, {"type": "content_block_delta", "index": index, "delta": delta})
+                set_fields(event, {"type", "index", "delta"})
+                set_extra(event, {})
+                set_private(event, None)
+                add(make_step(Step, (event, snapshot_of(frame, ((index, version),)))))
         return out
