@@ -111,20 +111,28 @@ def test_a_compacted_block_reads_the_same_at_every_version() -> None:
     }
 
 
-def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
-    pieces = ['{"city": ', '"Par', 'is"', "}"]
-    objs = [
+def tool_stream(*deltas: dict[str, Any]) -> list[dict[str, Any]]:
+    """A tool block with *deltas*, stopped, then the message's end."""
+    return [
         ev.message_start(),
         ev.block_start(0, type="tool_use", id="t", name="f", input={}),
-        *(ev.input_json(0, p) for p in pieces),
+        *deltas,
         ev.stop(0),
         ev.message_delta("tool_use"),
         ev.MESSAGE_STOP,
     ]
+
+
+def tool_builder(objs: list[dict[str, Any]]) -> tuple[MessageAccumulator, list[Step], Any]:
     acc, steps = steps_of(objs)
     last = steps[-1].snapshot
     assert last is not None
-    builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+    return acc, steps, last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
+    pieces = ['{"city": ', '"Par', 'is"', "}"]
+    acc, steps, builder = tool_builder(tool_stream(*(ev.input_json(0, p) for p in pieces)))
     before = [builder.json_text(v) for v in range(len(pieces) + 1)]
     compact_replay(acc.snapshot, steps)
     assert isinstance(builder.log, CompactLog) and builder.log.kind is InputJSONDelta
@@ -135,20 +143,12 @@ def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
 
 
 def test_a_tool_fragment_with_an_unknown_field_is_kept_whole_and_still_parsed() -> None:
-    objs = [
-        ev.message_start(),
-        ev.block_start(0, type="tool_use", id="t", name="f", input={}),
+    objs = tool_stream(
         ev.input_json(0, '{"city": '),
         ev.delta(0, type="input_json_delta", partial_json='"Par', future=1),
         ev.input_json(0, 'is"}'),
-        ev.stop(0),
-        ev.message_delta("tool_use"),
-        ev.MESSAGE_STOP,
-    ]
-    acc, steps = steps_of(objs)
-    last = steps[-1].snapshot
-    assert last is not None
-    builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+    )
+    acc, steps, builder = tool_builder(objs)
     for _ in range(2):  # open, then sealed (the whole fragment stays an object)
         assert builder.json_text() == '{"city": "Paris"}'
         assert builder.json_text(2) == '{"city": "Par'

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .accumulator import MessageAccumulator
 from .blocks import TOOL_TYPES
-from .log import CompactLog, OpenLog
+from .log import MODEL_SLOTS, CompactLog, OpenLog
 from .snapshot import MessageSnapshot
 from .step import Step
 from .tool_input import PartialJSON, PartialJSONError, parse_complete
 
 __all__ = [
+    "MODEL_SLOTS",
     "CompactLog",
     "MessageAccumulator",
     "MessageSnapshot",

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from ..events import Delta, InputJSONDelta, TextDelta, ThinkingDelta
 
-__all__ = ["KIND_OF", "CompactLog", "OpenLog", "plain_delta"]
+__all__ = ["KIND_OF", "MODEL_SLOTS", "CompactLog", "OpenLog", "plain_delta"]
 
 _new_object = object.__new__
 # pydantic's own slots, set directly: what model_construct does, without its generic overhead
@@ -40,6 +40,9 @@ _set_dict: Callable[[Any, dict[str, Any]], None] = _model_slots["__dict__"].__se
 _set_fields_set: Callable[[Any, set[str]], None] = _model_slots["__pydantic_fields_set__"].__set__
 _set_extra: Callable[[Any, dict[str, Any]], None] = _model_slots["__pydantic_extra__"].__set__
 _set_private: Callable[[Any, None], None] = _model_slots["__pydantic_private__"].__set__
+#: Those four setters (``__dict__``, fields set, extra, private), for code that makes many
+#: models of known-valid values (the replay's events): ``object.__new__(cls)``, then all four.
+MODEL_SLOTS: Final = (_set_dict, _set_fields_set, _set_extra, _set_private)
 
 #: The delta kinds whose whole content is one string field.
 _STRING_FIELD: Final[dict[type[Any], str]] = {

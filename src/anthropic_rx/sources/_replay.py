@@ -25,9 +25,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any, Final, cast, final, overload
 
-from pydantic import BaseModel
-
-from .._core import MessageSnapshot, OpenLog, Step
+from .._core import MODEL_SLOTS, MessageSnapshot, OpenLog, Step
 from .._steps import EventTypes
 from ..events import ContentBlockDeltaEvent, ContentBlockStopEvent
 
@@ -39,14 +37,6 @@ new_step: Callable[[type[Step], tuple[Any, MessageSnapshot | None]], Step] = cas
     "Callable[[type[Step], tuple[Any, MessageSnapshot | None]], Step]",
     tuple.__new__,  # pyright: ignore[reportUnknownMemberType]
 )
-# pydantic's own slots, set directly: model_construct without its generic overhead, for the
-# two objects (the event and its delta) a late subscriber's replay makes per delta step.
-_new_object = object.__new__
-_model_slots = vars(BaseModel)
-_set_dict: Callable[[Any, dict[str, Any]], None] = _model_slots["__dict__"].__set__
-_set_fields_set: Callable[[Any, set[str]], None] = _model_slots["__pydantic_fields_set__"].__set__
-_set_extra: Callable[[Any, dict[str, Any]], None] = _model_slots["__pydantic_extra__"].__set__
-_set_private: Callable[[Any, None], None] = _model_slots["__pydantic_private__"].__set__
 _BATCH = 1024  # a finished stream's late subscriber gets its steps made this many at a time
 
 
@@ -204,13 +194,8 @@ class CompactSteps(Sequence[Step]):
             return out
         at, kept = self._at, self._kept
         add = out.append
-        new, set_dict, set_fields, set_extra, set_private = (
-            _new_object,
-            _set_dict,
-            _set_fields_set,
-            _set_extra,
-            _set_private,
-        )
+        # model_construct without its generic overhead: the event and its delta, per step.
+        new, (set_dict, set_fields, set_extra, set_private) = object.__new__, MODEL_SLOTS
         make_step, snapshot_of, event_class = new_step, MessageSnapshot, ContentBlockDeltaEvent
         last = len(at) - 1
         j = bisect_right(at, start) - 1  # the kept step at or before start (at[0] is 0)
