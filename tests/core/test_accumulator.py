@@ -270,6 +270,22 @@ def test_unknown_blocks_are_kept_raw_and_take_fitting_deltas() -> None:
     assert block.model_dump() == {"type": "hologram", "colour": "blue", "text": "shiny"}
 
 
+def test_an_unknown_block_with_input_and_text_parses_its_input_fragments_only() -> None:
+    objs = [
+        ev.message_start(),
+        ev.block_start(0, type="hologram", text="", input={}),
+        ev.input_json(0, '{"a": '),
+        ev.text(0, "shiny"),
+        ev.input_json(0, "1}"),
+        ev.stop(0),
+        ev.message_delta(),
+        ev.MESSAGE_STOP,
+    ]
+    snaps = snapshots(objs)
+    assert [s.input_of(0) for s in snaps[2:5] if s is not None] == [{}, {}, {"a": 1}]
+    assert run(objs).message().content[0].model_dump()["input"] == {"a": 1}
+
+
 def test_unknown_deltas_are_kept_aside_and_never_fatal() -> None:
     objs = [
         *ev.text_stream("a")[:3],

@@ -16,8 +16,8 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx._core import MessageAccumulator, MessageSnapshot, Step
 from anthropic_rx._core.blocks import BlockBuilder
-from anthropic_rx._core.log import CompactLog, compact_log
-from anthropic_rx.events import InputJSONDelta, SignatureDelta, ThinkingDelta
+from anthropic_rx._core.log import CompactLog, OpenLog
+from anthropic_rx.events import InputJSONDelta, SignatureDelta, TextDelta, ThinkingDelta
 from anthropic_rx.operators import accumulate
 from anthropic_rx.sources._replay import CompactSteps, compact_replay
 
@@ -107,20 +107,28 @@ def test_a_compacted_block_reads_the_same_at_every_version() -> None:
     }
 
 
-def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
-    pieces = ['{"city": ', '"Par', 'is"', "}"]
-    objs = [
+def tool_stream(*deltas: dict[str, Any]) -> list[dict[str, Any]]:
+    """A tool block with *deltas*, stopped, then the message's end."""
+    return [
         ev.message_start(),
         ev.block_start(0, type="tool_use", id="t", name="f", input={}),
-        *(ev.input_json(0, p) for p in pieces),
+        *deltas,
         ev.stop(0),
         ev.message_delta("tool_use"),
         ev.MESSAGE_STOP,
     ]
+
+
+def tool_builder(objs: list[dict[str, Any]]) -> tuple[MessageAccumulator, list[Step], Any]:
     acc, steps = steps_of(objs)
     last = steps[-1].snapshot
     assert last is not None
-    builder = last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+    return acc, steps, last._frame.builders[0]  # pyright: ignore[reportPrivateUsage]
+
+
+def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
+    pieces = ['{"city": ', '"Par', 'is"', "}"]
+    acc, steps, builder = tool_builder(tool_stream(*(ev.input_json(0, p) for p in pieces)))
     before = [builder.json_text(v) for v in range(len(pieces) + 1)]
     compact_replay(acc.snapshot, steps)
     assert isinstance(builder.log, CompactLog) and builder.log.kind is InputJSONDelta
@@ -130,12 +138,58 @@ def test_the_json_text_of_a_compacted_tool_block_is_the_text_received() -> None:
     assert builder.block_at(len(pieces)).model_dump()["input"] == {"city": "Paris"}
 
 
-def test_a_log_that_does_not_start_with_a_plain_string_delta_stays_a_list() -> None:
-    assert compact_log([]) == []
-    signature_first = [SignatureDelta(signature="s"), ThinkingDelta(thinking="t")]
-    assert compact_log(signature_first) is signature_first  # type: ignore[arg-type]
-    with_extra = [ThinkingDelta.model_validate({"thinking": "t", "future": 1})]
-    assert compact_log(with_extra) is with_extra  # type: ignore[arg-type]
+def test_a_tool_fragment_with_an_unknown_field_is_kept_whole_and_still_parsed() -> None:
+    objs = tool_stream(
+        ev.input_json(0, '{"city": '),
+        ev.delta(0, type="input_json_delta", partial_json='"Par', future=1),
+        ev.input_json(0, 'is"}'),
+    )
+    acc, steps, builder = tool_builder(objs)
+    for _ in range(2):  # open, then sealed (the whole fragment stays an object)
+        assert builder.json_text() == '{"city": "Paris"}'
+        assert builder.json_text(2) == '{"city": "Par'
+        assert builder.partial_input(2) == {"city": "Par"}
+        assert builder.log[1].model_extra == {"future": 1}
+        compact_replay(acc.snapshot, steps)
+    assert isinstance(builder.log, CompactLog) and builder.log.tail[0].model_extra == {"future": 1}
+    assert same(steps_of(objs)[1], compact_replay(acc.snapshot, steps))
+
+
+def test_a_log_that_does_not_start_with_a_plain_string_delta_is_not_sealed() -> None:
+    empty = OpenLog(ThinkingDelta)
+    assert empty.sealed() is empty and list(empty) == []
+    signature_first = OpenLog(ThinkingDelta)
+    for delta in (
+        SignatureDelta(signature="s"),
+        ThinkingDelta(type="thinking_delta", thinking="t"),
+    ):
+        signature_first.add(delta)
+    assert signature_first.sealed() is signature_first
+    assert signature_first.items[1] == "t"  # plain, after one that is not: still a string
+    assert list(signature_first) == [
+        SignatureDelta(signature="s"),
+        ThinkingDelta(type="thinking_delta", thinking="t"),
+    ]
+    with_extra = OpenLog(ThinkingDelta)
+    with_extra.add(ThinkingDelta.model_validate({"thinking": "t", "future": 1}))
+    assert with_extra.sealed() is with_extra and with_extra[0].model_extra == {"future": 1}
+
+
+def test_an_open_log_keeps_plain_deltas_as_strings_and_the_others_whole() -> None:
+    log = OpenLog(TextDelta)
+    unset_type = TextDelta(text="b")  # its type field was not set: not plain
+    for delta in (TextDelta(type="text_delta", text="a"), unset_type):
+        log.add(delta)
+    assert log.items == ["a", unset_type]
+    assert log.strings(0, 1) == "a" and log.strings(0, 2) is None
+    assert log[1] is unset_type and log[0].model_fields_set == {"type", "text"}
+    sealed = log.sealed()
+    assert isinstance(sealed, CompactLog) and (sealed.prefix, sealed.tail) == (1, (unset_type,))
+    assert sealed.raw(0, 2) == ["a", unset_type] and sealed.raw(1, 2) == [unset_type]
+    assert sealed.strings(0, 2) is None and sealed.strings(0, 1) == "a"
+    untyped = OpenLog(None)  # a block whose deltas have no one string kind: all kept whole
+    untyped.add(TextDelta(type="text_delta", text="a"))
+    assert isinstance(untyped.items[0], TextDelta) and untyped.sealed() is untyped
 
 
 # -- CompactSteps ------------------------------------------------------------------------------
@@ -184,7 +238,7 @@ def test_a_stream_that_failed_mid_block_compacts_its_finished_blocks_only() -> N
     assert last is not None
     text_block, tool_block = last._frame.builders  # pyright: ignore[reportPrivateUsage]
     assert isinstance(text_block.log, CompactLog)
-    assert isinstance(tool_block.log, list)  # never finished: it stays as it was
+    assert isinstance(tool_block.log, OpenLog)  # never finished: it stays as it was
     reference = steps_of(objs)[1]
     assert same(reference, compact)
     assert compact[-1].snapshot is not None and compact[-1].snapshot.input_of(1) == {}

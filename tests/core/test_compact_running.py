@@ -13,10 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from reactivex import operators as ops
 
 import anthropic_rx as arx
-from anthropic_rx._core import CompactLog, Step
+from anthropic_rx._core import CompactLog, OpenLog, Step
 from anthropic_rx.events import ContentBlockDeltaEvent, TextDelta
+from anthropic_rx.operators import final_message, text_only
 from anthropic_rx.sources._replay import CompactSteps, compact_replay
 from tests.conftest import read_recording
 from tests.core.test_compact import (
@@ -67,7 +69,7 @@ def test_a_block_is_sealed_at_its_stop_and_its_deltas_kept_as_indexes() -> None:
     log = appended(steps[: stop + 1])
     builder = steps[-1].snapshot._frame.builders[0]  # type: ignore[union-attr]
     assert isinstance(builder.log, CompactLog) and builder.log.joined == "".join(pieces)
-    assert len(log._kept) == stop + 1 - len(pieces)  # pyright: ignore[reportPrivateUsage]
+    assert len(log._kept) == stop + 1 - len(pieces) and log.coded == len(pieces)  # pyright: ignore[reportPrivateUsage]
     for start in (0, 1023, 1024, 2049, stop):
         assert_same_steps(reference(text_stream(pieces))[: stop + 1], log, start)
 
@@ -93,6 +95,11 @@ def test_a_running_stream_holds_no_delta_objects_and_a_late_view_equals_a_live_o
     log = stream._steps  # pyright: ignore[reportPrivateUsage]
     assert isinstance(log, CompactSteps)
     assert len(log._kept) == 2  # pyright: ignore[reportPrivateUsage]  # message_start and the block start: no delta step is kept whole
+    snapshot = stream.snapshot
+    assert snapshot is not None
+    open_log = snapshot._frame.builders[0].log  # pyright: ignore[reportPrivateUsage]
+    assert isinstance(open_log, OpenLog) and open_log.items  # the open block: its strings
+    assert all(type(item) is str for item in open_log.items)
     middle: list[arx.StreamEvent] = []
     stream.subscribe(middle.append)
     gate.set()
@@ -119,3 +126,20 @@ def test_a_delta_step_kept_whole_between_coded_ones_replays_in_order() -> None:
     for start in range(len(steps)):
         assert_same_steps(original, compact, start)
         assert_same_steps(original, appended(reference(data)), start)
+
+
+def test_late_views_of_a_long_finished_stream_read_it_in_batches_whole() -> None:
+    # 3,000 deltas: a late view reads them 1,024 at a time; final_message's view skips the
+    # deltas it does not want (whole batches of them) and still gets the message.
+    pieces = [f"p{i} " for i in range(3000)]
+    data = text_stream(pieces)
+    stream = arx.from_response(FakeResponse([data[i : i + 64] for i in range(0, len(data), 64)]))
+    live = stream.pipe(final_message()).run()
+    assert stream.wait(30)
+    assert stream.pipe(final_message()).run() == live
+    late_text: list[str] = []
+    stream.pipe(text_only()).subscribe(late_text.append)
+    assert late_text == pieces
+    assert [s.event for s in stream.__arx_steps__(None).pipe(ops.to_list()).run()] == [
+        s.event for s in reference(data)
+    ]

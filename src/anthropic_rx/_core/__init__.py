@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from .accumulator import MessageAccumulator
 from .blocks import TOOL_TYPES
-from .log import CompactLog, plain_prefix
+from .log import MODEL_SLOTS, CompactLog, OpenLog
 from .snapshot import MessageSnapshot
 from .step import Step
 from .tool_input import PartialJSON, PartialJSONError, parse_complete
 
 __all__ = [
+    "MODEL_SLOTS",
     "CompactLog",
     "MessageAccumulator",
     "MessageSnapshot",
+    "OpenLog",
     "PartialJSON",
     "PartialJSONError",
     "Step",
     "TOOL_TYPES",
     "parse_complete",
-    "plain_prefix",
 ]

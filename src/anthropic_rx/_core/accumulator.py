@@ -52,6 +52,7 @@ from ..events import (
     UnknownEvent,
 )
 from .blocks import BlockBuilder
+from .log import OpenLog
 from .snapshot import Frame, MessageSnapshot
 
 __all__ = ["MessageAccumulator"]
@@ -125,17 +126,28 @@ class MessageAccumulator:
         if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: a fast path
             index, delta, open_ = event.index, event.delta, self._open
             builder = open_.get(index)
-            if builder is not None and delta.type in builder.accepts:
-                log: list[Delta] = builder.log  # type: ignore[assignment]  # open: a list
-                log.append(delta)
-                self._last_type = "content_block_delta"
-                if len(open_) == 1:
-                    opened: tuple[tuple[int, int], ...] = ((index, len(log)),)
+            if builder is not None:
+                log: OpenLog = builder.log  # type: ignore[assignment]  # open: an OpenLog
+                items = log.items
+                if (  # a plain delta is kept as its string (OpenLog.add, inlined)
+                    type(delta) is log.kind
+                    and not delta.__pydantic_extra__
+                    and delta.__pydantic_fields_set__ == log.fields
+                ):
+                    items.append(delta.__dict__[log.field])
+                elif delta.type in builder.accepts:
+                    items.append(delta)
                 else:
-                    opened = tuple([(i, len(b.log)) for i, b in open_.items()])
-                assert self._frame is not None
-                self._snapshot = snapshot = MessageSnapshot(self._frame, opened)
-                return snapshot
+                    builder = None  # a delta this block does not take: _delta says why
+                if builder is not None:
+                    self._last_type = "content_block_delta"
+                    if len(open_) == 1:
+                        opened: tuple[tuple[int, int], ...] = ((index, len(items)),)
+                    else:
+                        opened = tuple([(i, len(b.log)) for i, b in open_.items()])
+                    assert self._frame is not None
+                    self._snapshot = snapshot = MessageSnapshot(self._frame, opened)
+                    return snapshot
             self._delta(event)
         elif isinstance(event, PingEvent | UnknownEvent):
             return self._snapshot

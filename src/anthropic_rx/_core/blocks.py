@@ -10,7 +10,6 @@ so reading at increasing versions extends the cache instead of starting again.
 from __future__ import annotations
 
 import threading
-from operator import attrgetter
 from typing import Any, Final
 
 from ..events import (
@@ -24,7 +23,7 @@ from ..events import (
     ThinkingDelta,
     UnknownBlock,
 )
-from .log import CompactLog, compact_log
+from .log import KIND_OF, CompactLog, OpenLog
 from .tool_input import PartialJSON, PartialJSONError, StringMode, parse_complete
 
 __all__ = ["TOOL_TYPES", "BlockBuilder"]
@@ -41,7 +40,15 @@ _ACCEPTS: Final = {
 }
 
 
-_text_of: Final = attrgetter("text")
+def _json_fragments(items: list[str | Delta]) -> list[str]:
+    """The input JSON fragments among a log's raw items (plain ones are strings already)."""
+    fragments: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            fragments.append(item)
+        elif isinstance(item, InputJSONDelta):
+            fragments.append(item.partial_json)
+    return fragments
 
 
 def _extra(block: ContentBlock) -> dict[str, Any]:
@@ -54,8 +61,9 @@ class BlockBuilder:
     Attributes:
         index: the block's position in ``content``.
         start: the block as ``content_block_start`` sent it.
-        log: every delta applied to it, in order (a list while the block is open; a
-            `CompactLog` of equal deltas once the stream has ended and `compact` ran).
+        log: every delta applied to it, in order: an `OpenLog` (plain deltas as their
+            strings; the accumulator appends to its ``items``), sealed into a `CompactLog`
+            of equal deltas by `compact` once the block is finished.
         stopped: whether ``content_block_stop`` arrived.
         final: the finished block (set at stop).
     """
@@ -78,7 +86,6 @@ class BlockBuilder:
     def __init__(self, index: int, start: ContentBlock) -> None:
         self.index = index
         self.start = start
-        self.log: list[Delta] | CompactLog = []
         self.unknown: list[Delta] = []
         self.stopped = False
         self.final: ContentBlock | None = None
@@ -88,7 +95,7 @@ class BlockBuilder:
         self._partial: PartialJSON | None = None
         self._partial_version = 0
         #: The known delta types this block takes (the accumulator's fast path checks it).
-        self.accepts = frozenset(_ACCEPTS.get(start.type, ()))
+        self.accepts: frozenset[str] = frozenset(_ACCEPTS.get(start.type, ()))
         if isinstance(start, UnknownBlock):
             extra = _extra(start)
             self.accepts = frozenset(
@@ -97,6 +104,8 @@ class BlockBuilder:
                     *(["input_json_delta"] if "input" in extra else []),
                 ]
             )
+        kinds = [KIND_OF[t] for t in self.accepts if t in KIND_OF]
+        self.log: OpenLog | CompactLog = OpenLog(kinds[0] if len(kinds) == 1 else None)
 
     @classmethod
     def finished(cls, index: int, block: ContentBlock) -> BlockBuilder:
@@ -111,7 +120,10 @@ class BlockBuilder:
     ) -> BlockBuilder:
         """Rebuild a block from what `seen_at` kept (what an unpickled snapshot reads)."""
         builder = cls(index, start)
-        builder.log = deltas
+        log = builder.log
+        assert isinstance(log, OpenLog)
+        for delta in deltas:
+            log.add(delta)
         if final is not None:
             builder.stopped, builder.final = True, final
         return builder
@@ -159,18 +171,17 @@ class BlockBuilder:
         return block
 
     def _extend(self, base: ContentBlock, old: int, new: int) -> ContentBlock:
-        log = self.log
-        if isinstance(log, CompactLog) and new <= log.prefix and log.kind is not InputJSONDelta:
-            field = log.field  # text or thinking, stored joined: slice it
-            joined = getattr(base, field, "") + log.strings(old, new)
-            return base.model_copy(update={field: joined})
-        deltas = log[old:new]
         if self.is_tool:
             # As in the SDK's snapshots: only finished strings (input_of shows prefixes).
             return base.model_copy(update={"input": self._partial_input(new, "complete")})
-        if set(map(type, deltas)) == {TextDelta}:  # the common case: text only, joined in C
-            text = getattr(base, "text", "") + "".join(map(_text_of, deltas))
-            return base.model_copy(update={"text": text})
+        log = self.log
+        if old == new:
+            return base
+        strings = log.strings(old, new) if log.kind is not None else None
+        if strings is not None:  # the common case: text or thinking as strings, joined in C
+            field = log.field
+            return base.model_copy(update={field: getattr(base, field, "") + strings})
+        deltas = log[old:new]
         update: dict[str, Any] = {}
         texts = [d.text for d in deltas if isinstance(d, TextDelta)]
         if texts:
@@ -195,9 +206,10 @@ class BlockBuilder:
         """All the input JSON text received, up to *version* deltas."""
         log = self.log
         end = len(log) if version is None else version
-        if isinstance(log, CompactLog) and log.kind is InputJSONDelta and end <= log.prefix:
-            return log.strings(0, end)
-        return "".join(d.partial_json for d in log[:end] if isinstance(d, InputJSONDelta))
+        strings = log.strings(0, end) if log.kind is InputJSONDelta else None
+        if strings is not None:
+            return strings
+        return "".join(_json_fragments(log.raw(0, end)))
 
     def partial_input(self, version: int, strings: StringMode = "partial") -> Any:
         """The tool input as parsed after *version* deltas (see `PartialJSON` for the rules).
@@ -212,10 +224,10 @@ class BlockBuilder:
         if version < self._partial_version or self._partial is None:
             self._partial, self._partial_version = PartialJSON(), 0
         parser = self._partial
-        for d in self.log[self._partial_version : version]:
-            if isinstance(d, InputJSONDelta) and d.partial_json:
+        for fragment in _json_fragments(self.log.raw(self._partial_version, version)):
+            if fragment:
                 try:
-                    parser.feed(d.partial_json)
+                    parser.feed(fragment)
                 except PartialJSONError:
                     break  # not JSON: the value stays as it was; the stop reports the error
         self._partial_version = version
@@ -226,16 +238,15 @@ class BlockBuilder:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def compact(self, prefix: int | None = None) -> None:
+    def compact(self) -> None:
         """Store a finished block's log as one string and offsets (`CompactLog`).
 
         Only once the block is finished (nothing appends any more); readers see equal
-        deltas and the same blocks at every version. *prefix* is how many leading deltas
-        are plain (`plain_prefix`), when the caller has counted them.
+        deltas and the same blocks at every version.
         """
         with self._lock:
-            if self.final is not None and isinstance(self.log, list):
-                self.log = compact_log(self.log, prefix)
+            if self.final is not None and isinstance(self.log, OpenLog):
+                self.log = self.log.sealed()
 
     def finish(self, complete: bool) -> ContentBlock:
         """Build the final block: at ``content_block_stop`` (*complete*) or at the end.

@@ -41,7 +41,7 @@ from .._serial import terminate
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
 from ._push import PushSource
-from ._replay import CompactSteps, compact_replay
+from ._replay import CompactSteps, compact_replay, new_step, next_batch
 
 __all__ = ["AsyncSource", "MessageStream", "StreamWatcher", "SyncSource"]
 
@@ -310,7 +310,7 @@ class MessageStream(NotIterable, StepsSource):
             if isinstance(exc, AnthropicRxError):
                 exc.with_snapshot(self._acc.snapshot)
             raise _Failed(exc) from exc
-        step = Step(event, snapshot)
+        step = new_step(Step, (event, snapshot))
         if self._watchers:
             self._tell("on_event", event)
         ready: list[_Subscriber[Any]] = []
@@ -496,10 +496,14 @@ class MessageStream(NotIterable, StepsSource):
             with self._lock:
                 if subscriber.draining or subscriber.disposed or subscriber.ended:
                     return
-                batch = self._steps[subscriber.cursor :]
-                subscriber.cursor += len(batch)
+                cursor = subscriber.cursor
+                batch, subscriber.cursor = next_batch(
+                    self._steps, cursor, subscriber.only, self._done.is_set()
+                )
                 end = self._done.is_set() and subscriber.cursor == len(self._steps)
                 if not batch and not end:
+                    if subscriber.cursor > cursor:
+                        continue  # steps it does not want were skipped: read on
                     return
                 subscriber.draining = True
                 if end:
