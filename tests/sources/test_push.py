@@ -141,3 +141,45 @@ def test_one_source_feeds_one_stream() -> None:
     MessageStream(source).start()
     with pytest.raises(RuntimeError, match="feeds another MessageStream"):
         MessageStream(source).start()
+
+
+def test_waiting_for_the_stream_inside_its_own_callback_is_refused_not_a_hang() -> None:
+    source = PushSource()
+    stream = MessageStream(source)
+    refusals: list[BaseException] = []
+
+    def on_text(_: str) -> None:
+        for wait in (lambda: stream.wait(WAIT), lambda: stream.pipe(final_text()).run()):
+            try:
+                wait()
+            except RuntimeError as exc:
+                refusals.append(exc)
+
+    stream.pipe(text_only()).subscribe(on_text)
+    source.push(*hello())
+    source.end()
+    assert len(refusals) == 4 and all("own callbacks" in str(e) for e in refusals)
+    assert stream.pipe(final_text()).run() == "Hello"  # outside a callback: fine
+
+
+def test_another_thread_may_wait_while_a_push_is_being_delivered() -> None:
+    source = PushSource()
+    stream = MessageStream(source)
+    in_callback, waited = threading.Event(), threading.Event()
+    results: list[bool] = []
+
+    def waiter() -> None:
+        in_callback.wait(WAIT)
+        results.append(stream.wait(WAIT))
+        waited.set()
+
+    def on_text(_: str) -> None:
+        in_callback.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    stream.pipe(text_only()).subscribe(on_text)
+    source.push(*hello())
+    source.end()
+    assert waited.wait(WAIT) and results == [True]
+    thread.join(WAIT)

@@ -58,7 +58,7 @@ class PushSource:
         >>> source.end()
     """
 
-    __slots__ = ("_closed", "_emit", "_end", "_ended", "_lock", "_queue")
+    __slots__ = ("_closed", "_delivering", "_emit", "_end", "_ended", "_lock", "_queue")
 
     def __init__(self) -> None:
         """Make a source with nothing pushed yet."""
@@ -68,6 +68,7 @@ class PushSource:
         self._end: End | None = None
         self._ended = False  # end() was called: a later push is a mistake
         self._closed = False
+        self._delivering: int | None = None  # the thread delivering pushes, while it does
 
     @property
     def closed(self) -> bool:
@@ -96,6 +97,15 @@ class PushSource:
                 return
             self._ended = True
         self._put(_End(error), last=True)
+
+    @property
+    def delivering_on(self) -> int | None:
+        """The thread delivering pushed events to the stream's subscribers right now, if any.
+
+        Blocking that thread until the stream ends (``wait()``, ``.run()`` in a callback)
+        could never return, so the stream refuses it.
+        """
+        return self._delivering
 
     def bind(self, emit: Emit, end: End) -> None:
         """Called once by the `MessageStream` as it starts: deliver through *emit* and *end*.
@@ -132,6 +142,7 @@ class PushSource:
         emit, end = self._emit, self._end
         assert emit is not None
         assert end is not None
+        self._delivering = threading.get_ident()
         try:
             while (item := self._queue.take()) is not EMPTY:
                 if isinstance(item, _End):
@@ -141,3 +152,5 @@ class PushSource:
         except BaseException:  # KeyboardInterrupt in a callback: give up, deliver nothing more
             self._queue.close()
             raise
+        finally:
+            self._delivering = None

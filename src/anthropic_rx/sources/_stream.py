@@ -227,7 +227,9 @@ class MessageStream(NotIterable, StepsSource):
                     "which cannot run while the thread waits: await instead, as in "
                     "`await stream.pipe(final_message())` (or `await view`)"
                 )
-        elif thread == self._reader:
+        elif thread == self._reader or (
+            isinstance(self._source, PushSource) and thread == self._source.delivering_on
+        ):
             return (
                 "it is called in one of this stream's own callbacks, on the thread that "
                 "reads the stream, which cannot read on while it waits: act in on_completed "
