@@ -201,3 +201,25 @@ def test_every_error_of_the_tree_is_exported_and_shown_at_its_public_path() -> N
     }
     assert errors <= set(arx.__all__)  # pickle finds them by that path
     assert {getattr(_exceptions, e).__module__ for e in errors} == {"anthropic_rx"}
+
+
+def test_every_exported_class_shows_the_top_level_path_however_it_was_reached() -> None:
+    # Each class is read from its layer's door, never through the facade, in a fresh
+    # interpreter: its path must not depend on whether someone wrote `arx.X` first.
+    code = """\
+import importlib, anthropic_rx as arx
+wrong = []
+for name in arx.__all__:
+    home = arx._HOMES.get(name)
+    if home is None:
+        continue
+    value = getattr(importlib.import_module(f"anthropic_rx.{home}"), name)
+    if isinstance(value, type) and not hasattr(value, "model_fields"):
+        if value.__module__ != "anthropic_rx":
+            wrong.append(f"{name}: {value.__module__}")
+assert not wrong, wrong
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr

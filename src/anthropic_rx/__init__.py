@@ -260,11 +260,9 @@ def _load(name: str) -> object:
         if name in _SUBPACKAGES:
             return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # Each class it exports names itself `anthropic_rx.X` where it is defined (pydantic models
+    # keep their modules: pydantic resolves forward references through __module__).
     value: object = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    # Reprs and tracebacks show the public path (httpx does the same); pydantic models keep
-    # theirs, since pydantic resolves forward references through __module__.
-    if isinstance(value, type) and not hasattr(value, "model_fields"):
-        value.__module__ = __name__
     globals()[name] = value
     return value
 

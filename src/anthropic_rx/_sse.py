@@ -484,3 +484,8 @@ def encode_comment(text: str = "") -> bytes:
     if "\n" in text or "\r" in text:
         raise ValueError(f"a comment cannot hold CR or LF: {text!r}")
     return f": {text}\n\n".encode()
+
+
+for _cls in (SSEDecoder, ServerSentEvent):
+    _cls.__module__ = "anthropic_rx"  # the facade exports it: reprs show that path
+del _cls

@@ -21,3 +21,7 @@ __all__ = [
     "TOOL_TYPES",
     "parse_complete",
 ]
+
+for _cls in (MessageAccumulator, MessageSnapshot):
+    _cls.__module__ = "anthropic_rx"  # the facade exports it: reprs show that path
+del _cls

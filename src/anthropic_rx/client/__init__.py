@@ -128,3 +128,7 @@ __all__ = [
     "remove_client_hook",
     "split_batches",
 ]
+
+for _cls in (AsyncClient, Client, RawResponse, StreamInfo):
+    _cls.__module__ = "anthropic_rx"  # the facade exports it: reprs show that path
+del _cls

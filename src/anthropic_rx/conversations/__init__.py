@@ -86,4 +86,6 @@ for _cls in (
     TurnStarted,
 ):
     _cls.__module__ = __name__  # reprs and docs show the public path
+for _cls in (Conversation, Tool):
+    _cls.__module__ = "anthropic_rx"  # the facade exports them too: the shortest path
 del _cls

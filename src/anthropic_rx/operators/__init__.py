@@ -100,3 +100,7 @@ __all__ = [
     "tool_calls",
     "usage",
 ]
+
+for _cls in (Partial,):
+    _cls.__module__ = "anthropic_rx"  # the facade exports it: reprs show that path
+del _cls

@@ -45,3 +45,7 @@ __all__ = [
     "from_sdk_stream",
     "to_sdk_message",
 ]
+
+for _cls in (MessageStream,):
+    _cls.__module__ = "anthropic_rx"  # the facade exports it: reprs show that path
+del _cls
