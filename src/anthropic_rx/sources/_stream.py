@@ -92,7 +92,7 @@ class StreamWatcher(Protocol):
 
 
 class _Subscriber(Generic[_T]):
-    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "only", "steps")
+    __slots__ = ("cursor", "disposed", "draining", "ended", "observer", "only", "steps", "wants")
 
     def __init__(
         self, observer: abc.ObserverBase[_T], steps: bool, only: EventTypes | None = None
@@ -100,10 +100,20 @@ class _Subscriber(Generic[_T]):
         self.observer = observer
         self.steps = steps  # deliver Step objects (operators) or bare events (users)
         self.only = only  # a steps subscriber's event types (None: every step)
+        self.wants: dict[type[Any], bool] = {}  # by event class: is it one of `only`?
         self.cursor = 0
         self.draining = False
         self.disposed = False
         self.ended = False
+
+
+def _wants(subscriber: _Subscriber[Any], event: StreamEvent) -> bool:
+    """Whether a filtered subscriber takes *event*: asked once per event class."""
+    wanted = subscriber.wants.get(type(event))
+    if wanted is None:
+        assert subscriber.only is not None
+        wanted = subscriber.wants[type(event)] = isinstance(event, subscriber.only)
+    return wanted
 
 
 class MessageStream(NotIterable, StepsSource):
@@ -315,8 +325,8 @@ class MessageStream(NotIterable, StepsSource):
         step = new_step(Step, (event, snapshot))
         if self._watchers:
             self._tell("on_event", event)
-        ready: list[_Subscriber[Any]] = []
-        behind: list[_Subscriber[Any]] = []
+        ready: list[_Subscriber[Any]] | None = None  # made only when needed: the hot path
+        behind: list[_Subscriber[Any]] | None = None
         with self._lock:  # one lock for every subscriber that is caught up: the common case
             log = self._log
             log.append(step)
@@ -326,17 +336,26 @@ class MessageStream(NotIterable, StepsSource):
                     continue  # whoever is draining it delivers this step too
                 if subscriber.cursor == latest - 1:
                     subscriber.cursor = latest
+                    if subscriber.only is not None and not _wants(subscriber, event):
+                        continue  # caught up, and this step is not for it
                     subscriber.draining = True
-                    ready.append(subscriber)
+                    if ready is None:
+                        ready = [subscriber]
+                    else:
+                        ready.append(subscriber)
+                elif behind is None:
+                    behind = [subscriber]
                 else:
                     behind.append(subscriber)
-        for subscriber in ready:
-            self._deliver(subscriber, (step,), False)
-            subscriber.draining = False
-            if self._done.is_set():  # abort() from another thread found it busy: tell it now
+        if ready is not None:
+            for subscriber in ready:
+                self._deliver(subscriber, (step,), False)
+                subscriber.draining = False
+                if self._done.is_set():  # abort() from another thread found it busy: tell it
+                    self._drain(subscriber)
+        if behind is not None:
+            for subscriber in behind:
                 self._drain(subscriber)
-        for subscriber in behind:
-            self._drain(subscriber)
 
     def _emit_pushed(self, event: StreamEvent) -> None:
         # A PushSource's emit, on the pushing thread. As _run_sync for a SyncSource: after
