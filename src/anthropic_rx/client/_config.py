@@ -339,7 +339,8 @@ class Settings:
                 "expected transport='auto' or 'httpx' for the sync Client: aiohttp is async "
                 "only (use it with AsyncClient)"
             )
-        return {"http://": httpx.HTTPTransport(limits=limits)}
+        mounts: dict[str, httpx.BaseTransport] = {"http://": httpx.HTTPTransport(limits=limits)}
+        return mounts
 
     def http_limits(self) -> httpx.Limits:
         """The pool of a client we create: as wide as the official SDK's (1,000 connections)."""

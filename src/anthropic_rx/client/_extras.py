@@ -152,24 +152,6 @@ def _parser(kind: type[_M]) -> Callable[[httpx.Response, bytes, int], _M]:
     return parse
 
 
-_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
-
-
-def _json_core(
-    http: _H, settings: Settings, parts: RequestParts, info: StreamInfo
-) -> RequestCore[_H]:
-    """The request core of a JSON answer: no events, so only the deadline watches it."""
-    return RequestCore(
-        http,
-        settings,
-        parts,
-        info,
-        accept="application/json",
-        read_timeout=settings.create_timeout,
-        content_timeout=None,
-    )
-
-
 def sync_call_json(
     http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo, kind: type[_M]
 ) -> RawResponse[_M]:
@@ -180,7 +162,7 @@ def sync_call_json(
         content = read_body(response, settings.max_event_bytes)
         return RawResponse(parse(response, content, attempt.number), response, content, info)
 
-    call = SyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
+    call = SyncCall[RawResponse[_M]](RequestCore.for_json(http, settings, parts, info))
     return sync_watched(
         _operation(kind), info.params, info, lambda: _with_info(call.run(read), info)
     )
@@ -200,7 +182,7 @@ async def async_call_json(
         content = await aread_body(response, settings.max_event_bytes)
         return RawResponse(parse(response, content, attempt.number), response, content, info)
 
-    call = AsyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
+    call = AsyncCall[RawResponse[_M]](RequestCore.for_json(http, settings, parts, info))
 
     async def run() -> RawResponse[_M]:
         return _with_info(await call.run(read), info)
