@@ -12,7 +12,9 @@ counted (``time.process_time``: every thread of this process, not wall time). It
 
 Contenders, each reading a stream to its final message (or its last byte):
 
-* **ours**: `Client` (sync) / `AsyncClient` (asyncio) → ``final_message()``;
+* **ours**: `Client` (sync) / `AsyncClient` (asyncio) → ``final_message()``, on the client's
+  default transport (async: aiohttp when the ``fast`` extra is installed);
+* **ours on httpx**: the same `AsyncClient` with ``transport="httpx"`` (plain httpx);
 * **SDK**: ``anthropic`` 2.15, ``messages.stream(...).get_final_message()``, its default
   httpx2 client, and for async its aiohttp client (``DefaultAioHttpClient``) if installed;
 * **httpx alone**: ``iter_raw()`` / ``aiter_raw()`` of the POST, nothing decoded;
@@ -281,9 +283,11 @@ def ours_sync(url: str, http_client: httpx.Client | None = None) -> tuple[SyncOn
 
 
 async def ours_async(
-    url: str, http_client: httpx.AsyncClient | None = None
+    url: str, http_client: httpx.AsyncClient | None = None, transport: str = "auto"
 ) -> tuple[AsyncOnce, Any]:
-    client = arx.AsyncClient(api_key=KEY, base_url=url, max_retries=0, http_client=http_client)
+    client = arx.AsyncClient(
+        api_key=KEY, base_url=url, max_retries=0, http_client=http_client, transport=transport
+    )
 
     async def once(s: str) -> int:
         stream = client.messages.stream(
@@ -298,6 +302,10 @@ async def ours_async(
             await http_client.aclose()
 
     return once, close
+
+
+async def ours_async_httpx(url: str) -> tuple[AsyncOnce, Any]:
+    return await ours_async(url, transport="httpx")
 
 
 def sdk_sync(url: str) -> tuple[SyncOnce, Any]:
@@ -384,6 +392,7 @@ SYNC: dict[str, Callable[[str], tuple[SyncOnce, Any]]] = {
 }
 ASYNC: dict[str, Callable[[str], Awaitable[tuple[AsyncOnce, Any]]]] = {
     "ours": ours_async,
+    "ours on httpx": ours_async_httpx,
     "SDK": sdk_async,
     "SDK aiohttp": sdk_aiohttp,
     "httpx alone": httpx_async,
@@ -530,12 +539,14 @@ def say(text: str) -> None:
     print(f"  … {text}", file=sys.stderr, flush=True)
 
 
-def one_stream(url: str, res: Results, quick: bool) -> None:
+def one_stream(url: str, res: Results, quick: bool, *, transports: bool = False) -> None:
+    """1 stream, paced and burst, sync and async (*transports*: paced async only)."""
     paced = spec("paced", 194 if quick else 494)  # 200 / 500 events: 2 s / 5 s a run
     burst = spec("burst", 16_000)
     repeat = 1 if quick else 3
-    for mode, s, r in (("paced", paced, repeat), ("burst", burst, 2 if quick else 5)):
-        for who, make in SYNC.items():
+    modes = (("paced", paced, repeat), ("burst", burst, 2 if quick else 5))
+    for mode, s, r in modes[:1] if transports else modes:
+        for who, make in {} if transports else SYNC.items():
             run = res.one[mode, "sync", who] = measure_sync(make, url, s, r)
             say(f"{mode} sync {who}: {fmt(run)} µs/ev")
         for who, amake in ASYNC.items():
@@ -545,8 +556,9 @@ def one_stream(url: str, res: Results, quick: bool) -> None:
             say(f"{mode} async {who}: {fmt(run)} µs/ev")
 
 
-def many_streams(url: str, res: Results, quick: bool) -> None:
-    for streams in (50, 500, 1000):
+def many_streams(url: str, res: Results, quick: bool, *, transports: bool = False) -> None:
+    """50 / 500 / 1,000 async streams (*transports*: 50 only)."""
+    for streams in (50,) if transports else (50, 500, 1000):
         deltas = (94 if streams < 500 else 44) if quick else (294 if streams < 1000 else 194)
         s = spec("paced", deltas)
         for who, make in ASYNC.items():
@@ -830,7 +842,7 @@ def group(path: str, function: str) -> str:
 
 def markdown(res: Results) -> str:
     out: list[str] = []
-    whos = ["ours", "SDK", "SDK aiohttp", "httpx alone", "floor"]
+    whos = ["ours", "ours on httpx", "SDK", "SDK aiohttp", "httpx alone", "floor"]
     out.append("| CPU µs per event (x floor) | " + " | ".join(whos) + " |")
     out.append("| --- |" + " --- |" * len(whos))
     for mode in ("paced", "burst"):
@@ -954,7 +966,35 @@ def rows(res: Results) -> list[Row]:
                         aio.per_event / ours.per_event >= 2,
                     )
                 )
+    for side in ("sync", "async"):
+        ours, plain = (
+            res.one.get(("paced", side, "ours")),
+            res.one.get(("paced", side, "ours on httpx")),
+        )
+        if ours is not None and plain is not None:
+            out.append(
+                (
+                    f"11. live, 1 stream paced, {side}: ours on httpx/ours (default transport)",
+                    f"{fmt(ours)} µs/ev",
+                    f"ours on httpx {fmt(plain)} µs/ev",
+                    plain.per_event / ours.per_event,
+                    "",
+                    None,
+                )
+            )
     for (streams, who), run in sorted(res.many.items()):
+        plain = res.many.get((streams, "ours on httpx"))
+        if who == "ours" and plain is not None:
+            out.append(
+                (
+                    f"11. live, {streams:,} async streams: ours on httpx/ours (default transport)",
+                    f"{fmt(run)} µs/ev",
+                    f"ours on httpx {fmt(plain)} µs/ev",
+                    plain.per_event / run.per_event,
+                    "",
+                    None,
+                )
+            )
         if who != "ours":
             continue
         sdk = res.many.get((streams, "SDK"))
@@ -1036,6 +1076,9 @@ def measure(quick: bool, *, with_profile: bool = False, sections: str = "all") -
             one_stream(url, res, quick)
         if sections in ("all", "many"):
             many_streams(url, res, quick)
+        if sections == "transports":  # 1 stream paced and 50 streams, async only
+            one_stream(url, res, quick, transports=True)
+            many_streams(url, res, quick, transports=True)
         if sections in ("all", "extras"):
             gc_share(url, res, quick)
             memory(url, res)
@@ -1051,7 +1094,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short run (a few minutes)")
     parser.add_argument("--profile", action="store_true", help="add a pyinstrument profile")
     parser.add_argument(
-        "--sections", choices=["all", "one", "many", "extras", "none"], default="all"
+        "--sections",
+        choices=["all", "one", "many", "extras", "transports", "none"],
+        default="all",
+        help="transports: only the async paced rows, 1 stream and 50 streams, every contender",
     )
     args = parser.parse_args()
     started = time.perf_counter()
