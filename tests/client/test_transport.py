@@ -1,0 +1,146 @@
+"""The transport an `AsyncClient` we make sends with: aiohttp on asyncio, httpx elsewhere."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import anthropic_rx as arx
+from anthropic_rx.client import _transport
+from anthropic_rx.emulator import Emulator
+
+from . import test_hardening
+from .helpers import KEY, params, run_async
+from .test_hardening import Handler, RawServer, fake_proxy, read_request
+
+raw = test_hardening.raw  # the fixture: a server that writes bytes by hand
+
+
+def sent_by_httpcore(response: httpx.Response) -> bool:
+    """httpcore hands its socket over in the response's extensions; aiohttp does not."""
+    return "network_stream" in response.extensions
+
+
+async def probe(client: arx.AsyncClient, emu: Emulator) -> httpx.Response:
+    response = await client.http_client.get(f"{emu.base_url}/v1/models")
+    await response.aclose()
+    return response
+
+
+@pytest.mark.anyio
+async def test_the_default_is_aiohttp_on_asyncio_and_httpx_on_trio(
+    emu: Emulator, anyio_backend: str, http_transport: str
+) -> None:
+    async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url) as c:
+        response = await probe(c, emu)
+        run = await run_async(c.messages.stream(**params()))
+    assert run.completed, run.error
+    aiohttp = anyio_backend == "asyncio" and http_transport == "default"
+    assert sent_by_httpcore(response) is not aiohttp
+
+
+@pytest.mark.anyio
+async def test_transport_httpx_keeps_plain_httpx(emu: Emulator) -> None:
+    async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url, transport="httpx") as c:
+        assert sent_by_httpcore(await probe(c, emu))
+        run = await run_async(c.messages.stream(**params()))
+    assert run.completed, run.error
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_transport_aiohttp_on_trio_is_refused_naming_auto(emu: Emulator) -> None:
+    async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url, transport="aiohttp") as c:
+        run = await run_async(c.messages.stream(**params()))
+    assert isinstance(run.error, RuntimeError) and "transport='auto'" in str(run.error)
+    assert emu.stats.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: arx.AsyncClient(api_key=KEY, transport="curl"), ValueError, "one of"),
+        (
+            lambda: arx.AsyncClient(api_key=KEY, transport=httpx.AsyncHTTPTransport()),
+            TypeError,
+            "http_client=",
+        ),
+        (lambda: arx.Client(api_key=KEY, transport="aiohttp"), ValueError, "sync Client"),
+        (
+            lambda: arx.AsyncClient(api_key=KEY).with_options(transport="httpx"),
+            ValueError,
+            "with_options",
+        ),
+    ],
+    ids=["unknown", "an httpx transport", "aiohttp for the sync client", "with_options"],
+)
+def test_a_bad_transport_is_refused_when_the_client_is_made(
+    make: Callable[[], Any], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_aiohttp_without_the_extra_is_refused_naming_the_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_transport, "aiohttp_available", lambda: False)
+    with pytest.raises(ValueError, match=r"anthropic-rx\[fast\]"):
+        arx.AsyncClient(api_key=KEY, transport="aiohttp")
+    assert arx.Client(api_key=KEY, transport="httpx").base_url  # httpx is always there
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_aiohttp_keeps_no_copy_of_the_key_once_the_response_is_back(emu: Emulator) -> None:
+    transport = _transport.AsyncDirectTransport(httpx.Limits())
+    request = httpx.Request("GET", f"{emu.base_url}/v1/models", headers={"x-api-key": KEY})
+    response = await transport.handle_async_request(request)
+    try:
+        body: Any = response.stream
+        sent = body._inner._aiohttp_response.request_info.headers  # aiohttp's copy
+        assert "host" in sent and "x-api-key" not in sent
+    finally:
+        await response.aclose()
+        await transport.aclose()
+
+
+@pytest.mark.anyio
+async def test_https_keeps_the_proxy_variables_on_the_default_transport(
+    raw: Callable[[Handler], RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = raw(fake_proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    async with arx.AsyncClient(api_key=KEY, base_url="https://127.0.0.1:9", max_retries=0) as c:
+        run = await run_async(c.messages.stream(**params()))
+    assert isinstance(run.error, arx.APIConnectionError)  # the fake proxy tunnels nothing
+    assert proxy.wait_for(lambda s: "request" in s.notes)
+    request: bytes = proxy.notes["request"]
+    assert request.startswith(b"CONNECT 127.0.0.1:9 ")  # a TLS tunnel: the key goes inside
+    assert KEY.encode() not in request and b"x-api-key" not in request.lower()
+
+
+@pytest.mark.anyio
+async def test_a_refused_connection_and_a_hang_up_are_the_errors_httpx_gives(
+    emu: Emulator, raw: Callable[[Handler], RawServer]
+) -> None:
+    async with arx.AsyncClient(api_key=KEY, base_url=emu.refused_url, max_retries=0) as c:
+        refused = await run_async(c.messages.stream(**params()))
+    assert type(refused.error) is arx.APIConnectionError
+    assert isinstance(refused.error.__cause__, httpx.ConnectError)
+    assert "could not connect" in str(refused.error)
+
+    def hang_up(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)  # then close without a status line
+
+    server = raw(hang_up)
+    async with arx.AsyncClient(api_key=KEY, base_url=server.url, max_retries=0) as c:
+        cut = await run_async(c.messages.stream(**params()))
+    assert type(cut.error) is arx.APIConnectionError and not cut.error.mid_stream
+    assert isinstance(cut.error.__cause__, httpx.RemoteProtocolError)
