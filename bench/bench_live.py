@@ -966,15 +966,12 @@ def rows(res: Results) -> list[Row]:
                         aio.per_event / ours.per_event >= 2,
                     )
                 )
-    for side in ("sync", "async"):
-        ours, plain = (
-            res.one.get(("paced", side, "ours")),
-            res.one.get(("paced", side, "ours on httpx")),
-        )
+
+    def versus_httpx(label: str, ours: Run | None, plain: Run | None) -> None:
         if ours is not None and plain is not None:
             out.append(
                 (
-                    f"11. live, 1 stream paced, {side}: ours on httpx/ours (default transport)",
+                    f"11. live, {label}: ours on httpx/ours (default transport)",
                     f"{fmt(ours)} µs/ev",
                     f"ours on httpx {fmt(plain)} µs/ev",
                     plain.per_event / ours.per_event,
@@ -982,18 +979,17 @@ def rows(res: Results) -> list[Row]:
                     None,
                 )
             )
+
+    for side in ("sync", "async"):
+        versus_httpx(
+            f"1 stream paced, {side}",
+            res.one.get(("paced", side, "ours")),
+            res.one.get(("paced", side, "ours on httpx")),
+        )
     for (streams, who), run in sorted(res.many.items()):
-        plain = res.many.get((streams, "ours on httpx"))
-        if who == "ours" and plain is not None:
-            out.append(
-                (
-                    f"11. live, {streams:,} async streams: ours on httpx/ours (default transport)",
-                    f"{fmt(run)} µs/ev",
-                    f"ours on httpx {fmt(plain)} µs/ev",
-                    plain.per_event / run.per_event,
-                    "",
-                    None,
-                )
+        if who == "ours":
+            versus_httpx(
+                f"{streams:,} async streams", run, res.many.get((streams, "ours on httpx"))
             )
         if who != "ours":
             continue

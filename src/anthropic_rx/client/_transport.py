@@ -162,8 +162,7 @@ class AsyncDirectTransport(httpx.AsyncBaseTransport):
         token = _SENT.set(sent)
         try:
             response = await transport.handle_async_request(request)
-        except Exception as exc:
-            _scrub(exc)
+        except Exception as exc:  # its frames lose the key in `_http.forget_key`
             mapped = _httpx_error(exc)
             if mapped is exc:
                 raise
@@ -274,24 +273,6 @@ class _Body(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):  # closing a broken connection may fail: it is shut
             await self._inner.aclose()
-
-
-def _scrub(error: BaseException | None) -> None:
-    """Take the key out of the header maps that the frames of *error*'s traceback hold.
-
-    aiohttp copies the headers twice (its ``_request``'s local, the ``ClientRequest``'s);
-    error reports that show locals would print the key (issue 10 item 4).
-    """
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        tb = error.__traceback__
-        while tb is not None:
-            for value in tb.tb_frame.f_locals.values():
-                if isinstance(value, MutableMapping) and _KEY_HEADER in value:
-                    cast("MutableMapping[str, object]", value).pop(_KEY_HEADER, None)
-            tb = tb.tb_next
-        error = error.__cause__ or error.__context__
 
 
 def _httpx_error(exc: BaseException) -> BaseException:
