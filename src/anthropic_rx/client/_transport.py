@@ -32,6 +32,7 @@ import importlib
 import importlib.util
 import ssl
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -146,6 +147,9 @@ class AsyncDirectTransport(httpx.AsyncBaseTransport):
         self._ssl: ssl.SSLContext | None = None
         self._lock = threading.Lock()
         self._by_loop: dict[asyncio.AbstractEventLoop, httpx.AsyncBaseTransport] = {}
+        # A client never closed (its loop ended first): at its collection, or at exit, its
+        # sessions are let go quietly, as httpx's pool is (aiohttp would log an error).
+        weakref.finalize(self, _abandon_closed, self._by_loop)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send *request* with aiohttp on asyncio, with httpx elsewhere."""
@@ -240,6 +244,12 @@ def _session(context: ssl.SSLContext, limits: httpx.Limits) -> aiohttp.ClientSes
     return aiohttp.ClientSession(
         connector=connector, trust_env=False, auto_decompress=False, trace_configs=[trace]
     )
+
+
+def _abandon_closed(by_loop: dict[asyncio.AbstractEventLoop, httpx.AsyncBaseTransport]) -> None:
+    for loop, transport in list(by_loop.items()):
+        if loop.is_closed():
+            _abandon(transport)
 
 
 def _abandon(transport: httpx.AsyncBaseTransport) -> None:
