@@ -17,7 +17,8 @@ What stays as with httpx, and how:
   write timeout (our requests are small).
 - **Errors.** aiohttp's errors become the httpx errors httpx itself would raise (a refused
   connection is a ``ConnectError``, a server that hangs up a ``RemoteProtocolError``).
-- **The key.** aiohttp's copy of the request headers loses ``x-api-key`` once they are sent.
+- **The key.** aiohttp's copy of the request headers loses ``x-api-key`` once the response
+  is back (and, on an error, every frame of the traceback, through `_http.forget_key`).
 - **Loops.** An aiohttp session belongs to one event loop: each loop gets its own, made on
   first use there; a session whose loop has closed is dropped.
 - **HTTP/2.** aiohttp has none; pass ``http_client=httpx.AsyncClient(http2=True)`` for it.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import importlib
 import importlib.util
 import ssl
@@ -62,6 +64,7 @@ _SENT: contextvars.ContextVar[list[MutableMapping[str, str]] | None] = contextva
 _INSTALL = "pip install 'anthropic-rx[fast]'"
 
 
+@functools.cache
 def aiohttp_available() -> bool:
     """Whether the ``fast`` extra (httpx-aiohttp, aiohttp) is installed."""
     return all(importlib.util.find_spec(name) is not None for name in ("httpx_aiohttp", "aiohttp"))
