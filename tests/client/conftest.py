@@ -1,10 +1,12 @@
-"""Every async client test runs on the default transport and on plain httpx.
+"""Every client test runs on each transport its client can send with.
 
-The default of an `AsyncClient` we make is aiohttp on asyncio (the ``fast`` extra) and httpx
-on trio; ``http_transport`` runs each test that runs on an anyio backend once as the default
-and once with the default forced to plain httpx (``transport="auto"`` then means httpx, as
-without the extra). Trio's default is httpx already, and a sync client (``kind="sync"``)
-has one transport: those pairs are deselected rather than run twice.
+``http_transport`` runs a test once per transport, by changing what ``transport="auto"``
+(the default) means: ``default`` leaves it (an `AsyncClient` sends with aiohttp on asyncio
+with the ``fast`` extra, httpx on trio; a `Client` with httpx); ``httpx`` makes the async
+default plain httpx, as without the extra; ``urllib3`` makes the sync default urllib3 (opt-in
+with ``transport="urllib3"``). Pairs that would run the same code twice are deselected: plain
+httpx on trio (its default already) or for a sync client (``kind="sync"``), urllib3 for an
+async-only test or on trio.
 """
 
 from __future__ import annotations
@@ -13,26 +15,34 @@ import pytest
 
 from anthropic_rx.client import _transport
 
-#: ``default``: what ``AsyncClient()`` sends with; ``httpx``: as if the extra were absent.
-HTTP_TRANSPORTS = ["default", "httpx"]
+#: ``default``: what the clients send with; ``httpx``: async as without the extra;
+#: ``urllib3``: the sync client on urllib3.
+HTTP_TRANSPORTS = ["default", "httpx", "urllib3"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "anyio_backend" in metafunc.fixturenames:
+    if "http_transport" not in metafunc.fixturenames:
         metafunc.fixturenames.append("http_transport")
-        metafunc.parametrize("http_transport", HTTP_TRANSPORTS, indirect=True)
+    metafunc.parametrize("http_transport", HTTP_TRANSPORTS, indirect=True)
+
+
+def _twin(params: dict[str, object]) -> bool:
+    """Whether this test's run on its transport repeats another one (see the docstring)."""
+    transport = params.get("http_transport")
+    backend, kind = params.get("anyio_backend"), params.get("kind")
+    if transport == "httpx":
+        return backend != "asyncio" or kind == "sync"
+    if transport == "urllib3":
+        return backend is not None and (backend != "asyncio" or kind != "sync")
+    return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        params = getattr(item, "callspec", None)
-        chosen = params.params if params is not None else {}
-        twin = chosen.get("http_transport") == "httpx" and (
-            chosen.get("anyio_backend") == "trio" or chosen.get("kind") == "sync"
-        )
-        (dropped if twin else keep).append(item)
+        callspec = getattr(item, "callspec", None)
+        (dropped if callspec is not None and _twin(callspec.params) else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -40,8 +50,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def http_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The transport this test's async clients send with (see the module's docstring)."""
+    """The transport this test's clients send with (see the module's docstring)."""
     name = str(request.param)
     if name == "httpx":
         monkeypatch.setattr(_transport, "aiohttp_available", lambda: False)
+    elif name == "urllib3":
+        monkeypatch.setattr(_transport, "SYNC_AUTO", "urllib3")
     return name

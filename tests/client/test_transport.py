@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import anthropic_rx as arx
-from anthropic_rx.client import _transport
+from anthropic_rx.client import _transport, _urllib3
 from anthropic_rx.emulator import Emulator
 
 from . import test_hardening
@@ -144,3 +144,22 @@ async def test_a_refused_connection_and_a_hang_up_are_the_errors_httpx_gives(
         cut = await run_async(c.messages.stream(**params()))
     assert type(cut.error) is arx.APIConnectionError and not cut.error.mid_stream
     assert isinstance(cut.error.__cause__, httpx.RemoteProtocolError)
+
+
+def test_the_sync_client_sends_with_httpx_or_urllib3_when_asked(
+    emu: Emulator, http_transport: str
+) -> None:
+    with arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+        response = c.http_client.get(f"{emu.base_url}/v1/models")
+        response.close()
+        message = c.messages.create(**params())
+    assert message.content
+    urllib3 = http_transport == "urllib3"
+    assert isinstance(response.extensions["network_stream"], _urllib3._Stream) is urllib3
+
+
+def test_urllib3_is_opt_in_and_sync_only() -> None:
+    with arx.Client(api_key=KEY, transport="urllib3") as c:
+        assert c.base_url
+    with pytest.raises(ValueError, match="sync Client's"):
+        arx.AsyncClient(api_key=KEY, transport="urllib3")

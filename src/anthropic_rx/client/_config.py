@@ -21,7 +21,7 @@ from typing import Any, final, overload
 import httpx
 
 from .._version import __version__
-from ._transport import TransportName, async_mounts, check_transport
+from ._transport import TransportName, async_mounts, check_transport, sync_mounts
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -329,18 +329,13 @@ class Settings:
         sends with aiohttp where `_transport.async_mounts` says so (``transport=``).
 
         Raises:
-            ValueError: ``transport="aiohttp"`` for the sync client.
+            ValueError: ``transport="aiohttp"`` for the sync client, ``"urllib3"`` for the
+                async one.
         """
         limits = self.http_limits()
         if transport is httpx.AsyncHTTPTransport:
             return async_mounts(limits, self.transport)
-        if self.transport == "aiohttp":
-            raise ValueError(
-                "expected transport='auto' or 'httpx' for the sync Client: aiohttp is async "
-                "only (use it with AsyncClient)"
-            )
-        mounts: dict[str, httpx.BaseTransport] = {"http://": httpx.HTTPTransport(limits=limits)}
-        return mounts
+        return sync_mounts(limits, self.transport)
 
     def http_limits(self) -> httpx.Limits:
         """The pool of a client we create: as wide as the official SDK's (1,000 connections)."""

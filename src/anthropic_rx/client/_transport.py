@@ -36,25 +36,29 @@ import ssl
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 import httpx
+
+from ._urllib3 import urllib3_available
 
 if TYPE_CHECKING:
     import aiohttp
 
 __all__ = [
+    "SYNC_AUTO",
     "TRANSPORTS",
     "AsyncDirectTransport",
     "TransportName",
     "aiohttp_available",
     "async_mounts",
     "check_transport",
+    "sync_mounts",
 ]
 
-TransportName = Literal["auto", "aiohttp", "httpx"]
+TransportName = Literal["auto", "aiohttp", "httpx", "urllib3"]
 #: The values of the ``transport=`` option.
-TRANSPORTS: tuple[TransportName, ...] = ("auto", "aiohttp", "httpx")
+TRANSPORTS: tuple[TransportName, ...] = ("auto", "aiohttp", "httpx", "urllib3")
 _KEY_HEADER = "x-api-key"
 #: The request headers aiohttp is about to send, for the request being sent in this task:
 #: once the response is back, the key is taken out of them (as `_http.forget_key` does).
@@ -62,6 +66,8 @@ _SENT: contextvars.ContextVar[list[MutableMapping[str, str]] | None] = contextva
     "anthropic_rx_sent_headers", default=None
 )
 _INSTALL = "pip install 'anthropic-rx[fast]'"
+#: What ``transport="auto"`` means for the sync `Client`: httpx (urllib3 is opt-in).
+SYNC_AUTO: TransportName = "httpx"
 
 
 @functools.cache
@@ -88,6 +94,8 @@ def check_transport(value: object) -> None:
         raise ValueError(
             f"transport='aiohttp' needs the fast extra ({_INSTALL}); it is not installed"
         )
+    if value == "urllib3" and not urllib3_available():
+        raise ValueError(f"transport='urllib3' needs urllib3 2.x, in the fast extra ({_INSTALL})")
 
 
 def _environment_proxies() -> Mapping[str, str | None] | None:
@@ -100,6 +108,18 @@ def _environment_proxies() -> Mapping[str, str | None] | None:
     return read()
 
 
+_T = TypeVar("_T", httpx.BaseTransport, httpx.AsyncBaseTransport)
+
+
+def _mounts(direct: _T, proxied: Callable[[httpx.Proxy], _T]) -> dict[str, _T]:
+    """*direct* for every URL but https through a proxy variable (*proxied*, httpx's)."""
+    mounts: dict[str, _T] = {"all://": direct}
+    for pattern, proxy in (_environment_proxies() or {}).items():
+        mounts[pattern] = direct if proxy is None else proxied(httpx.Proxy(proxy))  # NO_PROXY
+    mounts["http://"] = direct  # never a proxy for plain http (the key would be in clear)
+    return mounts
+
+
 def async_mounts(
     limits: httpx.Limits, transport: TransportName
 ) -> dict[str, httpx.AsyncBaseTransport]:
@@ -108,21 +128,43 @@ def async_mounts(
     Plain http always goes straight to the host. With aiohttp (``"auto"`` with the extra
     installed, or ``"aiohttp"``), every direct request takes one `AsyncDirectTransport`
     and https through a proxy variable takes httpx's proxy transport, as httpx would.
+
+    Raises:
+        ValueError: ``"urllib3"``, a sync transport.
     """
+    if transport == "urllib3":
+        raise ValueError(
+            "expected transport='auto', 'aiohttp' or 'httpx' for AsyncClient: urllib3 is "
+            "the sync Client's"
+        )
     if transport == "httpx" or (transport == "auto" and not aiohttp_available()):
         return {"http://": httpx.AsyncHTTPTransport(limits=limits)}
-    proxies = _environment_proxies()
-    if proxies is None:  # pragma: no cover - cannot read them as httpx does: leave it httpx
-        return {"http://": httpx.AsyncHTTPTransport(limits=limits)}
     direct = AsyncDirectTransport(limits, forced=transport == "aiohttp")
-    mounts: dict[str, httpx.AsyncBaseTransport] = {"all://": direct}
-    for pattern, proxy in proxies.items():
-        if proxy is None:
-            mounts[pattern] = direct  # NO_PROXY
-        else:
-            mounts[pattern] = httpx.AsyncHTTPTransport(proxy=httpx.Proxy(proxy), limits=limits)
-    mounts["http://"] = direct  # never a proxy for plain http (the key would be in clear)
-    return mounts
+    return _mounts(
+        cast("httpx.AsyncBaseTransport", direct),
+        lambda proxy: httpx.AsyncHTTPTransport(proxy=proxy, limits=limits),
+    )
+
+
+def sync_mounts(limits: httpx.Limits, transport: TransportName) -> dict[str, httpx.BaseTransport]:
+    """The mounts of an ``httpx.Client`` we make: httpx (`SYNC_AUTO`), or urllib3 if asked.
+
+    Raises:
+        ValueError: ``"aiohttp"``, an async transport.
+    """
+    if transport == "aiohttp":
+        raise ValueError(
+            "expected transport='auto', 'httpx' or 'urllib3' for the sync Client: aiohttp is "
+            "async only (use it with AsyncClient)"
+        )
+    if (SYNC_AUTO if transport == "auto" else transport) != "urllib3":
+        return {"http://": httpx.HTTPTransport(limits=limits)}
+    from ._urllib3 import SyncUrllib3Transport
+
+    return _mounts(
+        cast("httpx.BaseTransport", SyncUrllib3Transport(limits)),
+        lambda proxy: httpx.HTTPTransport(proxy=proxy, limits=limits),
+    )
 
 
 def _asyncio_loop() -> asyncio.AbstractEventLoop | None:
