@@ -15,6 +15,7 @@ Contenders, each reading a stream to its final message (or its last byte):
 * **ours**: `Client` (sync) / `AsyncClient` (asyncio) → ``final_message()``, on the client's
   default transport (async: aiohttp when the ``fast`` extra is installed);
 * **ours on httpx**: the same `AsyncClient` with ``transport="httpx"`` (plain httpx);
+* **ours on urllib3**: `Client(transport="urllib3")`, the opt-in urllib3 2.x transport;
 * **SDK**: ``anthropic`` 2.15, ``messages.stream(...).get_final_message()``, its default
   httpx2 client, and for async its aiohttp client (``DefaultAioHttpClient``) if installed;
 * **httpx alone**: ``iter_raw()`` / ``aiter_raw()`` of the POST, nothing decoded;
@@ -264,8 +265,16 @@ async def floor_async(url: str) -> tuple[AsyncOnce, Callable[[], Awaitable[None]
 # ---------------------------------------------------------------------------------------------
 
 
-def ours_sync(url: str, http_client: httpx.Client | None = None) -> tuple[SyncOnce, Any]:
-    client = arx.Client(api_key=KEY, base_url=url, max_retries=0, http_client=http_client)
+def ours_sync_urllib3(url: str) -> tuple[SyncOnce, Any]:
+    return ours_sync(url, transport="urllib3")
+
+
+def ours_sync(
+    url: str, http_client: httpx.Client | None = None, transport: str = "auto"
+) -> tuple[SyncOnce, Any]:
+    client = arx.Client(
+        api_key=KEY, base_url=url, max_retries=0, http_client=http_client, transport=transport
+    )
 
     def once(s: str) -> int:
         stream = client.messages.stream(
@@ -386,6 +395,7 @@ async def httpx_async(
 
 SYNC: dict[str, Callable[[str], tuple[SyncOnce, Any]]] = {
     "ours": ours_sync,
+    "ours on urllib3": ours_sync_urllib3,
     "SDK": sdk_sync,
     "httpx alone": httpx_sync,
     "floor": floor_sync,
@@ -540,13 +550,13 @@ def say(text: str) -> None:
 
 
 def one_stream(url: str, res: Results, quick: bool, *, transports: bool = False) -> None:
-    """1 stream, paced and burst, sync and async (*transports*: paced async only)."""
+    """1 stream, paced and burst, sync and async (*transports*: paced only)."""
     paced = spec("paced", 194 if quick else 494)  # 200 / 500 events: 2 s / 5 s a run
     burst = spec("burst", 16_000)
     repeat = 1 if quick else 3
     modes = (("paced", paced, repeat), ("burst", burst, 2 if quick else 5))
     for mode, s, r in modes[:1] if transports else modes:
-        for who, make in {} if transports else SYNC.items():
+        for who, make in SYNC.items():
             run = res.one[mode, "sync", who] = measure_sync(make, url, s, r)
             say(f"{mode} sync {who}: {fmt(run)} µs/ev")
         for who, amake in ASYNC.items():
@@ -842,7 +852,15 @@ def group(path: str, function: str) -> str:
 
 def markdown(res: Results) -> str:
     out: list[str] = []
-    whos = ["ours", "ours on httpx", "SDK", "SDK aiohttp", "httpx alone", "floor"]
+    whos = [
+        "ours",
+        "ours on httpx",
+        "ours on urllib3",
+        "SDK",
+        "SDK aiohttp",
+        "httpx alone",
+        "floor",
+    ]
     out.append("| CPU µs per event (x floor) | " + " | ".join(whos) + " |")
     out.append("| --- |" + " --- |" * len(whos))
     for mode in ("paced", "burst"):
@@ -980,11 +998,25 @@ def rows(res: Results) -> list[Row]:
                 )
             )
 
-    for side in ("sync", "async"):
-        versus_httpx(
-            f"1 stream paced, {side}",
-            res.one.get(("paced", side, "ours")),
-            res.one.get(("paced", side, "ours on httpx")),
+    versus_httpx(
+        "1 stream paced, async",
+        res.one.get(("paced", "async", "ours")),
+        res.one.get(("paced", "async", "ours on httpx")),
+    )
+    ours, fast = (
+        res.one.get(("paced", "sync", "ours")),
+        res.one.get(("paced", "sync", "ours on urllib3")),
+    )
+    if ours is not None and fast is not None:
+        out.append(
+            (
+                "11. live, 1 stream paced, sync: ours (httpx)/ours on urllib3",
+                f"{fmt(fast)} µs/ev",
+                f"ours (httpx) {fmt(ours)} µs/ev",
+                ours.per_event / fast.per_event,
+                "",
+                None,
+            )
         )
     for (streams, who), run in sorted(res.many.items()):
         if who == "ours":
@@ -1072,7 +1104,7 @@ def measure(quick: bool, *, with_profile: bool = False, sections: str = "all") -
             one_stream(url, res, quick)
         if sections in ("all", "many"):
             many_streams(url, res, quick)
-        if sections == "transports":  # 1 stream paced and 50 streams, async only
+        if sections == "transports":  # 1 stream paced (sync, async) and 50 async streams
             one_stream(url, res, quick, transports=True)
             many_streams(url, res, quick, transports=True)
         if sections in ("all", "extras"):
@@ -1093,7 +1125,7 @@ def main() -> None:
         "--sections",
         choices=["all", "one", "many", "extras", "transports", "none"],
         default="all",
-        help="transports: only the async paced rows, 1 stream and 50 streams, every contender",
+        help="transports: only the paced rows (1 stream sync and async, 50 async streams)",
     )
     args = parser.parse_args()
     started = time.perf_counter()

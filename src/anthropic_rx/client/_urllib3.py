@@ -104,14 +104,14 @@ class SyncUrllib3Transport(httpx.BaseTransport):
     """httpx's API over a ``urllib3.PoolManager``; see the module's docstring.
 
     Args:
-        limits: ``max_keepalive_connections`` is the pool kept per host.
+        limits: ``max_connections`` is the most connections kept per host.
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
         import urllib3
 
         self._pool = urllib3.PoolManager(
-            maxsize=limits.max_keepalive_connections or 10,
+            maxsize=limits.max_connections or 10,  # kept per host; more would be logged
             block=False,
             retries=False,
             ssl_context=httpx.create_ssl_context(verify=True),
