@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -14,7 +18,7 @@ from anthropic_rx.client import _transport, _urllib3
 from anthropic_rx.emulator import Emulator
 
 from . import test_hardening
-from .helpers import KEY, params, run_async
+from .helpers import CLIENTS, KEY, Run, error_texts, params, run_async, run_sync
 from .test_hardening import Handler, RawServer, fake_proxy, read_request
 
 raw = test_hardening.raw  # the fixture: a server that writes bytes by hand
@@ -163,3 +167,68 @@ def test_urllib3_is_opt_in_and_sync_only() -> None:
         assert c.base_url
     with pytest.raises(ValueError, match="sync Client's"):
         arx.AsyncClient(api_key=KEY, transport="urllib3")
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 that no trust store knows (made by ``openssl``)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("trusted", [False, True], ids=["unknown", "trusted"])
+@pytest.mark.parametrize("kind", CLIENTS)
+async def test_tls_is_verified_on_every_transport(
+    raw: Callable[[Handler], RawServer],
+    self_signed: tuple[str, str],
+    kind: str,
+    trusted: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if trusted:  # every transport trusts what httpx trusts, SSL_CERT_FILE included
+        monkeypatch.setenv("SSL_CERT_FILE", self_signed[0])
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed)
+
+    def tls(conn: socket.socket, server: RawServer) -> None:
+        try:
+            with context.wrap_socket(conn, server_side=True) as secure:
+                server.note(request=read_request(secure))
+        except (ssl.SSLError, OSError) as exc:
+            server.note(refused=repr(exc))
+
+    server = raw(tls)
+    url = f"https://127.0.0.1:{server.port}"
+
+    async def one() -> Run:
+        if kind == "async":
+            async with arx.AsyncClient(api_key=KEY, base_url=url, max_retries=0) as c:
+                return await run_async(c.messages.stream(**params()))
+        return await anyio.to_thread.run_sync(lambda: sync_run(url))
+
+    run = await one()
+    assert type(run.error) is arx.APIConnectionError, run.error  # the server answers nothing
+    if trusted:
+        assert server.wait_for(lambda s: "request" in s.notes)
+        assert server.notes["request"].startswith(b"POST /v1/messages ")
+    else:
+        assert "certificate" in error_texts(run.error).lower()
+        assert server.wait_for(lambda s: "refused" in s.notes) and "request" not in server.notes
+
+
+def sync_run(url: str) -> Run:
+    with arx.Client(api_key=KEY, base_url=url, max_retries=0) as c:
+        return run_sync(c.messages.stream(**params()))
