@@ -890,7 +890,7 @@ def markdown(res: Results) -> str:
                 cells.append(f"{fmt(run)}; wall {run.behind:.2f}x ideal{lost}")
         out.append(f"| {streams:,} streams x 100 events/s, async | " + " | ".join(cells) + " |")
     if res.many:
-        cells = [f"{largest(res, who):,}" for who in whos]
+        cells = [f"{largest(res, who):,}" if who in ASYNC else "—" for who in whos]
         out.append("| largest count with wall/ideal ≤ 1.1 | " + " | ".join(cells) + " |")
     if res.memory:
         raw = res.memory["raw"]
