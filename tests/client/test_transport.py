@@ -150,7 +150,7 @@ async def test_a_refused_connection_and_a_hang_up_are_the_errors_httpx_gives(
     assert isinstance(cut.error.__cause__, httpx.RemoteProtocolError)
 
 
-def test_the_sync_client_sends_with_httpx_or_urllib3_when_asked(
+def test_the_sync_client_sends_with_urllib3_by_default_and_httpx_without_the_extra(
     emu: Emulator, http_transport: str
 ) -> None:
     with arx.Client(api_key=KEY, base_url=emu.base_url) as c:
@@ -158,11 +158,11 @@ def test_the_sync_client_sends_with_httpx_or_urllib3_when_asked(
         response.close()
         message = c.messages.create(**params())
     assert message.content
-    urllib3 = http_transport == "urllib3"
+    urllib3 = http_transport == "default"
     assert isinstance(response.extensions["network_stream"], _urllib3._Stream) is urllib3
 
 
-def test_urllib3_is_opt_in_and_sync_only() -> None:
+def test_urllib3_is_sync_only() -> None:
     with arx.Client(api_key=KEY, transport="urllib3") as c:
         assert c.base_url
     with pytest.raises(ValueError, match="sync Client's"):

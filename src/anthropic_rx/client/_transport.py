@@ -46,11 +46,11 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = [
-    "SYNC_AUTO",
     "TRANSPORTS",
     "AsyncDirectTransport",
     "TransportName",
     "aiohttp_available",
+    "fast_installed",
     "async_mounts",
     "check_transport",
     "sync_mounts",
@@ -66,14 +66,21 @@ _SENT: contextvars.ContextVar[list[MutableMapping[str, str]] | None] = contextva
     "anthropic_rx_sent_headers", default=None
 )
 _INSTALL = "pip install 'anthropic-rx[fast]'"
-#: What ``transport="auto"`` means for the sync `Client`: httpx (urllib3 is opt-in).
-SYNC_AUTO: TransportName = "httpx"
 
 
 @functools.cache
 def aiohttp_available() -> bool:
     """Whether the ``fast`` extra (httpx-aiohttp, aiohttp) is installed."""
     return all(importlib.util.find_spec(name) is not None for name in ("httpx_aiohttp", "aiohttp"))
+
+
+def fast_installed() -> bool:
+    """Whether the whole ``fast`` extra is installed: then ``"auto"`` means the fast transports.
+
+    urllib3 alone is no sign (``requests`` brings it): the sync client takes it only with
+    the extra, or when asked (``transport="urllib3"``).
+    """
+    return aiohttp_available() and urllib3_available()
 
 
 def check_transport(value: object) -> None:
@@ -137,7 +144,7 @@ def async_mounts(
             "expected transport='auto', 'aiohttp' or 'httpx' for AsyncClient: urllib3 is "
             "the sync Client's"
         )
-    if transport == "httpx" or (transport == "auto" and not aiohttp_available()):
+    if transport == "httpx" or (transport == "auto" and not fast_installed()):
         return {"http://": httpx.AsyncHTTPTransport(limits=limits)}
     direct = AsyncDirectTransport(limits, forced=transport == "aiohttp")
     return _mounts(
@@ -147,7 +154,7 @@ def async_mounts(
 
 
 def sync_mounts(limits: httpx.Limits, transport: TransportName) -> dict[str, httpx.BaseTransport]:
-    """The mounts of an ``httpx.Client`` we make: httpx (`SYNC_AUTO`), or urllib3 if asked.
+    """The mounts of an ``httpx.Client`` we make: urllib3 with the ``fast`` extra, else httpx.
 
     Raises:
         ValueError: ``"aiohttp"``, an async transport.
@@ -157,7 +164,7 @@ def sync_mounts(limits: httpx.Limits, transport: TransportName) -> dict[str, htt
             "expected transport='auto', 'httpx' or 'urllib3' for the sync Client: aiohttp is "
             "async only (use it with AsyncClient)"
         )
-    if (SYNC_AUTO if transport == "auto" else transport) != "urllib3":
+    if transport == "httpx" or (transport == "auto" and not fast_installed()):
         return {"http://": httpx.HTTPTransport(limits=limits)}
     from ._urllib3 import SyncUrllib3Transport
 

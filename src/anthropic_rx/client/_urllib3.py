@@ -1,4 +1,4 @@
-"""The sync `Client`'s opt-in urllib3 transport (``transport="urllib3"``, the ``fast`` extra).
+"""The sync `Client`'s urllib3 transport: its default with the ``fast`` extra installed.
 
 urllib3 2.x reads a streamed body at the raw socket's cost (bench/README-speed: ours over
 it 168 µs per event paced against 269 over httpx, 1.1 to 1.6 times less across runs). This is an
@@ -19,6 +19,7 @@ httpx transport over a ``urllib3.PoolManager`` that keeps what `_sync` needs of 
 from __future__ import annotations
 
 import contextvars
+import functools
 import http.client
 import importlib.metadata
 import socket
@@ -41,6 +42,7 @@ _TRACE: contextvars.ContextVar[_Trace | None] = contextvars.ContextVar(
 _PIECE = 64 * 1024
 
 
+@functools.cache
 def urllib3_available() -> bool:
     """Whether urllib3 2.x is installed."""
     try:
