@@ -1,10 +1,11 @@
-"""The HTTP transport of an `AsyncClient` we make: aiohttp's on asyncio, httpx's elsewhere.
+"""The HTTP transport of a client we make: with the ``fast`` extra, aiohttp and urllib3.
 
 h11 and httpcore are most of the CPU an event costs over a socket (bench/README-speed: at 50
 streams, 173 µs per event over httpx, 51 over aiohttp). With the ``fast`` extra installed
 (``pip install 'anthropic-rx[fast]'``: ``httpx-aiohttp``, the official SDK's own fast
-option), a client we make sends with `AsyncDirectTransport`: httpx's API above, aiohttp's
-C parser and pool below, on asyncio; on trio (aiohttp is asyncio-only) it sends with httpx.
+option, and urllib3 2.x), an `AsyncClient` we make sends with `AsyncDirectTransport`:
+httpx's API above, aiohttp's C parser and pool below, on asyncio; on trio (aiohttp is
+asyncio-only) it sends with httpx. A `Client` sends with `_urllib3.SyncUrllib3Transport`.
 ``http_client=`` still takes any httpx client, and ``transport="httpx"`` keeps plain httpx.
 
 What stays as with httpx, and how:
