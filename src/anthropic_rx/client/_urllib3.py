@@ -24,6 +24,7 @@ import http.client
 import importlib.metadata
 import socket
 import ssl
+import traceback
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,13 @@ _TRACE: contextvars.ContextVar[_Trace | None] = contextvars.ContextVar(
     "anthropic_rx_urllib3_trace", default=None
 )
 _PIECE = 64 * 1024
+
+
+def _urllib3() -> Any:
+    """The urllib3 module (an optional dependency), imported when first used."""
+    import urllib3
+
+    return urllib3
 
 
 @functools.cache
@@ -110,9 +118,7 @@ class SyncUrllib3Transport(httpx.BaseTransport):
     """
 
     def __init__(self, limits: httpx.Limits) -> None:
-        import urllib3
-
-        self._pool = urllib3.PoolManager(
+        self._pool = _urllib3().PoolManager(
             maxsize=limits.max_connections or 10,  # kept per host; more would be logged
             block=False,
             retries=False,
@@ -122,8 +128,6 @@ class SyncUrllib3Transport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send *request*; its body streams as urllib3 reads it."""
-        import urllib3
-
         timeout: dict[str, float | None] = request.extensions.get("timeout", {})
         token = _TRACE.set(request.extensions.get("trace"))
         try:
@@ -136,9 +140,14 @@ class SyncUrllib3Transport(httpx.BaseTransport):
                 decode_content=False,
                 redirect=False,
                 retries=False,
-                timeout=urllib3.Timeout(connect=timeout.get("connect"), read=timeout.get("read")),
+                timeout=_urllib3().Timeout(
+                    connect=timeout.get("connect"), read=timeout.get("read")
+                ),
             )
-        except Exception as exc:  # its frames lose the key in `_http.forget_key`
+        except Exception as exc:
+            # http.client's frames hold the key in the header bytes it was sending (a
+            # refused connection fails inside ``send(data)``): let no frame below keep it.
+            traceback.clear_frames(exc.__traceback__)
             raise _httpx_error(exc) from exc
         finally:
             _TRACE.reset(token)
