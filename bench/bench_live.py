@@ -12,7 +12,10 @@ counted (``time.process_time``: every thread of this process, not wall time). It
 
 Contenders, each reading a stream to its final message (or its last byte):
 
-* **ours**: `Client` (sync) / `AsyncClient` (asyncio) → ``final_message()``;
+* **ours**: `Client` (sync) / `AsyncClient` (asyncio) → ``final_message()``, on the client's
+  default transport (async: aiohttp when the ``fast`` extra is installed);
+* **ours on httpx**: the same `AsyncClient` with ``transport="httpx"`` (plain httpx);
+* **ours on urllib3**: `Client(transport="urllib3")`, the opt-in urllib3 2.x transport;
 * **SDK**: ``anthropic`` 2.15, ``messages.stream(...).get_final_message()``, its default
   httpx2 client, and for async its aiohttp client (``DefaultAioHttpClient``) if installed;
 * **httpx alone**: ``iter_raw()`` / ``aiter_raw()`` of the POST, nothing decoded;
@@ -262,8 +265,16 @@ async def floor_async(url: str) -> tuple[AsyncOnce, Callable[[], Awaitable[None]
 # ---------------------------------------------------------------------------------------------
 
 
-def ours_sync(url: str, http_client: httpx.Client | None = None) -> tuple[SyncOnce, Any]:
-    client = arx.Client(api_key=KEY, base_url=url, max_retries=0, http_client=http_client)
+def ours_sync_urllib3(url: str) -> tuple[SyncOnce, Any]:
+    return ours_sync(url, transport="urllib3")
+
+
+def ours_sync(
+    url: str, http_client: httpx.Client | None = None, transport: str = "auto"
+) -> tuple[SyncOnce, Any]:
+    client = arx.Client(
+        api_key=KEY, base_url=url, max_retries=0, http_client=http_client, transport=transport
+    )
 
     def once(s: str) -> int:
         stream = client.messages.stream(
@@ -281,9 +292,11 @@ def ours_sync(url: str, http_client: httpx.Client | None = None) -> tuple[SyncOn
 
 
 async def ours_async(
-    url: str, http_client: httpx.AsyncClient | None = None
+    url: str, http_client: httpx.AsyncClient | None = None, transport: str = "auto"
 ) -> tuple[AsyncOnce, Any]:
-    client = arx.AsyncClient(api_key=KEY, base_url=url, max_retries=0, http_client=http_client)
+    client = arx.AsyncClient(
+        api_key=KEY, base_url=url, max_retries=0, http_client=http_client, transport=transport
+    )
 
     async def once(s: str) -> int:
         stream = client.messages.stream(
@@ -298,6 +311,10 @@ async def ours_async(
             await http_client.aclose()
 
     return once, close
+
+
+async def ours_async_httpx(url: str) -> tuple[AsyncOnce, Any]:
+    return await ours_async(url, transport="httpx")
 
 
 def sdk_sync(url: str) -> tuple[SyncOnce, Any]:
@@ -378,12 +395,14 @@ async def httpx_async(
 
 SYNC: dict[str, Callable[[str], tuple[SyncOnce, Any]]] = {
     "ours": ours_sync,
+    "ours on urllib3": ours_sync_urllib3,
     "SDK": sdk_sync,
     "httpx alone": httpx_sync,
     "floor": floor_sync,
 }
 ASYNC: dict[str, Callable[[str], Awaitable[tuple[AsyncOnce, Any]]]] = {
     "ours": ours_async,
+    "ours on httpx": ours_async_httpx,
     "SDK": sdk_async,
     "SDK aiohttp": sdk_aiohttp,
     "httpx alone": httpx_async,
@@ -530,11 +549,13 @@ def say(text: str) -> None:
     print(f"  … {text}", file=sys.stderr, flush=True)
 
 
-def one_stream(url: str, res: Results, quick: bool) -> None:
+def one_stream(url: str, res: Results, quick: bool, *, transports: bool = False) -> None:
+    """1 stream, paced and burst, sync and async (*transports*: paced only)."""
     paced = spec("paced", 194 if quick else 494)  # 200 / 500 events: 2 s / 5 s a run
     burst = spec("burst", 16_000)
     repeat = 1 if quick else 3
-    for mode, s, r in (("paced", paced, repeat), ("burst", burst, 2 if quick else 5)):
+    modes = (("paced", paced, repeat), ("burst", burst, 2 if quick else 5))
+    for mode, s, r in modes[:1] if transports else modes:
         for who, make in SYNC.items():
             run = res.one[mode, "sync", who] = measure_sync(make, url, s, r)
             say(f"{mode} sync {who}: {fmt(run)} µs/ev")
@@ -545,8 +566,9 @@ def one_stream(url: str, res: Results, quick: bool) -> None:
             say(f"{mode} async {who}: {fmt(run)} µs/ev")
 
 
-def many_streams(url: str, res: Results, quick: bool) -> None:
-    for streams in (50, 500, 1000):
+def many_streams(url: str, res: Results, quick: bool, *, transports: bool = False) -> None:
+    """50 / 500 / 1,000 async streams (*transports*: 50 only)."""
+    for streams in (50,) if transports else (50, 500, 1000):
         deltas = (94 if streams < 500 else 44) if quick else (294 if streams < 1000 else 194)
         s = spec("paced", deltas)
         for who, make in ASYNC.items():
@@ -830,7 +852,15 @@ def group(path: str, function: str) -> str:
 
 def markdown(res: Results) -> str:
     out: list[str] = []
-    whos = ["ours", "SDK", "SDK aiohttp", "httpx alone", "floor"]
+    whos = [
+        "ours",
+        "ours on httpx",
+        "ours on urllib3",
+        "SDK",
+        "SDK aiohttp",
+        "httpx alone",
+        "floor",
+    ]
     out.append("| CPU µs per event (x floor) | " + " | ".join(whos) + " |")
     out.append("| --- |" + " --- |" * len(whos))
     for mode in ("paced", "burst"):
@@ -860,7 +890,7 @@ def markdown(res: Results) -> str:
                 cells.append(f"{fmt(run)}; wall {run.behind:.2f}x ideal{lost}")
         out.append(f"| {streams:,} streams x 100 events/s, async | " + " | ".join(cells) + " |")
     if res.many:
-        cells = [f"{largest(res, who):,}" for who in whos]
+        cells = [f"{largest(res, who):,}" if who in ASYNC else "—" for who in whos]
         out.append("| largest count with wall/ideal ≤ 1.1 | " + " | ".join(cells) + " |")
     if res.memory:
         raw = res.memory["raw"]
@@ -954,7 +984,45 @@ def rows(res: Results) -> list[Row]:
                         aio.per_event / ours.per_event >= 2,
                     )
                 )
+
+    def versus_httpx(label: str, ours: Run | None, plain: Run | None) -> None:
+        if ours is not None and plain is not None:
+            out.append(
+                (
+                    f"11. live, {label}: ours on httpx/ours (default transport)",
+                    f"{fmt(ours)} µs/ev",
+                    f"ours on httpx {fmt(plain)} µs/ev",
+                    plain.per_event / ours.per_event,
+                    "",
+                    None,
+                )
+            )
+
+    versus_httpx(
+        "1 stream paced, async",
+        res.one.get(("paced", "async", "ours")),
+        res.one.get(("paced", "async", "ours on httpx")),
+    )
+    ours, fast = (
+        res.one.get(("paced", "sync", "ours")),
+        res.one.get(("paced", "sync", "ours on urllib3")),
+    )
+    if ours is not None and fast is not None:
+        out.append(
+            (
+                "11. live, 1 stream paced, sync: ours (httpx)/ours on urllib3",
+                f"{fmt(fast)} µs/ev",
+                f"ours (httpx) {fmt(ours)} µs/ev",
+                ours.per_event / fast.per_event,
+                "",
+                None,
+            )
+        )
     for (streams, who), run in sorted(res.many.items()):
+        if who == "ours":
+            versus_httpx(
+                f"{streams:,} async streams", run, res.many.get((streams, "ours on httpx"))
+            )
         if who != "ours":
             continue
         sdk = res.many.get((streams, "SDK"))
@@ -1036,6 +1104,9 @@ def measure(quick: bool, *, with_profile: bool = False, sections: str = "all") -
             one_stream(url, res, quick)
         if sections in ("all", "many"):
             many_streams(url, res, quick)
+        if sections == "transports":  # 1 stream paced (sync, async) and 50 async streams
+            one_stream(url, res, quick, transports=True)
+            many_streams(url, res, quick, transports=True)
         if sections in ("all", "extras"):
             gc_share(url, res, quick)
             memory(url, res)
@@ -1051,7 +1122,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short run (a few minutes)")
     parser.add_argument("--profile", action="store_true", help="add a pyinstrument profile")
     parser.add_argument(
-        "--sections", choices=["all", "one", "many", "extras", "none"], default="all"
+        "--sections",
+        choices=["all", "one", "many", "extras", "transports", "none"],
+        default="all",
+        help="transports: only the paced rows (1 stream sync and async, 50 async streams)",
     )
     args = parser.parse_args()
     started = time.perf_counter()

@@ -150,17 +150,7 @@ class AsyncRequestSource:
     def __init__(
         self, http: httpx.AsyncClient, settings: Settings, parts: RequestParts, info: StreamInfo
     ) -> None:
-        self._call: AsyncCall[None] = AsyncCall(
-            RequestCore(
-                http,
-                settings,
-                parts,
-                info,
-                accept="text/event-stream",
-                read_timeout=settings.idle_timeout,
-                content_timeout=settings.content_timeout,
-            )
-        )
+        self._call: AsyncCall[None] = AsyncCall(RequestCore.for_stream(http, settings, parts, info))
 
     async def run(self, emit: Emit) -> None:
         """Send the request and emit its events (see `AsyncCall`)."""
@@ -192,15 +182,7 @@ async def async_create(
         content = await aread_body(response, settings.max_event_bytes)
         return RequestCore.message(response, content, attempt)
 
-    core = RequestCore(
-        http,
-        settings,
-        parts,
-        info,
-        accept="application/json",
-        read_timeout=settings.create_timeout,
-        content_timeout=None,  # no events in a JSON answer: only the deadline watches it
-    )
+    core = RequestCore.for_json(http, settings, parts, info)
     return await async_watched(
         "chat", info.params, info, lambda: AsyncCall[Message](core).run(read)
     )

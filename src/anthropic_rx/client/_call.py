@@ -40,6 +40,7 @@ _log = logging.getLogger("anthropic_rx.client")
 
 Feed = Callable[[bytes], bool]
 _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+_C = TypeVar("_C", httpx.Client, httpx.AsyncClient)
 
 
 class Attempt:
@@ -107,6 +108,37 @@ class RequestCore(Generic[_H]):
         self.accept = accept
         self.read_timeout = read_timeout
         self.content_timeout = content_timeout
+
+    @staticmethod
+    def for_stream(
+        http: _C, settings: Settings, parts: RequestParts, info: StreamInfo
+    ) -> RequestCore[_C]:
+        """The core of a streaming request: the idle and content timeouts watch it."""
+        return RequestCore(
+            http,
+            settings,
+            parts,
+            info,
+            accept="text/event-stream",
+            read_timeout=settings.idle_timeout,
+            content_timeout=settings.content_timeout,
+        )
+
+    @staticmethod
+    def for_json(
+        http: _C, settings: Settings, parts: RequestParts, info: StreamInfo
+    ) -> RequestCore[_C]:
+        """The core of a JSON answer (``create()``, ``count_tokens()``): no events, so only
+        ``create_timeout`` per read and the deadline watch it."""
+        return RequestCore(
+            http,
+            settings,
+            parts,
+            info,
+            accept="application/json",
+            read_timeout=settings.create_timeout,
+            content_timeout=None,
+        )
 
     def request(
         self, attempt: Attempt, timeout: httpx.Timeout, trace: Callable[..., Any]

@@ -50,6 +50,7 @@ from ._params import (
     build_request,
 )
 from ._sync import SyncRequestSource, sync_create
+from ._transport import TransportName
 
 if TYPE_CHECKING:  # layer 7 builds on this one: imported when first used, never at load
     from ..conversations import Conversation, Tool
@@ -72,6 +73,7 @@ class ClientOptions(TypedDict, total=False):
     default_headers: Mapping[str, str]
     allow_insecure_http: bool
     max_event_bytes: int | None
+    transport: TransportName  # the HTTP layer; fixed when the client is made
 
 
 _FROM_ENV = frozenset({"api_key", "base_url"})
@@ -529,6 +531,10 @@ class Client(_Client[httpx.Client]):
             (default 32 MiB, ten times the largest real event; ``None``: no limit). A gzip
             or deflate body is inflated in 64 KiB pieces, so a compressed bomb stops there
             too, and so does the body of ``messages.create()``.
+        transport: the HTTP layer: ``"auto"`` (default: with the ``fast`` extra, aiohttp
+            for `AsyncClient` on asyncio and urllib3 for `Client`; else httpx),
+            ``"aiohttp"`` (async only), ``"httpx"``, or ``"urllib3"`` (sync only). Fixed
+            when the client is made (a ``ValueError`` in ``with_options()``).
 
     Raises:
         ValueError: no API key, a key that cannot be a header, an invalid option (a

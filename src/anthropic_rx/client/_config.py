@@ -16,11 +16,12 @@ import platform
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, final
+from typing import Any, final, overload
 
 import httpx
 
 from .._version import __version__
+from ._transport import TransportName, async_mounts, check_transport, sync_mounts
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -45,9 +46,6 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")
 _HOST = re.compile(r"[A-Za-z0-9._-]+")
 _CHARACTER_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
-
-
-_Transport = TypeVar("_Transport", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 
 def mask(secret: str) -> str:
@@ -236,6 +234,7 @@ class Settings:
     default_headers: Mapping[str, str] = field(default_factory=dict[str, str])
     allow_insecure_http: bool = False
     max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
+    transport: TransportName = "auto"
     url: httpx.URL = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -255,6 +254,7 @@ class Settings:
             if name.lower() in ("x-api-key", "authorization"):
                 raise ValueError(f"pass the key as api_key=, not as a {name!r} default header")
         check_headers(self.default_headers, "default_headers")
+        check_transport(self.transport)
         url = check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
         object.__setattr__(self, "url", url)
         object.__setattr__(self, "default_headers", dict(self.default_headers))
@@ -280,6 +280,11 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with *changes* (``api_key`` may be given as a plain string)."""
+        if changes.get("transport", self.transport) != self.transport:
+            raise ValueError(
+                "expected no transport= in with_options(): the copy shares this client's "
+                "connections (make a new client for another transport)"
+            )
         if isinstance(changes.get("api_key"), str):
             changes["api_key"] = Secret(changes["api_key"])
         return dataclasses.replace(self, **changes)
@@ -304,15 +309,33 @@ class Settings:
             pool=self.idle_timeout,
         )
 
-    def http_mounts(self, transport: type[_Transport]) -> dict[str, _Transport]:
+    @overload
+    def http_mounts(
+        self, transport: type[httpx.HTTPTransport]
+    ) -> dict[str, httpx.BaseTransport]: ...
+    @overload
+    def http_mounts(
+        self, transport: type[httpx.AsyncHTTPTransport]
+    ) -> dict[str, httpx.AsyncBaseTransport]: ...
+    def http_mounts(
+        self, transport: type[httpx.HTTPTransport] | type[httpx.AsyncHTTPTransport]
+    ) -> dict[str, httpx.BaseTransport] | dict[str, httpx.AsyncBaseTransport]:
         """Plain http goes straight to the host, whatever the proxy variables say.
 
         Plain http is only allowed to loopback (the emulator) or by ``allow_insecure_http``;
         through a proxy the key would cross the network in clear. https keeps httpx's
         ``trust_env``: ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` apply, and the proxy
-        only relays the TLS tunnel (``CONNECT``), so it never sees the key.
+        only relays the TLS tunnel (``CONNECT``), so it never sees the key. An async client
+        sends with aiohttp where `_transport.async_mounts` says so (``transport=``).
+
+        Raises:
+            ValueError: ``transport="aiohttp"`` for the sync client, ``"urllib3"`` for the
+                async one.
         """
-        return {"http://": transport(limits=self.http_limits())}
+        limits = self.http_limits()
+        if transport is httpx.AsyncHTTPTransport:
+            return async_mounts(limits, self.transport)
+        return sync_mounts(limits, self.transport)
 
     def http_limits(self) -> httpx.Limits:
         """The pool of a client we create: as wide as the official SDK's (1,000 connections)."""

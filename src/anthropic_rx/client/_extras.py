@@ -114,24 +114,6 @@ class RawResponse(Generic[_M]):
         return f"<RawResponse [{self.status_code}] {type(self._model).__name__}>"
 
 
-_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
-
-
-def _json_core(
-    http: _H, settings: Settings, parts: RequestParts, info: StreamInfo
-) -> RequestCore[_H]:
-    """The request core of a JSON answer: no events, so only the deadline watches it."""
-    return RequestCore(
-        http,
-        settings,
-        parts,
-        info,
-        accept="application/json",
-        read_timeout=settings.create_timeout,
-        content_timeout=None,
-    )
-
-
 def sync_call_json(
     http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo, kind: type[_M]
 ) -> RawResponse[_M]:
@@ -141,7 +123,7 @@ def sync_call_json(
         content = read_body(response, settings.max_event_bytes)
         return _raw(kind, response, content, attempt.number, info)
 
-    call = SyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
+    call = SyncCall[RawResponse[_M]](RequestCore.for_json(http, settings, parts, info))
     return sync_watched(
         _operation(kind), info.params, info, lambda: _with_info(call.run(read), info)
     )
@@ -160,7 +142,7 @@ async def async_call_json(
         content = await aread_body(response, settings.max_event_bytes)
         return _raw(kind, response, content, attempt.number, info)
 
-    call = AsyncCall[RawResponse[_M]](_json_core(http, settings, parts, info))
+    call = AsyncCall[RawResponse[_M]](RequestCore.for_json(http, settings, parts, info))
 
     async def run() -> RawResponse[_M]:
         return _with_info(await call.run(read), info)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, MutableMapping
 from typing import Any, TypeVar, cast
 
 import anyio
@@ -113,6 +113,9 @@ def _forget(request: object) -> None:
     if isinstance(request, httpcore.Request):
         # In place: every frame that holds the list itself sees the key go too.
         request.headers[:] = [(k, v) for k, v in request.headers if k.lower() != _KEY_HEADER_BYTES]
+    elif isinstance(request, MutableMapping) and _KEY_HEADER in request:
+        # Another transport's copy of the headers (aiohttp's CIMultiDict, case-blind).
+        cast("MutableMapping[str, object]", request).pop(_KEY_HEADER, None)
 
 
 def forget_key(

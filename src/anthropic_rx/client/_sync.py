@@ -289,17 +289,7 @@ class SyncRequestSource:
     def __init__(
         self, http: httpx.Client, settings: Settings, parts: RequestParts, info: StreamInfo
     ) -> None:
-        self._call: SyncCall[None] = SyncCall(
-            RequestCore(
-                http,
-                settings,
-                parts,
-                info,
-                accept="text/event-stream",
-                read_timeout=settings.idle_timeout,
-                content_timeout=settings.content_timeout,
-            )
-        )
+        self._call: SyncCall[None] = SyncCall(RequestCore.for_stream(http, settings, parts, info))
 
     def run(self, emit: Emit) -> None:
         """Send the request and emit its events (see `SyncCall`)."""
@@ -335,13 +325,5 @@ def sync_create(
         content = read_body(response, settings.max_event_bytes)
         return RequestCore.message(response, content, attempt)
 
-    core = RequestCore(
-        http,
-        settings,
-        parts,
-        info,
-        accept="application/json",
-        read_timeout=settings.create_timeout,
-        content_timeout=None,  # no events in a JSON answer: only the deadline watches it
-    )
+    core = RequestCore.for_json(http, settings, parts, info)
     return sync_watched("chat", info.params, info, lambda: SyncCall[Message](core).run(read))
