@@ -208,6 +208,9 @@ class SSEDecoder:
         Raises:
             EventTooLargeError: an event grew past ``max_event_bytes`` (see the class).
         """
+        single = self._single(chunk)
+        if single is not None:
+            return [ServerSentEvent(single[0], single[1], self._last_event_id)]
         events, run, after = self._dispatch(chunk)
         if run is not None:
             events.extend(map(ServerSentEvent, run[0], run[1], repeat(run[2])))
@@ -225,12 +228,45 @@ class SSEDecoder:
             >>> SSEDecoder().decode_fields(b"event: ping\\ndata: {}\\n\\n")
             [('ping', '{}')]
         """
+        single = self._single(chunk)
+        if single is not None:
+            return [single]
         events, run, after = self._dispatch(chunk)
         fields = [(e.event, e.data) for e in events]
         if run is not None:
             fields += zip(run[0], run[1], strict=True)
             fields += [(e.event, e.data) for e in after]
         return fields
+
+    def _single(self, chunk: bytes) -> tuple[str, str] | None:
+        """The ``(event, data)`` of *chunk* if it is exactly one common block, else ``None``.
+
+        The API sends one block per HTTP chunk (``event: T``, ``data: D``, a blank line), so
+        this is the live path's common case: with the decoder in its steady state and no
+        block open, it is dispatched here without the line machinery. Anything else (``None``)
+        goes through `_dispatch`, which also raises when the block is too large.
+        """
+        if self._special or self._partial or self._data or self._type:
+            return None
+        text, used = _utf8_decode(chunk, "replace", False)
+        if (
+            used != len(chunk)
+            or text[-2:] != "\n\n"
+            or text.count("\n") != 3
+            or text[:7] != "event: "
+            or "\r" in text
+            or self._type_retry is not None
+        ):
+            return None
+        name, data, _, _ = text.split("\n")
+        if data[:6] != "data: ":
+            return None
+        if self._max is not None:
+            if self._block_bytes + _utf8_len(text) - 3 > self._max:
+                return None
+            self._block_bytes = 0
+        self._last_event_id = self._id_buffer
+        return name[7:] or "message", data[6:]
 
     def _dispatch(self, chunk: bytes) -> _Dispatched:
         """Decode *chunk* and interpret the lines it completes (`_interpret`)."""
