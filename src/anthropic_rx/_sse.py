@@ -189,8 +189,8 @@ class SSEDecoder:
         self._type = ""  # the event type buffer
         self._type_retry: int | None = None  # a valid retry in the current block
         self._id_buffer = self._last_event_id  # the last event ID buffer
-        self._block_bytes = 0  # complete lines of the current block
-        self._line_bytes = 0  # the unfinished line
+        self._block_bytes: int = 0  # complete lines of the current block
+        self._line_bytes: int = 0  # the unfinished line
 
     @property
     def last_event_id(self) -> str | None:
