@@ -8,11 +8,14 @@ Run ``python bench/profile_live.py`` (a few seconds per figure). It starts
   installed) → ``final_message()``;
 * ``ours-httpx``: the same with ``transport="httpx"``;
 * ``alone``: httpx-aiohttp's ``aiter_raw()`` with nothing decoded (the transport's own cost);
+* ``aiohttp``: aiohttp's own API (``iter_any()``), nothing decoded: what the httpx layers add;
 * ``memory``: `AsyncClient` over an in-memory httpx transport that hands over the same
   chunks (one event per chunk), no socket: our cost plus httpx's response wrapper.
 
-on two workloads: ``paced`` (50 streams x 100 events/s, one event per TCP write) and
-``burst`` (20 streams, each body in 64 KiB writes, one HTTP chunk per event). Figures are
+on the workloads: ``paced`` (50 streams x 100 events/s, one event per TCP write, 203 events
+each; ``paced94``: 97 events each, as bench_live's 50-stream figure), ``burst`` (20 streams,
+each body in 64 KiB writes, one HTTP chunk per event) and ``short`` (50 streams of 13
+events, burst: mostly the per-request cost). Figures are
 the best of ``--rounds`` rounds, the contenders interleaved within each round (the machine
 is shared: read ratios within one run). ``--profile MODE`` adds a cProfile of that contender
 on ``--workload`` (top entries by own time). ``--src A --src B`` compares source trees: each
@@ -48,7 +51,14 @@ import anthropic_rx as arx  # noqa: E402
 from anthropic_rx.operators import final_message  # noqa: E402
 
 AsyncOnce = Callable[[str], Awaitable[int]]
-WORKLOADS = {"paced": (50, "paced", 200), "burst": (20, "burst", 2000)}
+# name: (streams, server mode, text deltas); "paced94" is bench_live's 50-stream figure
+# (--quick), "short" the per-request cost (13 events a stream).
+WORKLOADS = {
+    "paced": (50, "paced", 200),
+    "paced94": (50, "paced", 94),
+    "burst": (20, "burst", 2000),
+    "short": (50, "burst", 10),
+}
 
 
 async def ours(url: str) -> tuple[AsyncOnce, Any]:
@@ -88,8 +98,15 @@ async def memory(url: str) -> tuple[AsyncOnce, Any]:
     return await live.ours_async(url, http_client=http)
 
 
+async def aiohttp_alone(url: str) -> tuple[AsyncOnce, Any]:
+    import bench_transports
+
+    return await bench_transports.aiohttp_async(url)
+
+
 MODES: dict[str, Callable[[str], Awaitable[tuple[AsyncOnce, Any]]]] = {
     "ours": ours,
+    "aiohttp": aiohttp_alone,
     "ours-httpx": ours_httpx,
     "alone": alone,
     "memory": memory,
