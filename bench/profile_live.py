@@ -47,9 +47,6 @@ import bench_live as live  # noqa: E402
 import httpx  # noqa: E402
 import live_server  # noqa: E402
 
-import anthropic_rx as arx  # noqa: E402
-from anthropic_rx.operators import final_message  # noqa: E402
-
 AsyncOnce = Callable[[str], Awaitable[int]]
 # name: (streams, server mode, text deltas); "paced94" is bench_live's 50-stream figure
 # (--quick), "short" the per-request cost (13 events a stream).
@@ -159,7 +156,7 @@ def in_subprocess(src: str, mode: str, url: str, workload: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--modes", default="ours,alone,memory,ours-httpx")
     parser.add_argument("--workloads", default="paced,burst")
     parser.add_argument("--rounds", type=int, default=3)
