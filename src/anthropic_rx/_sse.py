@@ -14,7 +14,9 @@ completes. The rules it follows, and the 129 conformance cases that check them, 
 
 Cost is linear in the input whatever the chunk sizes: an unfinished line is kept as a list of
 pieces and joined once, and the blocks the Anthropic API sends (``event: …`` then ``data: …``
-then a blank line) are decoded a whole chunk at a time with C-level list operations.
+then a blank line) are decoded a whole chunk at a time with C-level list operations; a chunk
+that is exactly one such block (the API writes one HTTP chunk per event) skips the line
+machinery altogether.
 """
 
 from __future__ import annotations
