@@ -14,7 +14,9 @@ completes. The rules it follows, and the 129 conformance cases that check them, 
 
 Cost is linear in the input whatever the chunk sizes: an unfinished line is kept as a list of
 pieces and joined once, and the blocks the Anthropic API sends (``event: …`` then ``data: …``
-then a blank line) are decoded a whole chunk at a time with C-level list operations.
+then a blank line) are decoded a whole chunk at a time with C-level list operations; a chunk
+that is exactly one such block (the API writes one HTTP chunk per event) skips the line
+machinery altogether.
 """
 
 from __future__ import annotations
@@ -189,8 +191,8 @@ class SSEDecoder:
         self._type = ""  # the event type buffer
         self._type_retry: int | None = None  # a valid retry in the current block
         self._id_buffer = self._last_event_id  # the last event ID buffer
-        self._block_bytes = 0  # complete lines of the current block
-        self._line_bytes = 0  # the unfinished line
+        self._block_bytes: int = 0  # complete lines of the current block
+        self._line_bytes: int = 0  # the unfinished line
 
     @property
     def last_event_id(self) -> str | None:
@@ -208,6 +210,9 @@ class SSEDecoder:
         Raises:
             EventTooLargeError: an event grew past ``max_event_bytes`` (see the class).
         """
+        single = self._single(chunk)
+        if single is not None:
+            return [ServerSentEvent(single[0], single[1], self._last_event_id)]
         events, run, after = self._dispatch(chunk)
         if run is not None:
             events.extend(map(ServerSentEvent, run[0], run[1], repeat(run[2])))
@@ -225,12 +230,45 @@ class SSEDecoder:
             >>> SSEDecoder().decode_fields(b"event: ping\\ndata: {}\\n\\n")
             [('ping', '{}')]
         """
+        single = self._single(chunk)
+        if single is not None:
+            return [single]
         events, run, after = self._dispatch(chunk)
         fields = [(e.event, e.data) for e in events]
         if run is not None:
             fields += zip(run[0], run[1], strict=True)
             fields += [(e.event, e.data) for e in after]
         return fields
+
+    def _single(self, chunk: bytes) -> tuple[str, str] | None:
+        """The ``(event, data)`` of *chunk* if it is exactly one common block, else ``None``.
+
+        The API sends one block per HTTP chunk (``event: T``, ``data: D``, a blank line), so
+        this is the live path's common case: with the decoder in its steady state and no
+        block open, it is dispatched here without the line machinery. Anything else (``None``)
+        goes through `_dispatch`, which also raises when the block is too large.
+        """
+        if self._special or self._partial or self._data or self._type:
+            return None
+        text, used = _utf8_decode(chunk, "replace", False)
+        if (
+            used != len(chunk)
+            or text[-2:] != "\n\n"
+            or text.count("\n") != 3
+            or text[:7] != "event: "
+            or "\r" in text
+            or self._type_retry is not None
+        ):
+            return None
+        name, data, _, _ = text.split("\n")
+        if data[:6] != "data: ":
+            return None
+        if self._max is not None:
+            if self._block_bytes + _utf8_len(text) - 3 > self._max:
+                return None
+            self._block_bytes = 0
+        self._last_event_id = self._id_buffer
+        return name[7:] or "message", data[6:]
 
     def _dispatch(self, chunk: bytes) -> _Dispatched:
         """Decode *chunk* and interpret the lines it completes (`_interpret`)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from .._exceptions import AnthropicRxError, IncompleteStreamError, StreamAbortedError
-from ..events import ErrorEvent, EventDecoder, PingEvent, StreamEvent
+from ..events import ContentBlockDeltaEvent, ErrorEvent, EventDecoder, PingEvent, StreamEvent
 from ._info import StreamInfo
 
 __all__ = ["Annotate", "EventGate"]
@@ -64,6 +64,16 @@ class EventGate:
             EventParseError: an event's data is not JSON that fits its type.
         """
         active = False
+        if self._pending is None:  # content went downstream: deltas need no other check
+            emit = self._emit
+            for event in self._decoder.feed(chunk):
+                if type(event) is ContentBlockDeltaEvent:  # by far the most common
+                    self.last_type = "content_block_delta"
+                    emit(event)
+                    active = True
+                else:
+                    active = self._event(event) or active
+            return active
         for event in self._decoder.feed(chunk):
             active = self._event(event) or active
         return active
