@@ -18,7 +18,7 @@ from anthropic_rx.client import _transport, _urllib3
 from anthropic_rx.emulator import Emulator
 
 from . import test_hardening
-from .helpers import KEY, Run, error_texts, params, run_async, run_sync
+from .helpers import KEY, WAIT, Run, error_texts, params, run_async, run_sync
 from .test_hardening import Handler, RawServer, fake_proxy, read_request
 
 raw = test_hardening.raw  # the fixture: a server that writes bytes by hand
@@ -236,3 +236,25 @@ async def test_tls_is_verified_on_every_transport(
 def sync_run(url: str) -> Run:
     with arx.Client(api_key=KEY, base_url=url, max_retries=0) as c:
         return run_sync(c.messages.stream(**params()))
+
+
+def test_closing_the_sync_client_closes_its_pooled_connections(emu: Emulator) -> None:
+    # A finished stream's connection goes back to the pool; close() must close it there
+    # (urllib3 2.x's PoolManager.clear() alone only forgets its pools).
+    with arx.Client(api_key=KEY, base_url=emu.base_url) as c:
+        held = c.http_client  # as a caller's stream would: no collection closes it for us
+        for _ in range(2):
+            assert run_sync(c.messages.stream(**params())).completed
+        assert emu.stats.connections_opened == 1  # reused from the pool
+    assert emu.stats.wait_idle(timeout=WAIT), emu.stats
+    assert emu.stats.close_reasons() == {"client_fin": 1}  # not the server's keep-alive timer
+    assert held.is_closed
+
+
+@pytest.mark.anyio
+async def test_closing_the_async_client_closes_its_pooled_connections(emu: Emulator) -> None:
+    async with arx.AsyncClient(api_key=KEY, base_url=emu.base_url) as c:
+        for _ in range(2):
+            assert (await run_async(c.messages.stream(**params()))).completed
+    assert await anyio.to_thread.run_sync(lambda: emu.stats.wait_idle(timeout=WAIT)), emu.stats
+    assert emu.stats.close_reasons() == {"client_fin": 1}  # not the server's keep-alive timer

@@ -164,7 +164,16 @@ class SyncUrllib3Transport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection.
+
+        ``PoolManager.clear()`` alone only forgets the pools in urllib3 2.x (its container
+        has no dispose function): their idle connections would stay open until collected.
+        """
+        pools = self._pool.pools
+        for key in pools.keys():  # noqa: SIM118 (a copy under its lock; iterating it raises)
+            pool = pools.get(key)
+            if pool is not None:
+                pool.close()
         self._pool.clear()
 
 
