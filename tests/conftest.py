@@ -37,6 +37,7 @@ SLOW_PATHS = (
     "tests/notebooks/",
     "tests/client/test_faults.py",
     "tests/client/test_hardening.py",
+    "tests/client/test_key_frames.py::test_no_traceback_frame_of_a",  # of a stream error, …
     "tests/client/test_load.py",
     "tests/test_cli.py",
     "tests/concurrency/test_stream_many.py::test_merging_100",
