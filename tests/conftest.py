@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     import tkinter
 
+    import anthropic_rx as arx
     from anthropic_rx.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,7 @@ SLOW_PATHS = (
     "tests/notebooks/",
     "tests/client/test_faults.py",
     "tests/client/test_hardening.py",
+    "tests/client/test_key_frames.py::test_no_traceback_frame_of_a",  # of a stream error, …
     "tests/client/test_load.py",
     "tests/test_cli.py",
     "tests/concurrency/test_stream_many.py::test_merging_100",
@@ -133,6 +135,16 @@ def emu() -> Iterator[Emulator]:
         yield emulator
         gc.collect()  # a stream or generator left to the collector warns here, inside the test
         assert emulator.stats.wait_idle(timeout=10.0), emulator.stats.connections()
+
+
+@pytest.fixture
+def client(emu: Emulator) -> Iterator[arx.Client]:
+    """A client of *emu* (`tests.clients.client`), closed after the test, before *emu*'s
+    check that no connection is left open."""
+    from .clients import client
+
+    with client(emu) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

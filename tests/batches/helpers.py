@@ -13,7 +13,9 @@ import anthropic_rx as arx
 from anthropic_rx.concurrency import Tagged
 from anthropic_rx.emulator import Emulator
 
-KEY = "sk-ant-api03-batches-tests-0123456789abcdef"
+from .. import clients
+from ..clients import KEY as KEY
+
 MODEL = "claude-emulated"
 WAIT = 20.0  # seconds: a bound on every wait, never a sleep
 FAST = {"poll_interval": 0.02, "max_poll_interval": 0.1}
@@ -36,13 +38,16 @@ def requests(n: int, prefix: str = "q") -> dict[str, dict[str, Any]]:
 
 def client(emu: Emulator, **batch_options: Any) -> arx.Client:
     """A client whose batches get *batch_options* (the emulator's ``x-emulator-options``)."""
-    headers = {"x-emulator-options": json.dumps(batch_options)} if batch_options else {}
-    return arx.Client(api_key=KEY, base_url=emu.base_url, default_headers=headers)
+    return clients.client(emu, default_headers=_options(batch_options))
 
 
 def async_client(emu: Emulator, **batch_options: Any) -> arx.AsyncClient:
-    headers = {"x-emulator-options": json.dumps(batch_options)} if batch_options else {}
-    return arx.AsyncClient(api_key=KEY, base_url=emu.base_url, default_headers=headers)
+    """The async twin of `client`."""
+    return clients.async_client(emu, default_headers=_options(batch_options))
+
+
+def _options(batch_options: dict[str, Any]) -> dict[str, str]:
+    return {"x-emulator-options": json.dumps(batch_options)} if batch_options else {}
 
 
 @dataclass

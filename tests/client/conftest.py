@@ -4,13 +4,19 @@ With the ``fast`` extra (in the test extra), an `AsyncClient` sends with aiohttp
 (httpx on trio) and a `Client` with urllib3. ``http_transport`` runs each test once as the
 default and once as if the extra were absent (``httpx``: both clients on plain httpx). On
 trio the async default is httpx already: that pair is deselected rather than run twice.
+
+``raw`` makes servers that write bytes by hand (`raw_server.RawServer`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 
 from anthropic_rx.client import _transport
+
+from .raw_server import Handler, RawServer
 
 #: ``default``: what the clients send with; ``httpx``: both on plain httpx.
 HTTP_TRANSPORTS = ["default", "httpx"]
@@ -42,3 +48,17 @@ def http_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     if name == "httpx":
         monkeypatch.setattr(_transport, "fast_installed", lambda: False)
     return name
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[[Handler], RawServer]]:
+    """Make a `RawServer` running a handler; every one made is closed after the test."""
+    servers: list[RawServer] = []
+
+    def make(handler: Handler) -> RawServer:
+        servers.append(RawServer(handler))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()

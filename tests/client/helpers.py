@@ -17,7 +17,10 @@ import pytest
 import anthropic_rx as arx
 from anthropic_rx.emulator import Emulator
 
-KEY = "sk-ant-api03-SECRET-do-not-leak-0123456789abcdef"
+from ..clients import KEY as KEY
+from ..clients import async_client as async_client
+from ..clients import client as client
+
 WAIT = 10.0  # seconds: a bound on every wait, never a sleep
 PROMPT = "Tell me about pelicans"
 
@@ -39,14 +42,6 @@ def scenario(code: str, **options: Any) -> dict[str, str]:
         "x-emulator-options": json.dumps(options),
         "x-emulator-key": f"{code}-{uuid.uuid4().hex}",
     }
-
-
-def client(emu: Emulator, **options: Any) -> arx.Client:
-    return arx.Client(api_key=KEY, base_url=emu.base_url, **options)
-
-
-def async_client(emu: Emulator, **options: Any) -> arx.AsyncClient:
-    return arx.AsyncClient(api_key=KEY, base_url=emu.base_url, **options)
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Issue 10, the client's side: no hang before the headers, no key in a traceback, a proxy or
-a bad key, bounded memory by default, and bad input refused before anything is sent.
+"""Issue 10, the client's side: no hang before the headers, a proxy or a bad key, bounded
+memory by default, and bad input refused before anything is sent (no key in a traceback:
+test_key_frames.py).
 
 Where the emulator cannot make the condition, a raw server on 127.0.0.1 (`RawServer`) writes
 the bytes by hand; every assertion waits for a condition with a generous bound.
@@ -8,135 +9,39 @@ the bytes by hand; every assertion waits for a condition with a generous bound.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gzip
 import math
 import socket
-import threading
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from types import FrameType, TracebackType
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 import pytest
 
 import anthropic_rx as arx
-from anthropic_rx.client._config import Secret
 from anthropic_rx.emulator import Emulator
 
 from .helpers import (
     KEY,
-    ON_EACH_CLIENT,
     WAIT,
     Run,
     async_client,
     client,
-    fault_run,
     params,
     run_async,
     run_sync,
-    scenario,
 )
-
-# -- a server that writes bytes by hand --------------------------------------------------------
-
-Handler = Callable[[socket.socket, "RawServer"], None]
-
-
-class RawServer:
-    """Accept connections on 127.0.0.1 and give each to *handler* on a thread of its own."""
-
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.accepted = 0
-        self.notes: dict[str, Any] = {}
-        self.changed = threading.Condition()
-        self._threads: list[threading.Thread] = []
-        self._accepter = threading.Thread(target=self._accept, daemon=True)
-        self._accepter.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            with self.changed:
-                self.accepted += 1
-                self.changed.notify_all()
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):
-            self._handler(conn, self)
-
-    def note(self, **notes: Any) -> None:
-        with self.changed:
-            self.notes.update(notes)
-            self.changed.notify_all()
-
-    def wait_for(self, predicate: Callable[[RawServer], bool], timeout: float = WAIT) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: predicate(self), timeout)
-
-    def close(self) -> None:
-        self._listener.close()
-        for thread in self._threads:
-            thread.join(WAIT)
-
-
-@pytest.fixture
-def raw() -> Iterator[Callable[[Handler], RawServer]]:
-    servers: list[RawServer] = []
-
-    def make(handler: Handler) -> RawServer:
-        servers.append(RawServer(handler))
-        return servers[-1]
-
-    yield make
-    for server in servers:
-        server.close()
-
-
-def read_request(conn: socket.socket) -> bytes:
-    """Read one request's head and its ``content-length`` body; b"" if the peer closed."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b""
-        body += chunk
-    return head
-
-
-def peer_closed(conn: socket.socket, within: float) -> bool:
-    """Wait up to *within* seconds for the peer to close; True if it did."""
-    conn.settimeout(within)
-    try:
-        return conn.recv(1) == b""
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
-
+from .raw_server import (
+    HTTPS_URL,
+    Handler,
+    RawServer,
+    assert_the_proxy_saw_only_connect,
+    peer_closed,
+    proxy_by_env,
+    read_request,
+)
 
 STATUS_LINE = b"HTTP/1.1 200 OK\r\n"
 #: Seconds between two bytes of the status line: slow enough that a 0.5 s deadline lands
@@ -227,114 +132,6 @@ async def test_the_async_deadline_acts_before_the_headers_too(
     assert server.notes.get("closed_after", 99) < HALF, server.notes
 
 
-# -- item 4: no traceback frame holds the key --------------------------------------------------
-
-
-def _holds_key(value: object, key: str, depth: int, seen: set[int]) -> bool:
-    """Whether *value* holds *key* (str or bytes) within *depth* levels, a `Secret` aside."""
-    if isinstance(value, str):
-        return key in value
-    if isinstance(value, (bytes, bytearray)):
-        return key.encode() in value
-    if depth == 0 or id(value) in seen or isinstance(value, (Secret, type, FrameType)):
-        return False
-    seen.add(id(value))
-    if isinstance(value, dict):
-        items: list[object] = [*value.keys(), *value.values()]
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        items = list(cast("Iterable[object]", value))
-    else:
-        items = list(getattr(value, "__dict__", {}).values())
-        for cls in type(value).__mro__:
-            for slot in getattr(cls, "__slots__", ()):
-                if isinstance(slot, str) and hasattr(value, slot):
-                    items.append(getattr(value, slot))
-        if dataclasses.is_dataclass(value):
-            items += [getattr(value, f.name, None) for f in dataclasses.fields(value)]
-    return any(_holds_key(item, key, depth - 1, seen) for item in items)
-
-
-def frames_holding_key(error: BaseException, key: str = KEY) -> list[str]:
-    """Every ``frame:local`` on the tracebacks of *error* and its causes that holds *key*."""
-    found: list[str] = []
-    errors: list[BaseException] = [error]
-    seen_errors: set[int] = set()
-    while errors:
-        exc = errors.pop()
-        if id(exc) in seen_errors:
-            continue
-        seen_errors.add(id(exc))
-        errors += [e for e in (exc.__cause__, exc.__context__) if e is not None]
-        tb: TracebackType | None = exc.__traceback__
-        while tb is not None:
-            frame = tb.tb_frame
-            for name, value in frame.f_locals.items():
-                if key in repr(value) or _holds_key(value, key, 6, set()):
-                    found.append(f"{frame.f_code.co_qualname}:{name}")
-            tb = tb.tb_next
-    return found
-
-
-ERROR_SCENARIOS: list[tuple[str, dict[str, Any], dict[str, Any], type[Exception]]] = [
-    ("F07", {}, {"idle_timeout": 0.3}, arx.StreamIdleTimeoutError),
-    ("F08", {"after": 2}, {"idle_timeout": 0.3}, arx.StreamIdleTimeoutError),
-    ("F21", {}, {}, arx.APIStatusError),
-    ("F22", {}, {}, arx.APIStatusError),
-    ("F03", {}, {}, arx.APIStatusError),
-    ("F05", {}, {}, arx.APIConnectionError),
-    ("F06", {"variant": "end"}, {}, arx.IncompleteStreamError),
-    ("F11", {}, {}, arx.AnthropicRxError),
-    ("F20", {"variant": "html"}, {}, arx.APIResponseValidationError),
-]
-
-
-@pytest.mark.anyio
-@ON_EACH_CLIENT
-@pytest.mark.parametrize(
-    ("code", "options", "settings", "error_class"),
-    ERROR_SCENARIOS,
-    ids=[s[0] for s in ERROR_SCENARIOS],
-)
-async def test_no_traceback_frame_of_a_stream_error_holds_the_key(
-    emu: Emulator,
-    kind: str,
-    code: str,
-    options: dict[str, Any],
-    settings: dict[str, Any],
-    error_class: type[Exception],
-) -> None:
-    headers = scenario(code, **options)
-    run, _ = await fault_run(kind, emu, headers, max_retries=0, **settings)
-    assert isinstance(run.error, error_class), run.error
-    assert frames_holding_key(run.error) == []
-
-
-def test_no_traceback_frame_of_a_connection_or_create_error_holds_the_key(emu: Emulator) -> None:
-    with arx.Client(api_key=KEY, base_url=emu.refused_url, max_retries=0) as c:
-        run = run_sync(c.messages.stream(**params()))
-        with pytest.raises(arx.APIConnectionError) as refused:
-            c.messages.create(**params())
-    assert isinstance(run.error, arx.APIConnectionError)
-    assert frames_holding_key(run.error) == []
-    assert frames_holding_key(refused.value) == []
-    with client(emu, max_retries=0) as c, pytest.raises(arx.APIStatusError) as status:
-        c.messages.create(**params(extra_headers=scenario("F21")))
-    assert frames_holding_key(status.value) == []
-
-
-@pytest.mark.anyio
-async def test_no_traceback_frame_of_an_async_connection_error_holds_the_key(
-    emu: Emulator,
-) -> None:
-    async with arx.AsyncClient(api_key=KEY, base_url=emu.refused_url, max_retries=0) as c:
-        run = await run_async(c.messages.stream(**params()))
-        with pytest.raises(arx.APIConnectionError) as refused:
-            await c.messages.create(**params())
-    assert isinstance(run.error, arx.APIConnectionError)
-    assert frames_holding_key(run.error) == []
-    assert frames_holding_key(refused.value) == []
-
-
 # -- item 5: a key that cannot be a header value -----------------------------------------------
 
 BAD_KEYS = {
@@ -362,10 +159,6 @@ def test_a_key_that_cannot_be_a_header_is_refused_showing_only_its_mask(bad: str
 # -- item 6: plain http never through a proxy --------------------------------------------------
 
 
-def fake_proxy(conn: socket.socket, server: RawServer) -> None:
-    server.note(contacted=True, request=read_request(conn))
-
-
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
 def test_plain_http_to_loopback_never_goes_through_a_proxy(
     emu: Emulator,
@@ -373,10 +166,7 @@ def test_plain_http_to_loopback_never_goes_through_a_proxy(
     monkeypatch: pytest.MonkeyPatch,
     variable: str,
 ) -> None:
-    proxy = raw(fake_proxy)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(variable, proxy.url)
+    proxy = proxy_by_env(raw, monkeypatch, variable)
     with client(emu, max_retries=0) as c:
         run = run_sync(c.messages.stream(**params()))
     assert run.completed, run.error
@@ -387,11 +177,7 @@ def test_plain_http_to_loopback_never_goes_through_a_proxy(
 async def test_plain_http_from_the_async_client_never_goes_through_a_proxy(
     emu: Emulator, raw: Callable[[Handler], RawServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = raw(fake_proxy)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    monkeypatch.setenv("ALL_PROXY", proxy.url)
+    proxy = proxy_by_env(raw, monkeypatch, "HTTP_PROXY", "ALL_PROXY")
     async with async_client(emu, max_retries=0) as c:
         run = await run_async(c.messages.stream(**params()))
     assert run.completed, run.error
@@ -401,17 +187,10 @@ async def test_plain_http_from_the_async_client_never_goes_through_a_proxy(
 def test_https_keeps_the_proxy_variables_and_the_proxy_sees_only_connect(
     raw: Callable[[Handler], RawServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = raw(fake_proxy)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-    with arx.Client(api_key=KEY, base_url="https://127.0.0.1:9", max_retries=0) as c:
+    proxy = proxy_by_env(raw, monkeypatch, "HTTPS_PROXY")
+    with arx.Client(api_key=KEY, base_url=HTTPS_URL, max_retries=0) as c:
         run = run_sync(c.messages.stream(**params()))
-    assert isinstance(run.error, arx.APIConnectionError)  # the fake proxy tunnels nothing
-    assert proxy.wait_for(lambda s: "request" in s.notes)
-    request: bytes = proxy.notes["request"]
-    assert request.startswith(b"CONNECT 127.0.0.1:9 ")  # a TLS tunnel: the key goes inside
-    assert KEY.encode() not in request and b"x-api-key" not in request.lower()
+    assert_the_proxy_saw_only_connect(run, proxy)
 
 
 # -- item 7: bounded memory by default ---------------------------------------------------------

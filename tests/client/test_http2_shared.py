@@ -15,9 +15,7 @@ import httpx
 import anthropic_rx as arx
 
 from .helpers import KEY, WAIT, Run, params
-from .test_hardening import RawServer, raw
-
-__all__ = ["raw"]  # the fixture
+from .raw_server import RawServer
 
 
 def h2c(

@@ -17,11 +17,15 @@ import anthropic_rx as arx
 from anthropic_rx.client import _transport, _urllib3
 from anthropic_rx.emulator import Emulator
 
-from . import test_hardening
 from .helpers import KEY, WAIT, Run, error_texts, params, run_async, run_sync
-from .test_hardening import Handler, RawServer, fake_proxy, read_request
-
-raw = test_hardening.raw  # the fixture: a server that writes bytes by hand
+from .raw_server import (
+    HTTPS_URL,
+    Handler,
+    RawServer,
+    assert_the_proxy_saw_only_connect,
+    proxy_by_env,
+    read_request,
+)
 
 
 def sent_by_httpcore(response: httpx.Response) -> bool:
@@ -117,17 +121,10 @@ async def test_aiohttp_keeps_no_copy_of_the_key_once_the_response_is_back(emu: E
 async def test_https_keeps_the_proxy_variables_on_the_default_transport(
     raw: Callable[[Handler], RawServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    proxy = raw(fake_proxy)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-    async with arx.AsyncClient(api_key=KEY, base_url="https://127.0.0.1:9", max_retries=0) as c:
+    proxy = proxy_by_env(raw, monkeypatch, "HTTPS_PROXY")
+    async with arx.AsyncClient(api_key=KEY, base_url=HTTPS_URL, max_retries=0) as c:
         run = await run_async(c.messages.stream(**params()))
-    assert isinstance(run.error, arx.APIConnectionError)  # the fake proxy tunnels nothing
-    assert proxy.wait_for(lambda s: "request" in s.notes)
-    request: bytes = proxy.notes["request"]
-    assert request.startswith(b"CONNECT 127.0.0.1:9 ")  # a TLS tunnel: the key goes inside
-    assert KEY.encode() not in request and b"x-api-key" not in request.lower()
+    assert_the_proxy_saw_only_connect(run, proxy)
 
 
 @pytest.mark.anyio

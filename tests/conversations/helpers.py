@@ -8,12 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import anthropic_rx as arx
 from anthropic_rx.conversations import ConversationEvent, Tool, TurnEvent, tool
 from anthropic_rx.emulator import Emulator
 from anthropic_rx.testing import StreamScript
 
-KEY = "sk-ant-api03-SECRET-do-not-leak-0123456789abcdef"
+from ..clients import KEY as KEY
+from ..clients import async_client as async_client
+from ..clients import client as client
+
 WAIT = 10.0  # seconds: a bound on every wait, never a sleep
 MODEL = "claude-emulated"
 PROMPT = "What is the weather in Paris?"
@@ -32,14 +34,6 @@ def params(**changes: Any) -> dict[str, Any]:
 def options(**values: Any) -> dict[str, dict[str, str]]:
     """``extra_headers`` giving the emulator generation options for every turn."""
     return {"extra_headers": {"x-emulator-options": json.dumps(values)}}
-
-
-def client(emu: Emulator, **settings: Any) -> arx.Client:
-    return arx.Client(api_key=KEY, base_url=emu.base_url, **settings)
-
-
-def async_client(emu: Emulator, **settings: Any) -> arx.AsyncClient:
-    return arx.AsyncClient(api_key=KEY, base_url=emu.base_url, **settings)
 
 
 def held_tool(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,16 +17,10 @@ from anthropic_rx.emulator import Emulator
 from anthropic_rx.operators import final_message, text_only
 from anthropic_rx.relay import Relay, RelayRegistry, encode_item
 
-from ..client.helpers import KEY, params, scenario
+from ..client.helpers import params, scenario
 from .support import Tab, serve, wait_until
 
 MODEL_PARAMS = params(max_tokens=200)
-
-
-@pytest.fixture
-def client(emu: Emulator) -> Iterator[arx.Client]:
-    with arx.Client(api_key=KEY, base_url=emu.base_url) as c:
-        yield c
 
 
 def raw_body(events: list[ServerSentEvent]) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -64,6 +64,21 @@ def no_secret(span: ReadableSpan) -> None:
     assert KEY not in text
 
 
+def assert_a_chat(attrs: Mapping[str, Any], message: arx.Message, request_id: str | None) -> None:
+    """*attrs* are those of one chat (``params(temperature=0.5)``) answered by *message*, in
+    one attempt, with *request_id*."""
+    assert attrs["gen_ai.operation.name"] == "chat"
+    assert attrs["gen_ai.request.model"] == "claude-emulated"
+    assert attrs["gen_ai.request.max_tokens"] == 64
+    assert attrs["gen_ai.request.temperature"] == 0.5
+    assert attrs["gen_ai.response.id"] == message.id
+    assert attrs["gen_ai.usage.input_tokens"] == message.usage.input_tokens
+    assert attrs["gen_ai.usage.output_tokens"] == message.usage.output_tokens
+    assert attrs["gen_ai.response.finish_reasons"] == (message.stop_reason,)
+    assert attrs["anthropic.request_id"] == request_id
+    assert attrs["anthropic.attempts"] == 1
+
+
 def test_a_stream_is_one_client_span(
     emu: Emulator, spans: tuple[TracerProvider, InMemorySpanExporter]
 ) -> None:
@@ -76,17 +91,8 @@ def test_a_stream_is_one_client_span(
     attrs = dict(span.attributes or {})
     assert span.name == "chat claude-emulated" and span.kind is SpanKind.CLIENT
     assert attrs["gen_ai.system"] == "anthropic"
-    assert attrs["gen_ai.operation.name"] == "chat"
-    assert attrs["gen_ai.request.model"] == "claude-emulated"
-    assert attrs["gen_ai.request.max_tokens"] == 64
-    assert attrs["gen_ai.request.temperature"] == 0.5
+    assert_a_chat(attrs, message, stream.info.request_id)
     assert attrs["gen_ai.request.stop_sequences"] == ("END",)
-    assert attrs["gen_ai.response.id"] == message.id
-    assert attrs["gen_ai.usage.input_tokens"] == message.usage.input_tokens
-    assert attrs["gen_ai.usage.output_tokens"] == message.usage.output_tokens
-    assert attrs["gen_ai.response.finish_reasons"] == (message.stop_reason,)
-    assert attrs["anthropic.request_id"] == stream.info.request_id
-    assert attrs["anthropic.attempts"] == 1
     assert attrs["server.address"] == "127.0.0.1"
     assert float(attrs["gen_ai.response.time_to_first_chunk"]) > 0  # type: ignore[arg-type]
     assert "gen_ai.input.messages" not in attrs and "gen_ai.output.messages" not in attrs
@@ -209,17 +215,8 @@ def test_create_is_one_client_span_like_a_streams(
     attrs = dict(chat.attributes or {})
     assert chat.name == "chat claude-emulated" and chat.kind is SpanKind.CLIENT
     assert chat.parent is not None and chat.parent.span_id == handler.get_span_context().span_id
-    assert attrs["gen_ai.operation.name"] == "chat"
-    assert attrs["gen_ai.request.model"] == "claude-emulated"
-    assert attrs["gen_ai.request.max_tokens"] == 64
-    assert attrs["gen_ai.request.temperature"] == 0.5
-    assert attrs["gen_ai.response.id"] == message.id
+    assert_a_chat(attrs, message, message.info.request_id)
     assert attrs["gen_ai.response.model"] == message.model
-    assert attrs["gen_ai.usage.input_tokens"] == message.usage.input_tokens
-    assert attrs["gen_ai.usage.output_tokens"] == message.usage.output_tokens
-    assert attrs["gen_ai.response.finish_reasons"] == (message.stop_reason,)
-    assert attrs["anthropic.request_id"] == message.info.request_id
-    assert attrs["anthropic.attempts"] == 1
     assert PROMPT in str(attrs["gen_ai.input.messages"])
     text = message.content[0].text  # type: ignore[union-attr]
     assert json.loads(str(attrs["gen_ai.output.messages"]))[0]["content"][0]["text"] == text
