@@ -147,10 +147,7 @@ class CompactSteps(Sequence[Step]):
                         self._version = version
                         self._length += 1
                         return
-        self._at.append(self._length)
-        self._length += 1
-        self._kept.append(step)
-        self._block = -1
+        self._keep(step)
         if snapshot is not None:
             frame, opened = snapshot.__arx_parts__()
             self._frame = frame
@@ -158,6 +155,33 @@ class CompactSteps(Sequence[Step]):
                 self._block, self._version = opened[0]
             if type(event) is ContentBlockStopEvent and 0 <= event.index < len(frame.builders):
                 frame.builders[event.index].compact()  # stopped: nothing appends any more
+
+    def add(self, step: Step, plain: bool) -> None:
+        """Store the next step of the accumulator that made it, told what it decided.
+
+        *plain* is the accumulator's ``__arx_plain__`` after the step's event: a plain delta
+        to the only open block, one version on in the same frame. Such a step is coded (only
+        counted) when its event has no more than its three fields; any other is kept whole.
+        A running `MessageStream` stores its steps so, without checking again what the
+        accumulator has decided (`append` checks, for steps of unknown origin).
+        """
+        if plain:
+            event: Any = step[0]
+            if event.__pydantic_fields_set__ == _EVENT_FIELDS and not event.__pydantic_extra__:
+                self._length += 1
+                return
+        self._keep(step)
+        event, snapshot = step
+        if type(event) is ContentBlockStopEvent and snapshot is not None:
+            builders = snapshot.__arx_parts__()[0].builders
+            if 0 <= event.index < len(builders):
+                builders[event.index].compact()  # stopped: nothing appends any more
+
+    def _keep(self, step: Step) -> None:
+        self._at.append(self._length)
+        self._length += 1
+        self._kept.append(step)
+        self._block = -1  # `append` codes nothing against this step before it has read it
 
     def __len__(self) -> int:
         return self._length
@@ -214,19 +238,22 @@ class CompactSteps(Sequence[Step]):
             frame, ((index, base),) = snapshot.__arx_parts__()
             log = frame.builders[index].log
             kind, delta_type, field = log.kind, log.type, log.field
+            # One fields set for the deltas of this run, one for their events: read-only
+            # models never change theirs (pydantic's copies copy it), so they can share.
+            delta_fields, event_fields = {"type", field}, {"type", "index", "delta"}
             first = base + low - begin  # the version after the delta at position low
             for version, item in enumerate(log.raw(first - 1, first - 1 + high - low), first):
                 if type(item) is str:
                     delta = new(kind)
                     set_dict(delta, {"type": delta_type, field: item})
-                    set_fields(delta, {"type", field})
+                    set_fields(delta, delta_fields)
                     set_extra(delta, {})
                     set_private(delta, None)
                 else:  # a delta the log keeps whole (it followed one that was not plain)
                     delta = item
                 event = new(event_class)
                 set_dict(event, {"type": "content_block_delta", "index": index, "delta": delta})
-                set_fields(event, {"type", "index", "delta"})
+                set_fields(event, event_fields)
                 set_extra(event, {})
                 set_private(event, None)
                 add(make_step(Step, (event, snapshot_of(frame, ((index, version),)))))

@@ -327,9 +327,10 @@ class MessageStream(NotIterable, StepsSource):
             self._tell("on_event", event)
         ready: list[_Subscriber[Any]] | None = None  # made only when needed: the hot path
         behind: list[_Subscriber[Any]] | None = None
+        plain = self._acc.__arx_plain__
         with self._lock:  # one lock for every subscriber that is caught up: the common case
             log = self._log
-            log.append(step)
+            log.add(step, plain)
             latest = len(log)
             for subscriber in self._subscribers:
                 if subscriber.draining or subscriber.disposed or subscriber.ended:
