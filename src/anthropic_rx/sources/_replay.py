@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from typing import Any, Final, cast, final, overload
 
 from .._core import MODEL_SLOTS, MessageSnapshot, OpenLog, Step
@@ -218,9 +220,6 @@ class CompactSteps(Sequence[Step]):
             return out
         at, kept = self._at, self._kept
         add = out.append
-        # model_construct without its generic overhead: the event and its delta, per step.
-        new, (set_dict, set_fields, set_extra, set_private) = object.__new__, MODEL_SLOTS
-        make_step, snapshot_of, event_class = new_step, MessageSnapshot, ContentBlockDeltaEvent
         last = len(at) - 1
         j = bisect_right(at, start) - 1  # the kept step at or before start (at[0] is 0)
         while j <= last and at[j] < stop:
@@ -237,24 +236,61 @@ class CompactSteps(Sequence[Step]):
             snapshot: Any = step.snapshot
             frame, ((index, base),) = snapshot.__arx_parts__()
             log = frame.builders[index].log
-            kind, delta_type, field = log.kind, log.type, log.field
-            # One fields set for the deltas of this run, one for their events: read-only
-            # models never change theirs (pydantic's copies copy it), so they can share.
-            delta_fields, event_fields = {"type", field}, {"type", "index", "delta"}
             first = base + low - begin  # the version after the delta at position low
-            for version, item in enumerate(log.raw(first - 1, first - 1 + high - low), first):
-                if type(item) is str:
-                    delta = new(kind)
-                    set_dict(delta, {"type": delta_type, field: item})
-                    set_fields(delta, delta_fields)
-                    set_extra(delta, {})
-                    set_private(delta, None)
-                else:  # a delta the log keeps whole (it followed one that was not plain)
-                    delta = item
-                event = new(event_class)
-                set_dict(event, {"type": "content_block_delta", "index": index, "delta": delta})
-                set_fields(event, event_fields)
-                set_extra(event, {})
-                set_private(event, None)
-                add(make_step(Step, (event, snapshot_of(frame, ((index, version),)))))
+            _make_run(out, frame, index, log, first, log.raw(first - 1, first - 1 + high - low))
         return out
+
+
+# Runs an iterator to its end, keeping nothing.
+_consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
+_new = object.__new__
+# model_construct without its generic overhead: the event and its delta, per step.
+_set_dict, _set_fields, _set_extra, _set_private = MODEL_SLOTS
+
+
+def _make_run(
+    out: list[Step], frame: Any, index: int, log: Any, first: int, items: list[Any]
+) -> None:
+    """Append to *out* the steps of the deltas *items* of block *index*, at versions *first*….
+
+    *items* are as the block's *log* keeps them (`OpenLog.raw`): a string for a plain delta,
+    the delta itself otherwise. Each step gets an event and a delta equal to the originals
+    and the snapshot of *frame* at its version. The objects are made a run at a time, each
+    field set by a C loop (``map``), not by a Python loop per step: a late subscriber's
+    replay costs about one object's making per object.
+    """
+    n = len(items)
+    kind: type[Any] = log.kind
+    delta_type: str = log.type
+    field: str = log.field
+    # One fields set for the deltas of this run, one for their events, one empty extra for
+    # all: read-only models never change theirs (pydantic's copies copy them), so they can
+    # share.
+    delta_fields, event_fields = {"type", field}, {"type", "index", "delta"}
+    no_extra: dict[str, Any] = {}
+    strings = [item for item in items if type(item) is str]
+    made: list[Any] = list(map(_new, repeat(kind, len(strings))))
+    _consume(map(_set_dict, made, [{"type": delta_type, field: text} for text in strings]))
+    _consume(map(_set_fields, made, repeat(delta_fields)))
+    _consume(map(_set_extra, made, repeat(no_extra)))
+    _consume(map(_set_private, made, repeat(None)))
+    if len(strings) == n:
+        deltas = made
+    else:  # deltas the log keeps whole (each followed one that was not plain), in place
+        plain = iter(made)
+        deltas = [next(plain) if type(item) is str else item for item in items]
+    events: list[Any] = list(map(_new, repeat(ContentBlockDeltaEvent, n)))
+    _consume(
+        map(
+            _set_dict,
+            events,
+            [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas],
+        )
+    )
+    _consume(map(_set_fields, events, repeat(event_fields)))
+    _consume(map(_set_extra, events, repeat(no_extra)))
+    _consume(map(_set_private, events, repeat(None)))
+    # ((index, version),) for each version: the open versions of each step's snapshot.
+    opened = zip(zip(repeat(index), range(first, first + n)))
+    snapshots = map(MessageSnapshot, repeat(frame), opened)
+    out.extend(map(new_step, repeat(Step), zip(events, snapshots, strict=True)))
