@@ -158,26 +158,28 @@ class CompactSteps(Sequence[Step]):
             if type(event) is ContentBlockStopEvent and 0 <= event.index < len(frame.builders):
                 frame.builders[event.index].compact()  # stopped: nothing appends any more
 
-    def add(self, step: Step, plain: bool) -> None:
+    def add(self, step: Step, plain: bool) -> int:
         """Store the next step of the accumulator that made it, told what it decided.
 
         *plain* is the accumulator's ``__arx_plain__`` after the step's event: a plain delta
         to the only open block, one version on in the same frame. Such a step is coded (only
         counted) when its event has no more than its three fields; any other is kept whole.
         A running `MessageStream` stores its steps so, without checking again what the
-        accumulator has decided (`append` checks, for steps of unknown origin).
+        accumulator has decided (`append` checks, for steps of unknown origin). Returns how
+        many steps are stored, this one included (``len(self)``).
         """
         if plain:
             event: Any = step[0]
             if event.__pydantic_fields_set__ == _EVENT_FIELDS and not event.__pydantic_extra__:
                 self._length += 1
-                return
+                return self._length
         self._keep(step)
         event, snapshot = step
         if type(event) is ContentBlockStopEvent and snapshot is not None:
             builders = snapshot.__arx_parts__()[0].builders
             if 0 <= event.index < len(builders):
                 builders[event.index].compact()  # stopped: nothing appends any more
+        return self._length
 
     def _keep(self, step: Step) -> None:
         self._at.append(self._length)
