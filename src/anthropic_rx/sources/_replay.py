@@ -99,7 +99,8 @@ class CompactSteps(Sequence[Step]):
     left open, at the versions that follow its own: reading from any position finds the
     kept step before it (a bisection) and makes the coded ones in one loop per block.
 
-    A running `MessageStream` appends its steps here as they come (`append`), so it never
+    A running `MessageStream` adds its steps here as they come (`add`, told by its
+    accumulator which are plain deltas; `append` checks for itself), so it never
     holds a delta's event, step and snapshot longer than their delivery; each block is
     sealed into a `CompactLog` at its ``content_block_stop``.
     """
