@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from typing import Any, Final, cast, final, overload
 
-from .._core import MODEL_SLOTS, MessageSnapshot, OpenLog, Step
+from .._core import MODEL_SLOTS, CompactLog, MessageSnapshot, OpenLog, Step
 from .._steps import EventTypes
 from ..events import ContentBlockDeltaEvent, ContentBlockStopEvent
 
@@ -271,7 +271,10 @@ def _make_run(
     # share.
     delta_fields, event_fields = {"type", field}, {"type", "index", "delta"}
     no_extra: dict[str, Any] = {}
-    strings = [item for item in items if type(item) is str]
+    if type(log) is CompactLog and first - 1 + n <= log.prefix:
+        strings: list[Any] = items  # all in the joined prefix: strings only
+    else:
+        strings = [item for item in items if type(item) is str]
     made: list[Any] = list(map(_new, repeat(kind, len(strings))))
     _consume(map(_set_dict, made, [{"type": delta_type, field: text} for text in strings]))
     _consume(map(_set_fields, made, repeat(delta_fields)))
