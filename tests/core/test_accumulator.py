@@ -519,3 +519,26 @@ def test_a_delta_that_does_not_fit_its_open_block_leaves_the_block_as_it_was() -
     assert acc.snapshot is before and before is not None and before.text == "kept"
     acc.feed(ev.event(ev.text(0, "!")))  # the stream can still be read on
     assert acc.snapshot is not None and acc.snapshot.text == "kept!"
+
+
+def test_arx_plain_says_a_plain_delta_to_the_only_open_block() -> None:
+    acc = arx.MessageAccumulator()
+    said: list[bool] = []
+    for obj in [
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "a"),  # plain, one block open
+        ev.delta(0, type="text_delta", text="b", future=1),  # a field this version lacks
+        {**ev.text(0, "c"), "future": 1},  # the delta is plain (the event's fields: the replay's)
+        ev.PING,
+        ev.block_start(1, type="text", text=""),
+        ev.text(1, "d"),  # two blocks open
+        ev.stop(1),
+        ev.text(0, "e"),
+        ev.stop(0),
+        *ev.message_end(),
+    ]:
+        acc.feed(ev.event(obj))
+        said.append(acc.__arx_plain__)
+    plain = [2, 4, 9]
+    assert said == [i in plain for i in range(len(said))]

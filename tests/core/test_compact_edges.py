@@ -258,3 +258,67 @@ def test_a_late_subscriber_gets_a_leading_ping_and_every_snapshot() -> None:
     assert late == [ev.event(obj) for obj in thinking_stream()]
     assert isinstance(late[0], arx.PingEvent)
     assert view(stream.pipe(accumulate()).run()) == view(live)
+
+
+# -- the accumulator's word: CompactSteps.add --------------------------------------------------
+
+
+def mixed_stream() -> list[dict[str, Any]]:
+    """Plain deltas, deltas with extra fields (on the delta, on the event), two blocks open."""
+    return [
+        ev.PING,
+        ev.message_start(),
+        ev.block_start(0, type="text", text=""),
+        ev.text(0, "Hel"),
+        ev.text(0, "lo"),
+        {**ev.text(0, "!"), "future": 1},  # an event with a field this version does not know
+        ev.text(0, " and"),
+        ev.delta(0, type="text_delta", text=" more", future=2),  # a delta with one
+        ev.text(0, " text"),
+        ev.PING,
+        ev.text(0, "."),
+        ev.block_start(1, type="text", text=""),  # two blocks open: nothing is plain
+        ev.text(1, "B"),
+        ev.text(0, " A"),
+        ev.stop(1),
+        ev.text(0, " again"),
+        ev.stop(0),
+        *ev.thinking_block(2, *THINKING, signature="sig-1"),
+        *ev.message_end(),
+    ]
+
+
+def test_add_codes_what_the_accumulator_calls_plain_and_replays_every_step_equal() -> None:
+    acc = MessageAccumulator()
+    original: list[Step] = []
+    added = CompactSteps()
+    for obj in mixed_stream():
+        e = ev.event(obj)
+        step = Step(e, acc.feed(e))
+        original.append(step)
+        added.add(step, acc.__arx_plain__)
+    assert same(original, added)
+    assert same(original[5:], added[5:])
+    # It codes exactly the steps the checking `append` would (in a run of its own: the
+    # blocks above are sealed by now).
+    other = MessageAccumulator()
+    appended = CompactSteps()
+    for obj in mixed_stream():
+        e = ev.event(obj)
+        appended.append(Step(e, other.feed(e)))
+    assert added.coded == appended.coded > 0
+    # Blocks stopped on the way are sealed, as `append` seals them.
+    last = original[-1].snapshot
+    assert last is not None
+    assert isinstance(last.__arx_parts__()[0].builders[0].log, CompactLog)
+
+
+def test_add_after_a_kept_step_makes_append_keep_the_next() -> None:
+    acc, steps = steps_of([ev.message_start(), ev.block_start(0, type="text", text="")])
+    compact = CompactSteps()
+    for step in steps:
+        compact.add(step, False)
+    e = ev.event(ev.text(0, "x"))
+    step = Step(e, acc.feed(e))
+    compact.append(step)  # appended without reading the steps before it: kept, not coded
+    assert compact.coded == 0 and same([*steps, step], compact)

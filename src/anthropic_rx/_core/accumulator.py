@@ -80,6 +80,7 @@ class MessageAccumulator:
     """
 
     __slots__ = (
+        "__arx_plain__",
         "_builders",
         "_complete",
         "_events",
@@ -100,6 +101,10 @@ class MessageAccumulator:
         self._snapshot: MessageSnapshot | None = None
         self._frame: Frame | None = None  # what the next delta's snapshot shares
         self._last_type: str | None = None
+        #: Whether the last `feed` was a plain delta to the only open block, kept in its log
+        #: as a string: its snapshot is that block one version on, in the same frame. For
+        #: the replay's compact storage (``sources/_replay.py``); not for applications.
+        self.__arx_plain__ = False
 
     @property
     def snapshot(self) -> MessageSnapshot | None:
@@ -123,6 +128,7 @@ class MessageAccumulator:
                 or at ``message_stop`` for a tool block never stopped.
             APIStatusError: the event is an ``event: error`` (a subclass chosen by its type).
         """
+        self.__arx_plain__ = False
         if isinstance(event, ContentBlockDeltaEvent):  # by far the most common: a fast path
             index, delta, open_ = event.index, event.delta, self._open
             builder = open_.get(index)
@@ -135,6 +141,14 @@ class MessageAccumulator:
                     and delta.__pydantic_fields_set__ == log.fields
                 ):
                     items.append(delta.__dict__[log.field])
+                    if len(open_) == 1:  # the common case: say so (the replay stores nothing)
+                        self.__arx_plain__ = True
+                        self._last_type = "content_block_delta"
+                        assert self._frame is not None
+                        self._snapshot = snapshot = MessageSnapshot(
+                            self._frame, ((index, len(items)),)
+                        )
+                        return snapshot
                 elif delta.type in builder.accepts:
                     items.append(delta)
                 else:

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from typing import Any, Final, cast, final, overload
 
-from .._core import MODEL_SLOTS, MessageSnapshot, OpenLog, Step
+from .._core import MODEL_SLOTS, CompactLog, MessageSnapshot, OpenLog, Step
 from .._steps import EventTypes
 from ..events import ContentBlockDeltaEvent, ContentBlockStopEvent
 
@@ -97,7 +99,8 @@ class CompactSteps(Sequence[Step]):
     left open, at the versions that follow its own: reading from any position finds the
     kept step before it (a bisection) and makes the coded ones in one loop per block.
 
-    A running `MessageStream` appends its steps here as they come (`append`), so it never
+    A running `MessageStream` adds its steps here as they come (`add`, told by its
+    accumulator which are plain deltas; `append` checks for itself), so it never
     holds a delta's event, step and snapshot longer than their delivery; each block is
     sealed into a `CompactLog` at its ``content_block_stop``.
     """
@@ -147,10 +150,7 @@ class CompactSteps(Sequence[Step]):
                         self._version = version
                         self._length += 1
                         return
-        self._at.append(self._length)
-        self._length += 1
-        self._kept.append(step)
-        self._block = -1
+        self._keep(step)
         if snapshot is not None:
             frame, opened = snapshot.__arx_parts__()
             self._frame = frame
@@ -158,6 +158,35 @@ class CompactSteps(Sequence[Step]):
                 self._block, self._version = opened[0]
             if type(event) is ContentBlockStopEvent and 0 <= event.index < len(frame.builders):
                 frame.builders[event.index].compact()  # stopped: nothing appends any more
+
+    def add(self, step: Step, plain: bool) -> int:
+        """Store the next step of the accumulator that made it, told what it decided.
+
+        *plain* is the accumulator's ``__arx_plain__`` after the step's event: a plain delta
+        to the only open block, one version on in the same frame. Such a step is coded (only
+        counted) when its event has no more than its three fields; any other is kept whole.
+        A running `MessageStream` stores its steps so, without checking again what the
+        accumulator has decided (`append` checks, for steps of unknown origin). Returns how
+        many steps are stored, this one included (``len(self)``).
+        """
+        if plain:
+            event: Any = step[0]
+            if event.__pydantic_fields_set__ == _EVENT_FIELDS and not event.__pydantic_extra__:
+                self._length += 1
+                return self._length
+        self._keep(step)
+        event, snapshot = step
+        if type(event) is ContentBlockStopEvent and snapshot is not None:
+            builders = snapshot.__arx_parts__()[0].builders
+            if 0 <= event.index < len(builders):
+                builders[event.index].compact()  # stopped: nothing appends any more
+        return self._length
+
+    def _keep(self, step: Step) -> None:
+        self._at.append(self._length)
+        self._length += 1
+        self._kept.append(step)
+        self._block = -1  # `append` codes nothing against this step before it has read it
 
     def __len__(self) -> int:
         return self._length
@@ -194,9 +223,6 @@ class CompactSteps(Sequence[Step]):
             return out
         at, kept = self._at, self._kept
         add = out.append
-        # model_construct without its generic overhead: the event and its delta, per step.
-        new, (set_dict, set_fields, set_extra, set_private) = object.__new__, MODEL_SLOTS
-        make_step, snapshot_of, event_class = new_step, MessageSnapshot, ContentBlockDeltaEvent
         last = len(at) - 1
         j = bisect_right(at, start) - 1  # the kept step at or before start (at[0] is 0)
         while j <= last and at[j] < stop:
@@ -213,21 +239,64 @@ class CompactSteps(Sequence[Step]):
             snapshot: Any = step.snapshot
             frame, ((index, base),) = snapshot.__arx_parts__()
             log = frame.builders[index].log
-            kind, delta_type, field = log.kind, log.type, log.field
             first = base + low - begin  # the version after the delta at position low
-            for version, item in enumerate(log.raw(first - 1, first - 1 + high - low), first):
-                if type(item) is str:
-                    delta = new(kind)
-                    set_dict(delta, {"type": delta_type, field: item})
-                    set_fields(delta, {"type", field})
-                    set_extra(delta, {})
-                    set_private(delta, None)
-                else:  # a delta the log keeps whole (it followed one that was not plain)
-                    delta = item
-                event = new(event_class)
-                set_dict(event, {"type": "content_block_delta", "index": index, "delta": delta})
-                set_fields(event, {"type", "index", "delta"})
-                set_extra(event, {})
-                set_private(event, None)
-                add(make_step(Step, (event, snapshot_of(frame, ((index, version),)))))
+            _make_run(out, frame, index, log, first, log.raw(first - 1, first - 1 + high - low))
         return out
+
+
+# Runs an iterator to its end, keeping nothing.
+_consume: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend
+_new = object.__new__
+# model_construct without its generic overhead: the event and its delta, per step.
+_set_dict, _set_fields, _set_extra, _set_private = MODEL_SLOTS
+
+
+def _make_run(
+    out: list[Step], frame: Any, index: int, log: Any, first: int, items: list[Any]
+) -> None:
+    """Append to *out* the steps of the deltas *items* of block *index*, at versions *first*….
+
+    *items* are as the block's *log* keeps them (`OpenLog.raw`): a string for a plain delta,
+    the delta itself otherwise. Each step gets an event and a delta equal to the originals
+    and the snapshot of *frame* at its version. The objects are made a run at a time, each
+    field set by a C loop (``map``), not by a Python loop per step: a late subscriber's
+    replay costs about one object's making per object.
+    """
+    n = len(items)
+    kind: type[Any] = log.kind
+    delta_type: str = log.type
+    field: str = log.field
+    # One fields set for the deltas of this run, one for their events, one empty extra for
+    # all: read-only models never change theirs (pydantic's copies copy them), so they can
+    # share.
+    delta_fields, event_fields = {"type", field}, {"type", "index", "delta"}
+    no_extra: dict[str, Any] = {}
+    if type(log) is CompactLog and first - 1 + n <= log.prefix:
+        strings: list[Any] = items  # all in the joined prefix: strings only
+    else:
+        strings = [item for item in items if type(item) is str]
+    made: list[Any] = list(map(_new, repeat(kind, len(strings))))
+    _consume(map(_set_dict, made, [{"type": delta_type, field: text} for text in strings]))
+    _consume(map(_set_fields, made, repeat(delta_fields)))
+    _consume(map(_set_extra, made, repeat(no_extra)))
+    _consume(map(_set_private, made, repeat(None)))
+    if len(strings) == n:
+        deltas = made
+    else:  # deltas the log keeps whole (each followed one that was not plain), in place
+        plain = iter(made)
+        deltas = [next(plain) if type(item) is str else item for item in items]
+    events: list[Any] = list(map(_new, repeat(ContentBlockDeltaEvent, n)))
+    _consume(
+        map(
+            _set_dict,
+            events,
+            [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas],
+        )
+    )
+    _consume(map(_set_fields, events, repeat(event_fields)))
+    _consume(map(_set_extra, events, repeat(no_extra)))
+    _consume(map(_set_private, events, repeat(None)))
+    # ((index, version),) for each version: the open versions of each step's snapshot.
+    opened = zip(zip(repeat(index), range(first, first + n)))
+    snapshots = map(MessageSnapshot, repeat(frame), opened)
+    out.extend(map(new_step, repeat(Step), zip(events, snapshots, strict=True)))

@@ -327,17 +327,20 @@ class MessageStream(NotIterable, StepsSource):
             self._tell("on_event", event)
         ready: list[_Subscriber[Any]] | None = None  # made only when needed: the hot path
         behind: list[_Subscriber[Any]] | None = None
+        plain = self._acc.__arx_plain__
         with self._lock:  # one lock for every subscriber that is caught up: the common case
-            log = self._log
-            log.append(step)
-            latest = len(log)
+            latest = self._log.add(step, plain)
             for subscriber in self._subscribers:
                 if subscriber.draining or subscriber.disposed or subscriber.ended:
                     continue  # whoever is draining it delivers this step too
                 if subscriber.cursor == latest - 1:
                     subscriber.cursor = latest
-                    if subscriber.only is not None and not _wants(subscriber, event):
-                        continue  # caught up, and this step is not for it
+                    if subscriber.only is not None:
+                        wanted = subscriber.wants.get(type(event))  # _wants, inlined
+                        if wanted is None:
+                            wanted = _wants(subscriber, event)
+                        if not wanted:
+                            continue  # caught up, and this step is not for it
                     subscriber.draining = True
                     if ready is None:
                         ready = [subscriber]
