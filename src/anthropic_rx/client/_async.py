@@ -29,6 +29,7 @@ from ._http import CLOSE_LIMIT, aclose_response, aread_body, aread_some, is_even
 from ._info import StreamInfo
 from ._params import RequestParts
 from ._reader import Annotate, Emit
+from ._transport import direct_content, httpx_error
 
 __all__ = ["AsyncCall", "AsyncRequestSource", "async_create"]
 
@@ -127,8 +128,9 @@ class AsyncCall(Generic[_T]):
             except httpx.HTTPError as exc:
                 raise core.translate(exc, attempt) from exc
             finally:
-                with anyio.move_on_after(CLOSE_LIMIT, shield=True):
-                    await response.aclose()
+                if not response.is_closed:
+                    with anyio.move_on_after(CLOSE_LIMIT, shield=True):
+                        await response.aclose()
         # Only a fired watchdog gets here: its scope swallowed the cancellation.
         raise ContentTimeoutError(
             f"expected a content event at least every {core.content_timeout:g} s "
@@ -161,13 +163,28 @@ class AsyncRequestSource:
             if not is_event_stream(response):
                 raise core.not_event_stream(response, await aread_some(response), attempt)
             feed, gate = core.open_events(response, attempt, emit)
-            chunks = response.aiter_raw()
-            try:
-                async for chunk in chunks:
-                    if feed(chunk) and content_timeout is not None:
-                        attempt.watchdog.deadline = anyio.current_time() + content_timeout
-            finally:
-                await aclose_response(response, chunks)
+            content = direct_content(response)
+            if content is not None:  # aiohttp's body, without httpx's iterators
+                try:
+                    while chunk := await content.readany():
+                        if feed(chunk) and content_timeout is not None:
+                            attempt.watchdog.deadline = anyio.current_time() + content_timeout
+                except Exception as exc:
+                    mapped = httpx_error(exc)
+                    if mapped is exc:
+                        raise
+                    raise mapped from exc
+                # At the end of the body aiohttp frees the connection without a wait; an
+                # error or a cancellation gets `_send`'s shielded close instead.
+                await response.aclose()
+            else:
+                chunks = response.aiter_raw()
+                try:
+                    async for chunk in chunks:
+                        if feed(chunk) and content_timeout is not None:
+                            attempt.watchdog.deadline = anyio.current_time() + content_timeout
+                finally:
+                    await aclose_response(response, chunks)
             gate.finish()
 
         await self._call.run(read)
