@@ -13,6 +13,7 @@ shared with `_sync`: this module keeps only the awaits and the cancel scopes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -34,12 +35,14 @@ from ._transport import direct_content, httpx_error
 __all__ = ["AsyncCall", "AsyncRequestSource", "async_create"]
 
 _T = TypeVar("_T")
+#: The watchdog of an attempt without ``content_timeout``: nothing to enter or leave.
+_NO_WATCHDOG = contextlib.nullcontext()
 
 
 class _Attempt(Attempt):
-    """`Attempt` with its content watchdog, a cancel scope."""
+    """`Attempt` with its content watchdog, a cancel scope (None without ``content_timeout``)."""
 
-    def __init__(self, number: int, watchdog: anyio.CancelScope) -> None:
+    def __init__(self, number: int, watchdog: anyio.CancelScope | None) -> None:
         super().__init__(number)
         self.watchdog = watchdog
 
@@ -65,6 +68,8 @@ class AsyncCall(Generic[_T]):
         deadline_at = anyio.current_time() + deadline if deadline is not None else math.inf
         result: list[_T] = []
         with Annotate(core.info):
+            if deadline is None:  # no scope to enter and leave: a few µs a request
+                return await self._attempts(read, deadline_at)
             with anyio.CancelScope(deadline=deadline_at) as whole:
                 result.append(await self._attempts(read, deadline_at))
             if whole.cancelled_caught or not result:
@@ -81,8 +86,10 @@ class AsyncCall(Generic[_T]):
         retries = 0
         while True:
             content = core.content_timeout
-            watchdog = anyio.CancelScope(
-                deadline=anyio.current_time() + content if content is not None else math.inf
+            watchdog = (
+                None
+                if content is None
+                else anyio.CancelScope(deadline=anyio.current_time() + content)
             )
             attempt = self._attempt = _Attempt(core.info.note_attempt(), watchdog)
             try:
@@ -111,7 +118,7 @@ class AsyncCall(Generic[_T]):
             attempt.trace,
         )
         http = core.http
-        with attempt.watchdog:
+        with attempt.watchdog or _NO_WATCHDOG:
             try:
                 response = await http.send(request, stream=True, follow_redirects=False)
             except BaseException as exc:
@@ -157,18 +164,19 @@ class AsyncRequestSource:
     async def run(self, emit: Emit) -> None:
         """Send the request and emit its events (see `AsyncCall`)."""
         core = self._call.core
-        content_timeout = core.content_timeout
+        content_timeout = core.content_timeout or 0.0
 
         async def read(response: httpx.Response, attempt: _Attempt) -> None:
             if not is_event_stream(response):
                 raise core.not_event_stream(response, await aread_some(response), attempt)
             feed, gate = core.open_events(response, attempt, emit)
+            watchdog = attempt.watchdog
             content = direct_content(response)
             if content is not None:  # aiohttp's body, without httpx's iterators
                 try:
                     while chunk := await content.readany():
-                        if feed(chunk) and content_timeout is not None:
-                            attempt.watchdog.deadline = anyio.current_time() + content_timeout
+                        if feed(chunk) and watchdog is not None:
+                            watchdog.deadline = anyio.current_time() + content_timeout
                 except Exception as exc:
                     mapped = httpx_error(exc)
                     if mapped is exc:
@@ -181,8 +189,8 @@ class AsyncRequestSource:
                 chunks = response.aiter_raw()
                 try:
                     async for chunk in chunks:
-                        if feed(chunk) and content_timeout is not None:
-                            attempt.watchdog.deadline = anyio.current_time() + content_timeout
+                        if feed(chunk) and watchdog is not None:
+                            watchdog.deadline = anyio.current_time() + content_timeout
                 finally:
                     await aclose_response(response, chunks)
             gate.finish()
