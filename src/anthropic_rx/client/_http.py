@@ -50,6 +50,7 @@ __all__ = [
     "forget_key",
     "is_event_stream",
     "json_model",
+    "lean_cookies",
     "make_request",
     "read_body",
     "read_some",
@@ -146,6 +147,31 @@ def _plain_build(http: httpx.Client | httpx.AsyncClient, url: httpx.URL, query: 
         and not http.params
         and not http.cookies
     )
+
+
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, which skips a response that sets no cookie.
+
+    httpx hands every response to ``http.cookiejar`` through two compatibility objects
+    (a ``urllib`` request with a copy of the headers, an ``email`` message of the
+    response's), 60 µs a request, to find what a ``Set-Cookie`` header says; without one,
+    the jar would take nothing.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+def lean_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
+    """Give an httpx client we made a jar that skips responses without cookies (`_Cookies`).
+
+    Cookies are kept and sent as before. The jar is httpx's ``_cookies`` (its ``cookies``
+    setter copies into a plain one): if a later httpx keeps it elsewhere, nothing changes.
+    """
+    if isinstance(getattr(http, "_cookies", None), httpx.Cookies):
+        setattr(http, "_cookies", _Cookies(http.cookies.jar))  # noqa: B010 - httpx's private
 
 
 def _forget(request: object) -> None:
