@@ -55,6 +55,7 @@ WORKLOADS = {
     "paced94": (50, "paced", 94),
     "burst": (20, "burst", 2000),
     "short": (50, "burst", 10),
+    "paced500": (500, "paced", 94),
 }
 
 

@@ -13,6 +13,7 @@ shared with `_sync`: this module keeps only the awaits and the cancel scopes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -29,16 +30,19 @@ from ._http import CLOSE_LIMIT, aclose_response, aread_body, aread_some, is_even
 from ._info import StreamInfo
 from ._params import RequestParts
 from ._reader import Annotate, Emit
+from ._transport import direct_content, httpx_error
 
 __all__ = ["AsyncCall", "AsyncRequestSource", "async_create"]
 
 _T = TypeVar("_T")
+#: The watchdog of an attempt without ``content_timeout``: nothing to enter or leave.
+_NO_WATCHDOG = contextlib.nullcontext()
 
 
 class _Attempt(Attempt):
-    """`Attempt` with its content watchdog, a cancel scope."""
+    """`Attempt` with its content watchdog, a cancel scope (None without ``content_timeout``)."""
 
-    def __init__(self, number: int, watchdog: anyio.CancelScope) -> None:
+    def __init__(self, number: int, watchdog: anyio.CancelScope | None) -> None:
         super().__init__(number)
         self.watchdog = watchdog
 
@@ -64,6 +68,8 @@ class AsyncCall(Generic[_T]):
         deadline_at = anyio.current_time() + deadline if deadline is not None else math.inf
         result: list[_T] = []
         with Annotate(core.info):
+            if deadline is None:  # no scope to enter and leave: a few µs a request
+                return await self._attempts(read, deadline_at)
             with anyio.CancelScope(deadline=deadline_at) as whole:
                 result.append(await self._attempts(read, deadline_at))
             if whole.cancelled_caught or not result:
@@ -80,8 +86,10 @@ class AsyncCall(Generic[_T]):
         retries = 0
         while True:
             content = core.content_timeout
-            watchdog = anyio.CancelScope(
-                deadline=anyio.current_time() + content if content is not None else math.inf
+            watchdog = (
+                None
+                if content is None
+                else anyio.CancelScope(deadline=anyio.current_time() + content)
             )
             attempt = self._attempt = _Attempt(core.info.note_attempt(), watchdog)
             try:
@@ -110,7 +118,7 @@ class AsyncCall(Generic[_T]):
             attempt.trace,
         )
         http = core.http
-        with attempt.watchdog:
+        with attempt.watchdog or _NO_WATCHDOG:
             try:
                 response = await http.send(request, stream=True, follow_redirects=False)
             except BaseException as exc:
@@ -127,8 +135,9 @@ class AsyncCall(Generic[_T]):
             except httpx.HTTPError as exc:
                 raise core.translate(exc, attempt) from exc
             finally:
-                with anyio.move_on_after(CLOSE_LIMIT, shield=True):
-                    await response.aclose()
+                if not response.is_closed:
+                    with anyio.move_on_after(CLOSE_LIMIT, shield=True):
+                        await response.aclose()
         # Only a fired watchdog gets here: its scope swallowed the cancellation.
         raise ContentTimeoutError(
             f"expected a content event at least every {core.content_timeout:g} s "
@@ -155,19 +164,35 @@ class AsyncRequestSource:
     async def run(self, emit: Emit) -> None:
         """Send the request and emit its events (see `AsyncCall`)."""
         core = self._call.core
-        content_timeout = core.content_timeout
+        content_timeout = core.content_timeout or 0.0
 
         async def read(response: httpx.Response, attempt: _Attempt) -> None:
             if not is_event_stream(response):
                 raise core.not_event_stream(response, await aread_some(response), attempt)
             feed, gate = core.open_events(response, attempt, emit)
-            chunks = response.aiter_raw()
-            try:
-                async for chunk in chunks:
-                    if feed(chunk) and content_timeout is not None:
-                        attempt.watchdog.deadline = anyio.current_time() + content_timeout
-            finally:
-                await aclose_response(response, chunks)
+            watchdog = attempt.watchdog
+            content = direct_content(response)
+            if content is not None:  # aiohttp's body, without httpx's iterators
+                try:
+                    while chunk := await content.readany():
+                        if feed(chunk) and watchdog is not None:
+                            watchdog.deadline = anyio.current_time() + content_timeout
+                except Exception as exc:
+                    mapped = httpx_error(exc)
+                    if mapped is exc:
+                        raise
+                    raise mapped from exc
+                # At the end of the body aiohttp frees the connection without a wait; an
+                # error or a cancellation gets `_send`'s shielded close instead.
+                await response.aclose()
+            else:
+                chunks = response.aiter_raw()
+                try:
+                    async for chunk in chunks:
+                        if feed(chunk) and watchdog is not None:
+                            watchdog.deadline = anyio.current_time() + content_timeout
+                finally:
+                    await aclose_response(response, chunks)
             gate.finish()
 
         await self._call.run(read)

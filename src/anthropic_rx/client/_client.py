@@ -41,6 +41,7 @@ from ._extras import (
     with_info,
 )
 from ._hooks import notify_hooks
+from ._http import lean_cookies
 from ._info import StreamInfo
 from ._params import (
     ConversationParams,
@@ -463,6 +464,8 @@ class _Client(Generic[_H]):
             limits=settings.http_limits(),
             mounts=settings.http_mounts(transport),
         )
+        if http_client is None:
+            lean_cookies(http)
         self._state = _State(settings, http, source)
         self._owns_http = http_client is None
         return self._state
