@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anthropic_rx._serial import EMPTY, SerialQueue, terminate
+from anthropic_rx._serial import EMPTY, SerialQueue, leave_on_dispose, terminate
 
 WAIT = 15.0  # seconds: a bound on every wait, never a sleep
 
@@ -193,3 +193,19 @@ def test_terminate_sends_the_end_once_and_never_raises(caplog: pytest.LogCapture
     terminate(Observer(), boom)  # type: ignore[arg-type]
     assert ends == ["completed", boom]
     assert "terminal callback raised" in caplog.text
+
+
+class _Subscriber:
+    disposed = False
+
+
+def test_leaving_takes_the_subscriber_out_and_tells_only_when_none_is_left() -> None:
+    lock, subscribers = threading.Lock(), [_Subscriber(), _Subscriber()]
+    first, second = subscribers
+    told: list[str] = []
+    leave_first = leave_on_dispose(lock, subscribers, first, lambda: told.append("none left"))
+    leave_first.dispose()
+    assert first.disposed and subscribers == [second] and told == []  # one is still there
+    leave_first.dispose()  # twice: harmless
+    leave_on_dispose(lock, subscribers, second, lambda: told.append("none left")).dispose()
+    assert second.disposed and subscribers == [] and told == ["none left"]

@@ -23,12 +23,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Final, Generic, Literal, TypeVar, final
+from typing import Any, Final, Generic, Literal, Protocol, TypeVar, final
 
 from reactivex import abc
+from reactivex.disposable import Disposable
 
-__all__ = ["EMPTY", "Empty", "SerialQueue", "terminate"]
+__all__ = ["EMPTY", "Empty", "Leaving", "SerialQueue", "leave_on_dispose", "terminate"]
 
 _log = logging.getLogger("anthropic_rx")
 
@@ -137,3 +139,48 @@ def terminate(observer: abc.ObserverBase[Any], error: Exception | None) -> None:
             observer.on_error(error)
     except Exception:
         _log.exception("anthropic_rx: a subscriber's terminal callback raised")
+
+
+class Leaving(Protocol):
+    """A subscriber of a hot source: disposing of it sets ``disposed``."""
+
+    disposed: bool
+
+
+_S = TypeVar("_S", bound=Leaving)
+
+
+def leave_on_dispose(
+    lock: threading.Lock | threading.RLock,
+    subscribers: list[_S],
+    subscriber: _S,
+    last: Callable[[], None] | None = None,
+) -> abc.DisposableBase:
+    """The `Disposable` of one subscription to a hot, replaying source.
+
+    Disposing marks *subscriber* disposed (a drain under way stops before its next value)
+    and takes it out of *subscribers*, under *lock*; then, outside the lock, *last* runs if
+    no subscriber is left (a `MessageStream` aborts its request). Disposing twice is harmless.
+
+    Example:
+        >>> class Subscriber:
+        ...     disposed = False
+        >>> lock, subscribers, subscriber = threading.Lock(), [], Subscriber()
+        >>> subscribers.append(subscriber)
+        >>> leaving = leave_on_dispose(lock, subscribers, subscriber, lambda: print("none left"))
+        >>> leaving.dispose()
+        none left
+        >>> subscriber.disposed, subscribers
+        (True, [])
+    """
+
+    def dispose() -> None:
+        with lock:
+            subscriber.disposed = True
+            if subscriber in subscribers:
+                subscribers.remove(subscriber)
+            none_left = not subscribers
+        if none_left and last is not None:
+            last()
+
+    return Disposable(dispose)

@@ -21,9 +21,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
-from .._serial import terminate
+from .._serial import leave_on_dispose, terminate
 
 __all__ = ["Replay", "Segment"]
 
@@ -162,14 +161,7 @@ class Replay(Generic[_T]):
         with self._lock:
             self._subscribers.append(subscriber)
         self._drain(subscriber)
-
-        def dispose() -> None:
-            with self._lock:
-                subscriber.disposed = True
-                if subscriber in self._subscribers:
-                    self._subscribers.remove(subscriber)
-
-        return Disposable(dispose)
+        return leave_on_dispose(self._lock, self._subscribers, subscriber)
 
     def _drain(self, subscriber: _Subscriber) -> None:
         while True:

@@ -30,14 +30,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
 from .._blocking import WaitingScheduler, refuse, subscribed
 from .._core import MessageAccumulator, MessageSnapshot, Step
 from .._exceptions import AnthropicRxError, StreamAbortedError
 from .._iterate import NotIterable
 from .._loop import LoopHandle, current_loop
-from .._serial import terminate
+from .._serial import leave_on_dispose, terminate
 from .._steps import EventTypes, StepsSource
 from ..events import StreamEvent
 from ._push import PushSource
@@ -503,17 +502,9 @@ class MessageStream(NotIterable, StepsSource):
             self._subscribers.append(subscriber)
         self.start()
         self._drain(subscriber)
-
-        def dispose() -> None:
-            with self._lock:
-                subscriber.disposed = True
-                if subscriber in self._subscribers:
-                    self._subscribers.remove(subscriber)
-                last = not self._subscribers and not self._done.is_set()
-            if last:
-                self.abort()
-
-        return Disposable(dispose)
+        # The last subscriber leaving a stream still running aborts it (abort() does nothing
+        # once it has ended).
+        return leave_on_dispose(self._lock, self._subscribers, subscriber, last=self.abort)
 
     def _drain(self, subscriber: _Subscriber[Any]) -> None:
         while True:
