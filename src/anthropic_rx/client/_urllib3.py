@@ -22,6 +22,7 @@ import contextvars
 import functools
 import http.client
 import importlib.metadata
+import io
 import socket
 import ssl
 import traceback
@@ -185,7 +186,26 @@ class _Body(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         response = self._response
         try:
-            if getattr(response, "chunked", False):
+            source = _socket_source(response) if getattr(response, "chunked", False) else None
+            if source is not None:
+                # One recv and one _Chunked.feed per piece the server wrote (see
+                # _socket_source); what http.client buffered with the headers comes first.
+                original, buffered, sock = source
+                chunked = _Chunked()
+                feed, recv = chunked.feed, sock.recv
+                data = buffered.read1(_PIECE)
+                while True:
+                    if not data:
+                        raise _urllib3().exceptions.ProtocolError("Response ended prematurely")
+                    if piece := feed(data):
+                        yield piece
+                    if chunked.done:
+                        break
+                    data = recv(_PIECE)
+                if chunked.extra:
+                    raise _urllib3().exceptions.ProtocolError("Bytes after the response body")
+                original.close()  # as urllib3 does: the connection may send again
+            elif getattr(response, "chunked", False):
                 yield from response.read_chunked(_PIECE, decode_content=False)
             else:
                 while piece := response.read1(_PIECE, decode_content=False):
@@ -202,6 +222,120 @@ class _Body(httpx.SyncByteStream):
         if not self._done:
             response.close()  # a body cut short: its connection can never serve another
         response.release_conn()
+
+
+def _socket_source(
+    response: urllib3.BaseHTTPResponse,
+) -> tuple[http.client.HTTPResponse, io.BufferedReader, socket.socket] | None:
+    """What a chunked body is read from without urllib3, or None: urllib3 reads it.
+
+    urllib3 reads a chunk in about a dozen Python calls (a line, then the data and its CRLF
+    through http.client's buffered file and socket.py's ``SocketIO``); `_Body` reads what
+    the server wrote in one go with one ``recv`` and one `_Chunked.feed`. Read to its end,
+    the http.client response is closed as urllib3 closes it, so that http.client may send
+    on the connection again and urllib3 takes it back into its pool.
+    """
+    original = getattr(response, "_fp", None)
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    buffered = getattr(original, "fp", None)
+    if (
+        isinstance(original, http.client.HTTPResponse)
+        and isinstance(buffered, io.BufferedReader)
+        and isinstance(sock, socket.socket)
+        and getattr(response, "chunk_left", None) is None
+    ):
+        return original, buffered, sock
+    return None
+
+
+# `_Chunked`'s states: what the next line is (the data itself is counted by ``_left``).
+_SIZE, _DATA_END, _TRAILER, _DONE = 0, 1, 2, 3
+_MAX_LINE = 64 * 1024
+
+
+class _Chunked:
+    r"""Sans-I/O HTTP/1.1 chunked decoding: bytes in, the body's bytes out.
+
+    `feed` returns the payload in what it was given (several chunks joined); ``done`` once
+    the last chunk and its trailers came, ``extra`` if bytes followed them.
+
+    Example:
+        >>> c = _Chunked()
+        >>> c.feed(b"5\r\nhello\r\n"), c.feed(b"0\r\n\r\n"), c.done
+        (b'hello', b'', True)
+    """
+
+    __slots__ = ("_buffer", "_left", "_state", "done", "extra")
+
+    def __init__(self) -> None:
+        self._buffer = b""  # an incomplete line
+        self._left = 0  # payload bytes still to come of the current chunk
+        self._state = _SIZE
+        self.done = False  # whether the last chunk and the trailers came
+        self.extra = False
+
+    def feed(self, data: bytes) -> bytes:
+        """The payload bytes in *data*.
+
+        Raises:
+            urllib3.exceptions.ProtocolError: a malformed size line or chunk end.
+        """
+        if self._state == _SIZE and not self._buffer and not self._left:
+            # One whole chunk, as a server writes an event: the hot path.
+            nl = data.find(b"\r\n")
+            if 0 < nl < 16 and data.endswith(b"\r\n"):
+                try:
+                    size = int(data[:nl], 16)
+                except ValueError:
+                    size = 0
+                if size > 0 and len(data) == nl + size + 4:
+                    return data[nl + 2 : nl + 2 + size]
+        return self._feed(data)
+
+    def _feed(self, data: bytes) -> bytes:
+        from urllib3.exceptions import ProtocolError
+
+        buf = self._buffer + data if self._buffer else data
+        self._buffer = b""
+        parts: list[bytes] = []
+        pos, n = 0, len(buf)
+        while pos < n:
+            if self._state == _DONE:
+                self.extra = True
+                break
+            if self._left:
+                take = min(self._left, n - pos)
+                parts.append(buf[pos : pos + take])
+                pos += take
+                self._left -= take
+                continue
+            nl = buf.find(b"\r\n", pos)
+            if nl < 0:
+                if n - pos > _MAX_LINE:
+                    raise ProtocolError("Response chunk line exceeded maximum allowed length")
+                self._buffer = buf[pos:]
+                break
+            line = buf[pos:nl]
+            pos = nl + 2
+            if self._state == _DATA_END:
+                if line:
+                    raise ProtocolError("Response chunk is longer than its size line says")
+                self._state = _SIZE
+            elif self._state == _TRAILER:
+                if not line:
+                    self._state = _DONE
+                    self.done = True
+            else:
+                size_text = line.split(b";", 1)[0].strip()
+                try:
+                    size = int(size_text, 16)
+                except ValueError:
+                    raise ProtocolError(f"Invalid chunk size line: {line[:32]!r}") from None
+                if size < 0 or size_text[:1] in (b"+", b"-"):
+                    raise ProtocolError(f"Invalid chunk size line: {line[:32]!r}")
+                self._left = size
+                self._state = _DATA_END if size else _TRAILER
+        return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
 def raw_pieces(response: httpx.Response) -> Iterator[bytes]:
