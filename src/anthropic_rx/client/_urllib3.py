@@ -203,7 +203,7 @@ class _Body(httpx.SyncByteStream):
                         break
                     data = recv(_PIECE)
                 if chunked.extra:
-                    raise _urllib3().exceptions.ProtocolError("Bytes after the response body")
+                    return  # bytes after the body: its connection is closed, never reused
                 original.close()  # as urllib3 does: the connection may send again
             elif getattr(response, "chunked", False):
                 yield from response.read_chunked(_PIECE, decode_content=False)
@@ -226,7 +226,7 @@ class _Body(httpx.SyncByteStream):
 
 def _socket_source(
     response: urllib3.BaseHTTPResponse,
-) -> tuple[http.client.HTTPResponse, io.BufferedReader, socket.socket] | None:
+) -> tuple[http.client.HTTPResponse, io.BufferedIOBase, socket.socket] | None:
     """What a chunked body is read from without urllib3, or None: urllib3 reads it.
 
     urllib3 reads a chunk in about a dozen Python calls (a line, then the data and its CRLF
@@ -240,7 +240,7 @@ def _socket_source(
     buffered = getattr(original, "fp", None)
     if (
         isinstance(original, http.client.HTTPResponse)
-        and isinstance(buffered, io.BufferedReader)
+        and isinstance(buffered, io.BufferedIOBase)
         and isinstance(sock, socket.socket)
         and getattr(response, "chunk_left", None) is None
     ):
@@ -283,9 +283,9 @@ class _Chunked:
         if self._state == _SIZE and not self._buffer and not self._left:
             # One whole chunk, as a server writes an event: the hot path.
             nl = data.find(b"\r\n")
-            if 0 < nl < 16 and data.endswith(b"\r\n"):
+            if 0 < nl < 16 and data.endswith(b"\r\n") and (line := data[:nl]).isalnum():
                 try:
-                    size = int(data[:nl], 16)
+                    size = int(line, 16)
                 except ValueError:
                     size = 0
                 if size > 0 and len(data) == nl + size + 4:
@@ -331,7 +331,7 @@ class _Chunked:
                     size = int(size_text, 16)
                 except ValueError:
                     raise ProtocolError(f"Invalid chunk size line: {line[:32]!r}") from None
-                if size < 0 or size_text[:1] in (b"+", b"-"):
+                if not size_text.isalnum():  # int() takes signs and underscores too
                     raise ProtocolError(f"Invalid chunk size line: {line[:32]!r}")
                 self._left = size
                 self._state = _DATA_END if size else _TRAILER
