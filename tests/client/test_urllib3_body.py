@@ -8,9 +8,11 @@ bytes follow it.
 
 from __future__ import annotations
 
+import importlib
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from urllib3.exceptions import ProtocolError
@@ -19,11 +21,35 @@ import anthropic_rx as arx
 from anthropic_rx.client._urllib3 import _Chunked
 
 from .. import events_helpers as ev
-from . import test_hardening
 from .helpers import KEY, params, run_sync
-from .test_hardening import Handler, RawServer, read_request
 
-raw = test_hardening.raw  # the fixture: a server that writes bytes by hand
+
+def _raw_server_module() -> Any:
+    """Where the hand-written server lives (``raw_server``, or ``test_hardening`` before)."""
+    try:
+        return importlib.import_module(".raw_server", __package__)
+    except ImportError:
+        return importlib.import_module(".test_hardening", __package__)
+
+
+_raw = _raw_server_module()
+RawServer = _raw.RawServer
+read_request = _raw.read_request
+Handler = Callable[[socket.socket, Any], None]
+
+
+@pytest.fixture
+def server_of() -> Iterator[Callable[[Handler], Any]]:
+    """Servers on 127.0.0.1 that write bytes by hand; closed after the test."""
+    servers: list[Any] = []
+
+    def make(handler: Handler) -> Any:
+        servers.append(RawServer(handler))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()
 
 
 def chunked(payloads: list[bytes], *, extension: bool = False, trailer: bool = False) -> bytes:
@@ -72,7 +98,7 @@ def test_bytes_after_the_last_chunk_are_noted() -> None:
 def body_writer(tail: bytes = b"", *, pieces: int = 7) -> Handler:
     """Answer every request on a connection with a text stream, in *pieces*-byte writes."""
 
-    def handle(conn: socket.socket, server: RawServer) -> None:
+    def handle(conn: socket.socket, server: Any) -> None:
         body = chunked([ev.encode([e]) for e in ev.text_stream("Hello, world")], trailer=True)
         head = (
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
@@ -89,9 +115,9 @@ def body_writer(tail: bytes = b"", *, pieces: int = 7) -> Handler:
 
 
 def test_a_body_in_odd_pieces_streams_whole_and_its_connection_is_reused(
-    raw: Callable[[Handler], RawServer],
+    server_of: Callable[[Handler], Any],
 ) -> None:
-    server = raw(body_writer())
+    server = server_of(body_writer())
     with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
         runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
     for run in runs:
@@ -101,9 +127,9 @@ def test_a_body_in_odd_pieces_streams_whole_and_its_connection_is_reused(
 
 
 def test_bytes_after_the_body_keep_the_stream_but_not_the_connection(
-    raw: Callable[[Handler], RawServer],
+    server_of: Callable[[Handler], Any],
 ) -> None:
-    server = raw(body_writer(b"HTTP/1.1 200 OK\r\n", pieces=4096))
+    server = server_of(body_writer(b"HTTP/1.1 200 OK\r\n", pieces=4096))
     with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
         runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
     assert all(run.completed and run.error is None for run in runs)
