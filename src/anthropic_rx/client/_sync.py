@@ -44,6 +44,7 @@ from ._http import is_event_stream, read_body, read_some
 from ._info import StreamInfo
 from ._params import RequestParts
 from ._reader import Annotate, Emit
+from ._urllib3 import raw_pieces
 
 __all__ = ["SyncCall", "SyncRequestSource", "sync_create"]
 
@@ -300,7 +301,7 @@ class SyncRequestSource:
             if not is_event_stream(response):
                 raise core.not_event_stream(response, read_some(response), attempt)
             feed, gate = core.open_events(response, attempt, emit)
-            for chunk in response.iter_raw():
+            for chunk in raw_pieces(response):
                 if attempt.reason is not None:
                     break  # interrupted while bytes still flow (a drip under a deadline)
                 if feed(chunk) and content_timeout is not None:

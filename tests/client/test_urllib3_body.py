@@ -1,0 +1,136 @@
+"""The sync client's urllib3 transport reads a chunked body straight from its socket.
+
+`_Chunked` decodes the HTTP/1.1 chunked framing sans-I/O (any split of the bytes, chunk
+extensions, trailers, malformed sizes); over a raw server the body arrives in odd pieces,
+the connection goes back to the pool only when the body was read to its end, and never when
+bytes follow it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from urllib3.exceptions import ProtocolError
+
+import anthropic_rx as arx
+from anthropic_rx.client._urllib3 import _Chunked
+
+from .. import events_helpers as ev
+from .helpers import KEY, params, run_sync
+
+
+def _raw_server_module() -> Any:
+    """Where the hand-written server lives (``raw_server``, or ``test_hardening`` before)."""
+    try:
+        return importlib.import_module(".raw_server", __package__)
+    except ImportError:
+        return importlib.import_module(".test_hardening", __package__)
+
+
+_raw = _raw_server_module()
+RawServer = _raw.RawServer
+read_request = _raw.read_request
+Handler = Callable[[socket.socket, Any], None]
+
+
+@pytest.fixture
+def server_of() -> Iterator[Callable[[Handler], Any]]:
+    """Servers on 127.0.0.1 that write bytes by hand; closed after the test."""
+    servers: list[Any] = []
+
+    def make(handler: Handler) -> Any:
+        servers.append(RawServer(handler))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def chunked(payloads: list[bytes], *, extension: bool = False, trailer: bool = False) -> bytes:
+    ext = b";name=value" if extension else b""
+    body = b"".join(b"%x%s\r\n%s\r\n" % (len(p), ext, p) for p in payloads)
+    return body + b"0\r\n" + (b"x-trailer: 1\r\n" if trailer else b"") + b"\r\n"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_any_split_of_a_chunked_body_gives_back_its_payload(seed: int) -> None:
+    rng = random.Random(seed)
+    payloads = [rng.randbytes(rng.randrange(1, 300)) for _ in range(rng.randrange(0, 6))]
+    wire = chunked(payloads, extension=seed % 2 == 0, trailer=seed % 3 == 0)
+    decoder, out, pos = _Chunked(), list[bytes](), 0
+    while pos < len(wire):
+        assert not decoder.done
+        step = rng.randrange(1, 40) if seed % 4 else len(wire)
+        out.append(decoder.feed(wire[pos : pos + step]))
+        pos += step
+    assert decoder.done and not decoder.extra
+    assert b"".join(out) == b"".join(payloads)
+
+
+def test_one_whole_chunk_is_its_payload() -> None:
+    decoder = _Chunked()
+    assert decoder.feed(b"5\r\nhello\r\n") == b"hello"
+    assert decoder.feed(b"0\r\n\r\n") == b"" and decoder.done
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [b"zz\r\n", b"3\r\nabcd\r\n", b"-1\r\n", b"+3\r\nabc\r\n", b"1" * 70_000],
+    ids=["not-hex", "too-long", "negative", "signed", "endless-line"],
+)
+def test_a_malformed_chunk_is_a_protocol_error(wire: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        _Chunked().feed(wire)
+
+
+def test_bytes_after_the_last_chunk_are_noted() -> None:
+    decoder = _Chunked()
+    assert decoder.feed(b"2\r\nhi\r\n0\r\n\r\nHTTP/1.1") == b"hi"
+    assert decoder.done and decoder.extra
+
+
+def body_writer(tail: bytes = b"", *, pieces: int = 7) -> Handler:
+    """Answer every request on a connection with a text stream, in *pieces*-byte writes."""
+
+    def handle(conn: socket.socket, server: Any) -> None:
+        body = chunked([ev.encode([e]) for e in ev.text_stream("Hello, world")], trailer=True)
+        head = (
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        while read_request(conn):
+            conn.sendall(head + body[:pieces])  # some body comes with the headers
+            for i in range(pieces, len(body), pieces):
+                conn.sendall(body[i : i + pieces])
+            conn.sendall(tail)
+            server.note(answered=server.notes.get("answered", 0) + 1)
+
+    return handle
+
+
+def test_a_body_in_odd_pieces_streams_whole_and_its_connection_is_reused(
+    server_of: Callable[[Handler], Any],
+) -> None:
+    server = server_of(body_writer())
+    with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
+        runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
+    for run in runs:
+        assert run.completed and run.error is None
+        assert run.events[-1].type == "message_stop"
+    assert server.accepted == 1  # read to its end: back to the pool, sent on again
+
+
+def test_bytes_after_the_body_keep_the_stream_but_not_the_connection(
+    server_of: Callable[[Handler], Any],
+) -> None:
+    server = server_of(body_writer(b"HTTP/1.1 200 OK\r\n", pieces=4096))
+    with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
+        runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
+    assert all(run.completed and run.error is None for run in runs)
+    assert server.accepted == 2  # the first connection was closed, not pooled
