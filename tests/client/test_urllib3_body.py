@@ -8,10 +8,9 @@ bytes follow it.
 
 from __future__ import annotations
 
-import importlib
 import random
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,34 +21,7 @@ from anthropic_rx.client._urllib3 import _Chunked
 
 from .. import events_helpers as ev
 from .helpers import KEY, params, run_sync
-
-
-def _raw_server_module() -> Any:
-    """Where the hand-written server lives (``raw_server``, or ``test_hardening`` before)."""
-    try:
-        return importlib.import_module(".raw_server", __package__)
-    except ImportError:
-        return importlib.import_module(".test_hardening", __package__)
-
-
-_raw = _raw_server_module()
-RawServer = _raw.RawServer
-read_request = _raw.read_request
-Handler = Callable[[socket.socket, Any], None]
-
-
-@pytest.fixture
-def server_of() -> Iterator[Callable[[Handler], Any]]:
-    """Servers on 127.0.0.1 that write bytes by hand; closed after the test."""
-    servers: list[Any] = []
-
-    def make(handler: Handler) -> Any:
-        servers.append(RawServer(handler))
-        return servers[-1]
-
-    yield make
-    for server in servers:
-        server.close()
+from .raw_server import Handler, RawServer, read_request
 
 
 def chunked(payloads: list[bytes], *, extension: bool = False, trailer: bool = False) -> bytes:
@@ -115,9 +87,9 @@ def body_writer(tail: bytes = b"", *, pieces: int = 7) -> Handler:
 
 
 def test_a_body_in_odd_pieces_streams_whole_and_its_connection_is_reused(
-    server_of: Callable[[Handler], Any],
+    raw: Callable[[Handler], RawServer],
 ) -> None:
-    server = server_of(body_writer())
+    server = raw(body_writer())
     with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
         runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
     for run in runs:
@@ -127,9 +99,9 @@ def test_a_body_in_odd_pieces_streams_whole_and_its_connection_is_reused(
 
 
 def test_bytes_after_the_body_keep_the_stream_but_not_the_connection(
-    server_of: Callable[[Handler], Any],
+    raw: Callable[[Handler], RawServer],
 ) -> None:
-    server = server_of(body_writer(b"HTTP/1.1 200 OK\r\n", pieces=4096))
+    server = raw(body_writer(b"HTTP/1.1 200 OK\r\n", pieces=4096))
     with arx.Client(api_key=KEY, base_url=server.url, max_retries=0, transport="urllib3") as c:
         runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
     assert all(run.completed and run.error is None for run in runs)
