@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import random
 import socket
+import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+import httpx
 import pytest
 from urllib3.exceptions import ProtocolError
 
 import anthropic_rx as arx
-from anthropic_rx.client._urllib3 import _Chunked
+from anthropic_rx.client._urllib3 import SyncUrllib3Transport, _Body, _Chunked, raw_pieces
 
 from .. import events_helpers as ev
 from .helpers import KEY, params, run_sync
@@ -76,11 +78,14 @@ def body_writer(tail: bytes = b"", *, pieces: int = 7) -> Handler:
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             b"transfer-encoding: chunked\r\n\r\n"
         )
+        wire = head + body + tail  # the tail in the same write as the body's end, so that
+        first = len(head) + pieces  # it arrives with it (some body comes with the headers)
         while read_request(conn):
-            conn.sendall(head + body[:pieces])  # some body comes with the headers
-            for i in range(pieces, len(body), pieces):
-                conn.sendall(body[i : i + pieces])
-            conn.sendall(tail)
+            conn.sendall(wire[:first])
+            for i in range(first, len(wire), pieces):
+                conn.sendall(wire[i : i + pieces] if i + 2 * pieces < len(wire) else wire[i:])
+                if i + 2 * pieces >= len(wire):
+                    break
             server.note(answered=server.notes.get("answered", 0) + 1)
 
     return handle
@@ -106,3 +111,36 @@ def test_bytes_after_the_body_keep_the_stream_but_not_the_connection(
         runs = [run_sync(c.messages.stream(**params())) for _ in range(2)]
     assert all(run.completed and run.error is None for run in runs)
     assert server.accepted == 2  # the first connection was closed, not pooled
+
+
+@pytest.mark.parametrize(
+    ("method", "status"), [("HEAD", b"200 OK"), ("GET", b"204 No Content"), ("GET", b"304 No")]
+)
+def test_an_answer_without_a_body_ends_at_once_whatever_its_transfer_encoding(
+    raw: Callable[[Handler], RawServer], method: str, status: bytes
+) -> None:
+    def handle(conn: socket.socket, server: RawServer) -> None:
+        while read_request(conn):
+            conn.sendall(b"HTTP/1.1 " + status + b"\r\ntransfer-encoding: chunked\r\n\r\n")
+
+    server = raw(handle)
+    # A read timeout far beyond the test's patience: waiting for a body would fail it.
+    transport = SyncUrllib3Transport(httpx.Limits())
+    with httpx.Client(transport=transport, timeout=httpx.Timeout(5.0, read=600.0)) as http:
+        for _ in range(2):
+            with http.stream(method, server.url) as response:
+                assert b"".join(raw_pieces(response)) == b""
+    assert server.accepted == 1  # and the connection served the second request
+
+
+def test_an_ssl_error_in_the_body_is_a_broken_read_not_a_failed_connect() -> None:
+    class Breaking:
+        chunked = False
+
+        def read1(self, amount: int, decode_content: bool) -> bytes:
+            raise ssl.SSLError(1, "[SSL: BAD_RECORD_MAC] bad record mac")
+
+    request = httpx.Request("POST", "https://api.example/v1/messages")
+    with pytest.raises(httpx.ReadError) as caught:
+        list(_Body(cast(Any, Breaking()), request))
+    assert caught.value.request is request

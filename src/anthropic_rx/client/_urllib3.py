@@ -23,6 +23,7 @@ import functools
 import http.client
 import importlib.metadata
 import io
+import re
 import socket
 import ssl
 import traceback
@@ -55,12 +56,13 @@ def _urllib3() -> Any:
 
 @functools.cache
 def urllib3_available() -> bool:
-    """Whether urllib3 2.x is installed."""
+    """Whether urllib3 2.1 or later is installed (``HTTPResponse.read1`` came in 2.1)."""
     try:
         version = importlib.metadata.version("urllib3")
     except importlib.metadata.PackageNotFoundError:
         return False
-    return int(version.split(".")[0]) >= 2
+    release = re.match(r"(\d+)\.(\d+)", version)
+    return release is not None and (int(release[1]), int(release[2])) >= (2, 1)
 
 
 class _Stream:
@@ -194,6 +196,12 @@ class _Body(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         response = self._response
+        headers_only = getattr(response, "_fp", None)
+        if isinstance(headers_only, http.client.HTTPResponse) and headers_only.length == 0:
+            # HEAD, 204, 304: no body, whatever Transfer-Encoding says (nothing to wait for)
+            headers_only.close()
+            self._done = True
+            return
         try:
             source = _socket_source(response) if getattr(response, "chunked", False) else None
             if source is not None:
@@ -202,7 +210,7 @@ class _Body(httpx.SyncByteStream):
                 original, buffered, sock = source
                 chunked = _Chunked()
                 feed, recv = chunked.feed, sock.recv
-                data = buffered.read1(_PIECE)
+                data = buffered.read1(-1)  # all http.client buffered, however much it is
                 while True:
                     if not data:
                         raise _urllib3().exceptions.ProtocolError("Response ended prematurely")
@@ -221,6 +229,8 @@ class _Body(httpx.SyncByteStream):
                     yield piece
         except Exception as exc:
             error = _httpx_error(exc)
+            if isinstance(error, httpx.ConnectError):  # an SSL error mid-body: a broken read
+                error = httpx.ReadError(str(error))
             if isinstance(error, httpx.RequestError):
                 error.request = self._request
             raise error from exc
